@@ -1,0 +1,132 @@
+// Appends to and verifies the hash-chained audit log.
+import crypto from 'node:crypto';
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import { AuditEntry, AuditHead } from './models.ts';
+import { inTransaction, isMysql } from '../store/index.ts';
+
+/** Who did something, as the web layer or the CLI knows them. */
+export interface Actor {
+  id?: number | null;
+  username?: string | null;
+  orgCode?: string | null;
+  ip?: string | null;
+}
+
+/** One action to record. */
+export interface AuditInput {
+  action: string;
+  targetType?: string;
+  targetId?: string | number;
+  detail?: unknown;
+}
+
+const GENESIS = '0'.repeat(64);
+
+function rowHash(prevHash: string, r: { seq: number; at: Date; actorId: number | null; actorName: string | null; orgCode: string | null; action: string; targetType: string | null; targetId: string | null; ip: string | null; detail: string | null }): string {
+  const canonical = JSON.stringify([
+    Number(r.seq), new Date(r.at).toISOString(), r.actorId ?? null, r.actorName ?? null, r.orgCode ?? null,
+    r.action, r.targetType ?? null, r.targetId ?? null, r.ip ?? null, r.detail ?? null,
+  ]);
+  return crypto.createHash('sha256').update(prevHash).update(canonical).digest('hex');
+}
+
+/** Appends one entry to the chain, inside the caller's transaction when given. */
+export async function appendAudit(actor: Actor | null, input: AuditInput, transaction?: Transaction | null): Promise<AuditEntry> {
+  return inTransaction(async (t) => {
+    // The head row is the chain's lock: concurrent writers on any node queue here.
+    const head = await AuditHead.findByPk(1, { transaction: t, lock: isMysql() ? t.LOCK.UPDATE : undefined });
+    if (!head) throw new Error('audit_head row missing: run migrations');
+    const at = new Date();
+    const fields = {
+      seq: Number(head.seq) + 1,
+      at,
+      actorId: actor?.id ?? null,
+      actorName: actor?.username ?? null,
+      orgCode: actor?.orgCode ?? null,
+      action: input.action,
+      targetType: input.targetType ?? null,
+      targetId: input.targetId === undefined ? null : String(input.targetId),
+      ip: actor?.ip ?? null,
+      detail: input.detail === undefined ? null : JSON.stringify(input.detail),
+    };
+    const hash = rowHash(head.hash, fields);
+    const entry = await AuditEntry.create({ ...fields, prevHash: head.hash, hash }, { transaction: t });
+    await AuditHead.update({ seq: fields.seq, hash }, { where: { id: 1 }, transaction: t });
+    return entry;
+  }, transaction);
+}
+
+/** The first problem found in the chain, or null when it is intact. */
+export interface AuditBreak {
+  seq: number;
+  kind: 'altered' | 'inserted' | 'deleted';
+  message: string;
+}
+
+/** Walks the whole chain in order and reports the first altered, inserted or deleted row. */
+export async function verifyAudit(): Promise<{ ok: boolean; rows: number; problem: AuditBreak | null }> {
+  const head = await AuditHead.findByPk(1);
+  let prevHash = GENESIS;
+  let expectedSeq = 1;
+  let rows = 0;
+  const pageSize = 5000;
+  let lastId = 0;
+  for (;;) {
+    const page = await AuditEntry.findAll({ where: { id: { [Op.gt]: lastId } }, order: [['id', 'ASC']], limit: pageSize });
+    for (const r of page) {
+      rows++;
+      const seq = Number(r.seq);
+      if (seq > expectedSeq) {
+        return { ok: false, rows, problem: { seq: expectedSeq, kind: 'deleted', message: `row ${expectedSeq} is missing (next row present is ${seq})` } };
+      }
+      if (seq < expectedSeq || r.prevHash !== prevHash) {
+        return { ok: false, rows, problem: { seq, kind: 'inserted', message: `row ${seq} (id ${r.id}) does not follow row ${expectedSeq - 1}` } };
+      }
+      if (rowHash(prevHash, r) !== r.hash) {
+        return { ok: false, rows, problem: { seq, kind: 'altered', message: `row ${seq} (id ${r.id}) was changed after it was written` } };
+      }
+      prevHash = r.hash;
+      expectedSeq++;
+      lastId = r.id;
+    }
+    if (page.length < pageSize) break;
+  }
+  if (head && Number(head.seq) !== expectedSeq - 1) {
+    return { ok: false, rows, problem: { seq: expectedSeq, kind: 'deleted', message: `rows ${expectedSeq}–${head.seq} at the end are missing` } };
+  }
+  if (head && head.hash !== prevHash) {
+    return { ok: false, rows, problem: { seq: expectedSeq - 1, kind: 'altered', message: `last row ${expectedSeq - 1} does not match the chain head` } };
+  }
+  return { ok: true, rows, problem: null };
+}
+
+/** Filters of the audit search screen. */
+export interface AuditQuery {
+  actor?: string;
+  org?: string;
+  action?: string;
+  target?: string;
+  from?: Date;
+  to?: Date;
+  page?: number;
+  pageSize?: number;
+}
+
+/** Searches the log, newest first, one page at a time. */
+export async function searchAudit(q: AuditQuery): Promise<{ rows: AuditEntry[]; total: number; page: number; pageSize: number }> {
+  const where: WhereOptions = {};
+  const w = where as Record<string | symbol, unknown>;
+  if (q.actor) w.actorName = q.actor;
+  if (q.org) w.orgCode = q.org;
+  if (q.action) w.action = { [Op.like]: `${q.action}%` };
+  if (q.target) {
+    const [type, id] = q.target.split(':');
+    w.targetType = type;
+    if (id) w.targetId = id;
+  }
+  if (q.from || q.to) w.at = { ...(q.from ? { [Op.gte]: q.from } : {}), ...(q.to ? { [Op.lte]: q.to } : {}) };
+  const pageSize = q.pageSize ?? 50;
+  const page = Math.max(1, q.page ?? 1);
+  const { rows, count } = await AuditEntry.findAndCountAll({ where, order: [['seq', 'DESC']], limit: pageSize, offset: (page - 1) * pageSize });
+  return { rows, total: count, page, pageSize };
+}

@@ -1,0 +1,71 @@
+// One Sequelize connection per process, opened by initStore() with the configured URL.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Sequelize, Transaction } from 'sequelize';
+import { initModels } from './registry.ts';
+import { log } from '../log.ts';
+
+let sequelize: Sequelize | undefined;
+
+/** Builds a Sequelize instance for `sqlite:PATH`, `mysql://…` or `mariadb://…`. */
+export function connect(url: string): Sequelize {
+  const logging = (sql: string) => log.debug('sql', { sql });
+  if (url.startsWith('sqlite:')) {
+    const storage = url.slice('sqlite:'.length) || ':memory:';
+    if (storage !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(storage)), { recursive: true });
+    const s = new Sequelize({ dialect: 'sqlite', storage, logging, pool: { max: 1, min: 0 }, transactionType: Transaction.TYPES.IMMEDIATE });
+    return s;
+  }
+  // mysql2 speaks to both MySQL 8 and MariaDB; keep instants in UTC.
+  const normalized = url.replace(/^mariadb:/, 'mysql:');
+  return new Sequelize(normalized, {
+    dialect: 'mysql',
+    logging,
+    timezone: '+00:00',
+    pool: { max: 10, min: 0, idle: 10000 },
+    dialectOptions: { dateStrings: false, charset: 'utf8mb4', supportBigNumbers: true },
+    define: { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
+  });
+}
+
+/** Opens the process's database and defines every model on it. */
+export async function initStore(url: string): Promise<Sequelize> {
+  if (sequelize) await sequelize.close();
+  sequelize = connect(url);
+  if (sequelize.getDialect() === 'sqlite') {
+    // WAL lets readers work while the single writer commits; busy_timeout waits instead of failing.
+    await sequelize.query('PRAGMA journal_mode = WAL');
+    await sequelize.query('PRAGMA busy_timeout = 5000');
+    await sequelize.query('PRAGMA foreign_keys = ON');
+  }
+  initModels(sequelize);
+  return sequelize;
+}
+
+/** The open connection; fails loudly when initStore() was not called. */
+export function db(): Sequelize {
+  if (!sequelize) throw new Error('store not initialised: call initStore() first');
+  return sequelize;
+}
+
+/** Whether the open database is MySQL/MariaDB (lock clauses and SKIP LOCKED apply). */
+export function isMysql(): boolean {
+  return db().getDialect() === 'mysql';
+}
+
+/** Closes the connection. */
+export async function closeStore(): Promise<void> {
+  await sequelize?.close();
+  sequelize = undefined;
+}
+
+/** Runs fn in a transaction, reusing an outer one when given. */
+export async function inTransaction<T>(fn: (t: Transaction) => Promise<T>, outer?: Transaction | null): Promise<T> {
+  if (outer) return fn(outer);
+  return db().transaction(fn);
+}
+
+/** Pings the database (readiness probe). */
+export async function ping(): Promise<void> {
+  await db().query('SELECT 1');
+}

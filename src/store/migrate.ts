@@ -1,0 +1,46 @@
+// Schema migrations with umzug. Every table is created here; production code never calls sync().
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Umzug, SequelizeStorage } from 'umzug';
+import { DataTypes, type QueryInterface, type Sequelize } from 'sequelize';
+import { db } from './index.ts';
+
+/** What a migration receives. */
+export interface MigrationContext {
+  qi: QueryInterface;
+  sequelize: Sequelize;
+  DataTypes: typeof DataTypes;
+}
+
+/** A migration module: `export const up: Migration = async ({ context }) => …`. */
+export type Migration = (params: { context: MigrationContext }) => Promise<void>;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function umzug(): Umzug<MigrationContext> {
+  const sequelize = db();
+  return new Umzug<MigrationContext>({
+    migrations: {
+      glob: ['migrations/*.ts', { cwd: here }],
+      resolve: ({ name, path: file, context }) => ({
+        name: name.replace(/\.ts$/, ''),
+        up: async () => (await import(pathToFileURL(file!).href)).up({ context }),
+        down: async () => (await import(pathToFileURL(file!).href)).down?.({ context }),
+      }),
+    },
+    context: { qi: sequelize.getQueryInterface(), sequelize, DataTypes },
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(): Promise<string[]> {
+  const applied = await umzug().up();
+  return applied.map((m) => m.name);
+}
+
+/** Names of migrations not applied yet. */
+export async function pendingMigrations(): Promise<string[]> {
+  return (await umzug().pending()).map((m) => m.name);
+}

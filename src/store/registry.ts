@@ -1,0 +1,16 @@
+// Every domain's models are defined here on the one connection. A domain adds one line.
+import type { Sequelize } from 'sequelize';
+import { initOrgModels } from '../orgs/models.ts';
+import { initAuthModels } from '../auth/models.ts';
+import { initAuditModels } from '../audit/models.ts';
+
+const initializers: Array<(s: Sequelize) => void> = [
+  initOrgModels,
+  initAuthModels,
+  initAuditModels,
+];
+
+/** Defines all models of all domains on a connection. */
+export function initModels(sequelize: Sequelize): void {
+  for (const init of initializers) init(sequelize);
+}

@@ -1,0 +1,9 @@
+// The domain plugins the server registers, in order. A domain adds one line.
+import type { Plugin } from '@hapi/hapi';
+import { authPlugin } from '../auth/plugin.ts';
+import { orgsPlugin } from '../orgs/plugin.ts';
+import { auditPlugin } from '../audit/plugin.ts';
+import { homePlugin } from './home.ts';
+
+/** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin];

@@ -1,0 +1,235 @@
+// Assembles the hapi server: views, sessions, CSRF, authorization, languages, errors, static files.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Hapi, { type Request, type ResponseToolkit, type Server, type ServerRoute } from '@hapi/hapi';
+import Boom from '@hapi/boom';
+import Cookie from '@hapi/cookie';
+import Crumb from '@hapi/crumb';
+import Inert from '@hapi/inert';
+import Vision from '@hapi/vision';
+import type { ValidationError } from 'joi';
+import { getConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { log } from '../log.ts';
+import { ping } from '../store/index.ts';
+import { t, toLocale, type Locale } from '../i18n/index.ts';
+import { resumeSession, hasRole, type Viewer } from '../auth/service.ts';
+import type { Role } from '../auth/models.ts';
+import { createViewEngine } from './views.ts';
+import { navFor } from './nav.ts';
+import { plugins } from './plugins.ts';
+
+declare module '@hapi/hapi' {
+  interface PluginSpecificConfiguration {
+    /** Who may call a route: `public: true`, or any logged-in user holding one of `roles` (empty: any logged-in user). */
+    govflow?: { public?: boolean; roles?: Role[] };
+  }
+  interface RequestApplicationState {
+    locale: Locale;
+  }
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Changes on every start so browsers fetch fresh assets after a deploy. */
+export const assetVersion = Date.now().toString(36);
+
+/** The logged-in viewer of a request (with the client IP for the audit log), or null. */
+export function viewerOf(request: Request): Viewer | null {
+  const v = request.auth.credentials as unknown as Viewer | undefined;
+  if (!v || !v.userId) return null;
+  return { ...v, ip: request.info.remoteAddress };
+}
+
+/** The viewer of a route that requires login; the auth check has already run. */
+export function mustViewer(request: Request): Viewer {
+  const v = viewerOf(request);
+  if (!v) throw Boom.unauthorized();
+  return v;
+}
+
+/** Whether the request expects JSON rather than a page. */
+export function wantsJson(request: Request): boolean {
+  return request.path.startsWith('/api/') || /application\/json/.test(request.headers.accept ?? '') && !/text\/html/.test(request.headers.accept ?? '');
+}
+
+function validationDetails(locale: Locale, err: ValidationError) {
+  return err.details.map((d) => {
+    const field = d.path.join('.');
+    const key = `validation.${d.type}`;
+    const message = t(locale, key, { field, limit: d.context?.limit, valids: (d.context?.valids ?? []).join(', ') });
+    return { field, type: d.type, message: message === key ? t(locale, 'validation.invalid', { field }) : message };
+  });
+}
+
+async function onPreResponse(request: Request, h: ResponseToolkit) {
+  const response = request.response;
+  const locale = request.app.locale ?? 'vi';
+  if (!('isBoom' in response) || !response.isBoom) {
+    if ('header' in response && typeof response.header === 'function') {
+      response.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'");
+      response.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+    }
+    return h.continue;
+  }
+  const err = response as Boom.Boom & Partial<AppError>;
+  let status = err.output.statusCode;
+  let code = 'errors.internal';
+  let message: string;
+  let details: unknown;
+  if (err instanceof AppError) {
+    status = err.status;
+    code = err.code;
+    message = t(locale, err.code, err.params);
+    details = err.details;
+  } else if (status === 500) {
+    log.error('unhandled error', { path: request.path, method: request.method, error: String(err.stack ?? err) });
+    message = t(locale, 'errors.internal');
+  } else {
+    code = `errors.http${status}`;
+    const own = (err.data as { code?: string; params?: Record<string, unknown>; details?: unknown } | null) ?? null;
+    if (own?.code) {
+      code = own.code;
+      message = t(locale, own.code, own.params);
+      details = own.details;
+    } else {
+      message = t(locale, code) === code ? err.output.payload.message : t(locale, code);
+    }
+  }
+  if (wantsJson(request)) {
+    return h.response({ statusCode: status, error: Boom.boomify(new Error(), { statusCode: status }).output.payload.error, message, code, ...(details !== undefined ? { details } : {}) }).code(status);
+  }
+  if (status === 401) return h.redirect(`/login?next=${encodeURIComponent(request.url.pathname + request.url.search)}`).takeover();
+  return h.view('pages/error', { status, message, details, code, pageTitle: t(locale, `errors.title${status}`) === `errors.title${status}` ? t(locale, 'errors.titleGeneric') : t(locale, `errors.title${status}`) }).code(status);
+}
+
+/** Builds the server with every domain plugin; call `start()` or `inject()` on it. */
+export async function createServer(): Promise<Server> {
+  const cfg = getConfig();
+  const isSecure = cfg.baseUrl.startsWith('https://');
+  const server = Hapi.server({
+    port: cfg.port,
+    host: cfg.host,
+    router: { stripTrailingSlash: true },
+    routes: {
+      security: { hsts: isSecure, xframe: 'deny', noSniff: true, referrer: 'same-origin', xss: 'disable' },
+      validate: {
+        failAction: async (request, _h, err) => {
+          const details = validationDetails(request.app.locale ?? 'vi', err as ValidationError);
+          throw Boom.badRequest(details.map((d) => d.message).join('; '), { code: 'validation.failed', params: {}, details });
+        },
+      },
+      payload: { maxBytes: 25 * 1024 * 1024 },
+    },
+    state: { strictHeader: false, ignoreErrors: true },
+  });
+
+  await server.register([Inert, Vision, Cookie]);
+  await server.register({
+    plugin: Crumb,
+    options: {
+      key: 'crumb',
+      cookieOptions: { isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/' },
+      // API calls carry the token in a header instead; checked below.
+      skip: (request: Request) => request.path.startsWith('/api/'),
+    },
+  });
+
+  server.views({
+    engines: { njk: createViewEngine(path.join(root, 'templates')) },
+    relativeTo: root,
+    path: 'templates',
+    isCached: cfg.nodeEnv === 'production',
+    context: (request: Request | null) => {
+      if (!request) return {};
+      const locale = request.app.locale ?? 'vi';
+      const viewer = viewerOf(request);
+      return {
+        locale,
+        viewer,
+        roleLabels: viewer ? [...new Set(viewer.roles.map((r) => t(locale, `roles.${r.role}`)))].join(', ') : '',
+        nav: navFor(viewer),
+        crumb: (request.plugins as { crumb?: string }).crumb,
+        path: request.path,
+        fullPath: request.url.pathname + request.url.search,
+        assetVersion,
+      };
+    },
+  });
+
+  server.state('lang', { ttl: 365 * 24 * 3600 * 1000, isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/', encoding: 'none' });
+  server.auth.strategy('session', 'cookie', {
+    cookie: { name: 'sid', password: cfg.secret.padEnd(32, '0'), isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/', ttl: null, clearInvalid: true },
+    keepAlive: false,
+    validate: async (_request: Request, session: { sid?: string }) => {
+      if (!session?.sid) return { isValid: false };
+      const viewer = await resumeSession(session.sid);
+      return viewer ? { isValid: true, credentials: viewer } : { isValid: false };
+    },
+  });
+  server.auth.default({ strategy: 'session', mode: 'try' });
+
+  server.ext('onRequest', (request, h) => {
+    request.app.locale = toLocale(request.state?.lang);
+    return h.continue;
+  });
+
+  // Authorization is declared on every route and enforced here, in one place.
+  server.ext('onPostAuth', (request, h) => {
+    const viewer = viewerOf(request);
+    if (!request.state?.lang && viewer) request.app.locale = viewer.locale;
+    const rule = request.route.settings.plugins.govflow;
+    if (rule?.public) return h.continue;
+    if (!viewer) throw Boom.unauthorized();
+    if (request.path.startsWith('/api/') && !['get', 'head', 'options'].includes(request.method)) {
+      const token = request.headers['x-csrf-token'];
+      if (!token || token !== request.state?.crumb) throw Boom.forbidden(undefined, { code: 'errors.csrf' });
+    }
+    if (rule?.roles?.length && !hasRole(viewer, ...rule.roles)) throw Boom.forbidden(undefined, { code: 'errors.forbidden' });
+    return h.continue;
+  });
+
+  server.ext('onPreResponse', onPreResponse);
+
+  // Fail at boot when a route forgets to say who may call it.
+  server.ext('onPreStart', () => {
+    const open = server.table().filter((r) => !r.settings.plugins.govflow && r.settings.auth !== false);
+    if (open.length) throw new Error(`routes without an access rule (plugins.govflow): ${open.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+  });
+
+  server.route(coreRoutes());
+  for (const plugin of plugins) await server.register(plugin);
+  await server.initialize();
+  return server;
+}
+
+function coreRoutes(): ServerRoute[] {
+  const pub = { govflow: { public: true }, crumb: false } as const;
+  return [
+    {
+      method: 'GET',
+      path: '/static/{p*}',
+      options: { auth: false, plugins: pub, cache: { expiresIn: 7 * 24 * 3600 * 1000, privacy: 'public' } },
+      handler: { directory: { path: path.join(root, 'public'), redirectToSlash: false, index: false } },
+    },
+    {
+      method: 'GET',
+      path: '/healthz',
+      options: { auth: false, plugins: pub },
+      handler: () => ({ status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/readyz',
+      options: { auth: false, plugins: pub },
+      handler: async (_request, h) => {
+        try {
+          await ping();
+          return { status: 'ready' };
+        } catch (err) {
+          log.warn('readiness check failed', { error: String(err) });
+          return h.response({ status: 'unavailable' }).code(503);
+        }
+      },
+    },
+  ];
+}
