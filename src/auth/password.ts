@@ -25,7 +25,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** Rules every new password must meet; returns the catalog key of the first broken one. */
 export function checkPasswordStrength(password: string): string | null {
-  if (password.length < 10) return 'auth.password.tooShort';
-  if (!/[A-Za-zÀ-ỹ]/.test(password) || !/\d/.test(password)) return 'auth.password.needsLetterAndDigit';
+  if (password.length < 10) return 'auth.passwordRules.tooShort';
+  if (!/[A-Za-zÀ-ỹ]/.test(password) || !/\d/.test(password)) return 'auth.passwordRules.needsLetterAndDigit';
   return null;
 }

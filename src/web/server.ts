@@ -111,7 +111,7 @@ export async function createServer(): Promise<Server> {
     host: cfg.host,
     router: { stripTrailingSlash: true },
     routes: {
-      security: { hsts: isSecure, xframe: 'deny', noSniff: true, referrer: 'same-origin', xss: 'disable' },
+      security: { hsts: isSecure, xframe: 'deny', noSniff: true, referrer: 'same-origin', xss: 'disabled' },
       validate: {
         failAction: async (request, _h, err) => {
           const details = validationDetails(request.app.locale ?? 'vi', err as ValidationError);
@@ -159,7 +159,6 @@ export async function createServer(): Promise<Server> {
   server.state('lang', { ttl: 365 * 24 * 3600 * 1000, isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/', encoding: 'none' });
   server.auth.strategy('session', 'cookie', {
     cookie: { name: 'sid', password: cfg.secret.padEnd(32, '0'), isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/', ttl: null, clearInvalid: true },
-    keepAlive: false,
     validate: async (_request: Request, session: { sid?: string }) => {
       if (!session?.sid) return { isValid: false };
       const viewer = await resumeSession(session.sid);
