@@ -1,0 +1,525 @@
+// The form engine: compiles a definition into a plan of input and computed cells (in dependency order),
+// reports definition problems, computes formulas and parent totals, checks entered values and runs rules.
+// Pure and shared with the browser so live recomputation has exactly the server's semantics.
+import { evaluate } from 'feelin';
+import { analyse, evalFeel, isBuiltin, type Reference } from './feel.ts';
+import {
+  childrenOf, fieldsOf, isMissing, rowLabel, tablesOf,
+  type ColumnDef, type FieldDef, type FormDefinition, type FormValues, type RowDef, type RuleDef, type TableDef,
+} from './definition.ts';
+
+/** A problem with a definition or with submitted values; `code` is a catalog key, params fill it. */
+export interface Issue {
+  code: string;
+  severity: 'error' | 'warning';
+  /** Field id or `row.col` the problem belongs to. */
+  target?: string;
+  /** Human name of the target (indicator and measure, or field label). */
+  where?: string;
+  expression?: string;
+  /** Rule id for rule results. */
+  rule?: string;
+  params: Record<string, unknown>;
+}
+
+/** Where a computed cell's names are resolved. */
+type Scope =
+  | { kind: 'full' }
+  | { kind: 'row'; table: TableDef; row: string }
+  | { kind: 'column'; table: TableDef; column: string };
+
+/** One cell or field of the plan. */
+export interface PlanCell {
+  key: string;
+  kind: 'field' | 'cell';
+  where: string;
+  /** `input`, `formula` or `total` (sum of children). */
+  mode: 'input' | 'formula' | 'total';
+  expression?: string;
+  scope?: Scope;
+  deps: string[];
+  field?: FieldDef;
+  table?: TableDef;
+  row?: RowDef;
+  column?: ColumnDef;
+  /** Decimals used to round computed numbers. */
+  decimals?: number;
+  numeric: boolean;
+}
+
+/** The compiled form. */
+export interface Plan {
+  def: FormDefinition;
+  cells: Map<string, PlanCell>;
+  /** Computed cells in evaluation order. */
+  order: PlanCell[];
+  inputs: PlanCell[];
+  problems: Issue[];
+  rowTable: Map<string, TableDef>;
+}
+
+const ID = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = new Set(['prev', 'item', 'true', 'false', 'null', 'and', 'or', 'not', 'if', 'then', 'else', 'for', 'in', 'return', 'some', 'every', 'satisfies', 'function', 'between', 'instance', 'of']);
+
+function cellKey(row: string, col: string): string {
+  return `${row}.${col}`;
+}
+
+function fieldNumeric(f: FieldDef): boolean {
+  return f.type === 'number' || f.type === 'integer' || f.type === 'percent';
+}
+
+/** Compiles a definition; never throws, every problem is in `problems`. */
+export function compile(def: FormDefinition): Plan {
+  const problems: Issue[] = [];
+  const cells = new Map<string, PlanCell>();
+  const rowTable = new Map<string, TableDef>();
+  const names = new Map<string, string>();
+  const add = (code: string, params: Record<string, unknown>, extra: Partial<Issue> = {}) =>
+    problems.push({ code, severity: 'error', params, ...extra });
+  const claim = (id: string, what: string) => {
+    if (!ID.test(id) || RESERVED.has(id)) add('forms.check.badId', { id, what });
+    else if (names.has(id)) add('forms.check.duplicateId', { id, what, other: names.get(id) });
+    else names.set(id, what);
+  };
+  const sectionIds = new Set<string>();
+  for (const s of def.sections ?? []) {
+    if (sectionIds.has(s.id)) add('forms.check.duplicateId', { id: s.id, what: s.title, other: s.title });
+    sectionIds.add(s.id);
+    for (const f of s.fields ?? []) {
+      claim(f.id, f.label);
+      if (f.type === 'choice' && !f.options?.length && !f.catalog) add('forms.check.choiceWithoutOptions', { where: f.label }, { target: f.id, where: f.label });
+      if (f.min !== undefined && f.max !== undefined && f.min > f.max) add('forms.check.minAboveMax', { where: f.label }, { target: f.id, where: f.label });
+      cells.set(f.id, {
+        key: f.id, kind: 'field', where: f.label, mode: f.formula ? 'formula' : 'input', expression: f.formula,
+        scope: f.formula ? { kind: 'full' } : undefined, deps: [], field: f, numeric: fieldNumeric(f),
+        decimals: f.type === 'integer' ? 0 : f.decimals,
+      });
+    }
+    for (const t of s.tables ?? []) {
+      claim(t.id, t.title ?? t.id);
+      for (const r of t.rows) {
+        claim(r.id, rowLabel(r));
+        rowTable.set(r.id, t);
+      }
+    }
+  }
+  // Column ids are bare names inside column formulas, so they may not shadow fields or rows.
+  for (const t of tablesOf(def)) {
+    const seen = new Set<string>();
+    for (const c of t.columns) {
+      if (!ID.test(c.id) || RESERVED.has(c.id)) add('forms.check.badId', { id: c.id, what: c.label });
+      else if (seen.has(c.id)) add('forms.check.duplicateId', { id: c.id, what: c.label, other: c.label });
+      else if (names.has(c.id)) add('forms.check.duplicateId', { id: c.id, what: c.label, other: names.get(c.id) });
+      seen.add(c.id);
+    }
+    const byId = new Map(t.rows.map((r) => [r.id, r]));
+    const kids = childrenOf(t);
+    for (const r of t.rows) {
+      if (r.parent && !byId.has(r.parent)) add('forms.check.unknownParent', { where: rowLabel(r), parent: r.parent }, { target: r.id, where: rowLabel(r) });
+      // A parent chain that returns to the row is a cycle in the indicator tree.
+      let p = r.parent;
+      const seenP = new Set<string>([r.id]);
+      while (p && byId.has(p)) {
+        if (seenP.has(p)) {
+          add('forms.check.parentCycle', { where: rowLabel(r) }, { target: r.id, where: rowLabel(r) });
+          break;
+        }
+        seenP.add(p);
+        p = byId.get(p)!.parent;
+      }
+      if (r.total && !kids.get(r.id)?.length) add('forms.check.totalWithoutChildren', { where: rowLabel(r) }, { target: r.id, where: rowLabel(r) });
+      if (r.rollup?.kind === 'weighted' && (!r.rollup.by || !rowTable.has(r.rollup.by))) add('forms.check.weightUnknown', { where: rowLabel(r), by: r.rollup.by ?? '' }, { target: r.id, where: rowLabel(r) });
+      if (r.rollup?.kind === 'formula' && !r.rollup.formula) add('forms.check.rollupFormulaMissing', { where: rowLabel(r) }, { target: r.id, where: rowLabel(r) });
+      for (const c of Object.keys(r.cells ?? {})) {
+        if (!t.columns.some((x) => x.id === c)) add('forms.check.unknownColumn', { where: rowLabel(r), column: c }, { target: r.id, where: rowLabel(r) });
+      }
+      for (const c of t.columns) {
+        if (r.blank?.includes(c.id)) continue;
+        const key = cellKey(r.id, c.id);
+        const where = `${rowLabel(r)} / ${c.label}`;
+        const base = { key, kind: 'cell' as const, where, deps: [], table: t, row: r, column: c, numeric: true, decimals: c.type === 'integer' ? 0 : c.decimals };
+        const own = r.cells?.[c.id];
+        if (own) cells.set(key, { ...base, mode: 'formula', expression: own, scope: { kind: 'full' } });
+        else if (c.formula) cells.set(key, { ...base, mode: 'formula', expression: c.formula, scope: { kind: 'row', table: t, row: r.id } });
+        else if (r.formula) cells.set(key, { ...base, mode: 'formula', expression: r.formula, scope: { kind: 'column', table: t, column: c.id } });
+        else if (r.total && kids.get(r.id)?.length) {
+          cells.set(key, { ...base, mode: 'total', deps: kids.get(r.id)!.filter((k) => !k.blank?.includes(c.id)).map((k) => cellKey(k.id, c.id)) });
+        } else cells.set(key, { ...base, mode: 'input' });
+      }
+    }
+  }
+  const plan: Plan = { def, cells, order: [], inputs: [], problems, rowTable };
+  // Resolve every formula's references.
+  for (const cell of cells.values()) {
+    if (cell.mode !== 'formula' || !cell.expression) continue;
+    const deps = resolveExpression(plan, cell.expression, cell.scope!, cell.key, cell.where, problems);
+    cell.deps = deps;
+    if (deps && problemsFor(problems, cell.key).length === 0) checkType(plan, cell, problems);
+  }
+  for (const rule of def.rules ?? []) checkRule(plan, rule, problems);
+  orderCells(plan);
+  plan.inputs = [...cells.values()].filter((c) => c.mode === 'input');
+  return plan;
+}
+
+function problemsFor(problems: Issue[], key: string): Issue[] {
+  return problems.filter((p) => p.target === key);
+}
+
+/** Resolves the references of an expression in a scope; unknown names become problems. Returns the cells it reads. */
+function resolveExpression(plan: Plan, expression: string, scope: Scope, target: string, where: string, problems: Issue[]): string[] {
+  const a = analyse(expression);
+  if (a.syntaxError) {
+    problems.push({ code: 'forms.check.syntax', severity: 'error', target, where, expression, params: { where, expression, position: a.syntaxError.from + 1 } });
+    return [];
+  }
+  const deps = new Set<string>();
+  for (const ref of a.refs) {
+    const resolved = resolveRef(plan, ref, scope);
+    if (resolved === 'unknown') {
+      if (ref.isCall && ref.path.length === 1) {
+        if (!isBuiltin(ref.path[0])) problems.push({ code: 'forms.check.unknownFunction', severity: 'error', target, where, expression, params: { where, expression, name: ref.path[0] } });
+      } else {
+        problems.push({ code: 'forms.check.unknownReference', severity: 'error', target, where, expression, params: { where, expression, name: expression.slice(ref.from, ref.to) } });
+      }
+    } else for (const d of resolved) deps.add(d);
+  }
+  return [...deps];
+}
+
+function resolveRef(plan: Plan, ref: Reference, scope: Scope): string[] | 'unknown' {
+  const [head, ...rest] = ref.path;
+  if (head === 'prev') {
+    // Previous-period values exist for every input and computed cell; they create no dependency.
+    if (rest.length === 0) return [];
+    const inner = resolveRef(plan, { ...ref, path: rest }, { kind: 'full' });
+    return inner === 'unknown' ? 'unknown' : [];
+  }
+  if (scope.kind === 'row' && rest.length === 0 && scope.table.columns.some((c) => c.id === head)) {
+    return plan.cells.has(cellKey(scope.row, head)) ? [cellKey(scope.row, head)] : [];
+  }
+  if (scope.kind === 'column' && rest.length === 0 && plan.rowTable.get(head) === scope.table) {
+    return plan.cells.has(cellKey(head, scope.column)) ? [cellKey(head, scope.column)] : [];
+  }
+  const cell = plan.cells.get(head);
+  if (cell?.kind === 'field') return rest.length === 0 ? [head] : 'unknown';
+  const table = plan.rowTable.get(head);
+  if (table) {
+    if (scope.kind === 'column' && table === scope.table) return 'unknown';
+    if (rest.length === 0) return table.columns.map((c) => cellKey(head, c.id)).filter((k) => plan.cells.has(k));
+    if (rest.length === 1 && table.columns.some((c) => c.id === rest[0])) return plan.cells.has(cellKey(head, rest[0])) ? [cellKey(head, rest[0])] : [];
+    return 'unknown';
+  }
+  return 'unknown';
+}
+
+function sampleFor(cell: PlanCell | undefined): unknown {
+  if (!cell) return null;
+  if (cell.numeric) return 1;
+  switch (cell.field?.type) {
+    case 'boolean': return true;
+    case 'date': return evaluate('date("2024-01-01")', {}).value;
+    default: return 'a';
+  }
+}
+
+/** A context with a typed sample value in every cell, to catch type mismatches before publishing. */
+function sampleContext(plan: Plan): Record<string, unknown> {
+  const ctx: Record<string, unknown> = {};
+  for (const c of plan.cells.values()) {
+    if (c.kind === 'field') ctx[c.key] = sampleFor(c);
+    else (ctx[c.row!.id] ??= {} as Record<string, unknown>), ((ctx[c.row!.id] as Record<string, unknown>)[c.column!.id] = 1);
+  }
+  ctx.prev = { ...ctx };
+  return ctx;
+}
+
+function scopedContext(base: Record<string, unknown>, scope: Scope | undefined, values: FormValues): Record<string, unknown> {
+  if (!scope || scope.kind === 'full') return base;
+  const ctx = Object.assign({}, base);
+  if (scope.kind === 'row') Object.assign(ctx, (values[scope.row] as Record<string, unknown>) ?? {});
+  else for (const r of scope.table.rows) ctx[r.id] = (values[r.id] as Record<string, unknown> | undefined)?.[scope.column] ?? null;
+  return ctx;
+}
+
+function checkType(plan: Plan, cell: PlanCell, problems: Issue[]): void {
+  const ctx = sampleContext(plan);
+  let r: { value: unknown; warnings: Array<{ type: string; message: string }> };
+  try {
+    r = evaluate(cell.expression!, scopedContext(ctx, cell.scope, ctx));
+  } catch {
+    return;
+  }
+  const invalid = r.warnings.find((w) => w.type === 'INVALID_TYPE' || w.type === 'INVALID_ARGUMENTS');
+  const wantsNumber = cell.numeric;
+  const wantsText = cell.field && ['text', 'longtext', 'choice'].includes(cell.field.type);
+  const wantsBool = cell.field?.type === 'boolean';
+  const v = r.value;
+  const wrong = v !== null && v !== undefined && ((wantsNumber && typeof v !== 'number') || (wantsText && typeof v !== 'string') || (wantsBool && typeof v !== 'boolean'));
+  if (invalid || wrong) {
+    problems.push({ code: 'forms.check.typeMismatch', severity: 'error', target: cell.key, where: cell.where, expression: cell.expression, params: { where: cell.where, expression: cell.expression, detail: invalid?.message ?? typeof v } });
+  }
+}
+
+function ruleWhere(rule: RuleDef): string {
+  return rule.message || rule.id;
+}
+
+function checkRule(plan: Plan, rule: RuleDef, problems: Issue[]): void {
+  const where = ruleWhere(rule);
+  const before = problems.length;
+  let scope: Scope = { kind: 'full' };
+  let table: TableDef | undefined;
+  if (rule.forEachRow) {
+    table = tablesOf(plan.def).find((t) => t.id === rule.forEachRow);
+    if (!table) {
+      problems.push({ code: 'forms.check.unknownTable', severity: 'error', rule: rule.id, where, params: { where, table: rule.forEachRow } });
+      return;
+    }
+    scope = { kind: 'row', table, row: table.rows[0]?.id ?? '' };
+  }
+  resolveExpression(plan, rule.expression, scope, `rule:${rule.id}`, where, problems);
+  for (const p of problems.slice(before)) p.rule = rule.id;
+  if (rule.target && !plan.cells.has(rule.target)) problems.push({ code: 'forms.check.unknownTarget', severity: 'error', rule: rule.id, where, params: { where, target: rule.target } });
+  if (problems.length > before) return;
+  const ctx = sampleContext(plan);
+  try {
+    const r = evaluate(rule.expression, scopedContext(ctx, scope, ctx));
+    if (r.value !== null && typeof r.value !== 'boolean') problems.push({ code: 'forms.check.ruleNotBoolean', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression } });
+  } catch {
+    // Syntax problems are already reported.
+  }
+}
+
+/** Orders computed cells so each comes after what it reads; cells on a cycle become problems. */
+function orderCells(plan: Plan): void {
+  const computed = [...plan.cells.values()].filter((c) => c.mode !== 'input');
+  const pending = new Map<string, number>();
+  const readers = new Map<string, string[]>();
+  for (const c of computed) {
+    const inner = c.deps.filter((d) => plan.cells.get(d)?.mode !== 'input' && plan.cells.has(d));
+    pending.set(c.key, inner.length);
+    for (const d of inner) (readers.get(d) ?? readers.set(d, []).get(d)!).push(c.key);
+  }
+  const queue = computed.filter((c) => pending.get(c.key) === 0).map((c) => c.key);
+  const order: PlanCell[] = [];
+  while (queue.length) {
+    const k = queue.shift()!;
+    order.push(plan.cells.get(k)!);
+    for (const r of readers.get(k) ?? []) {
+      const n = pending.get(r)! - 1;
+      pending.set(r, n);
+      if (n === 0) queue.push(r);
+    }
+  }
+  plan.order = order;
+  if (order.length === computed.length) return;
+  // Report each cycle once, naming its cells in order.
+  const left = new Set(computed.filter((c) => pending.get(c.key)! > 0).map((c) => c.key));
+  const reported = new Set<string>();
+  for (const start of left) {
+    if (reported.has(start)) continue;
+    const path: string[] = [];
+    const onPath = new Map<string, number>();
+    let cur: string | undefined = start;
+    while (cur && !onPath.has(cur)) {
+      onPath.set(cur, path.length);
+      path.push(cur);
+      cur = plan.cells.get(cur)!.deps.find((d) => left.has(d));
+    }
+    if (!cur) continue;
+    const cycle = path.slice(onPath.get(cur)!);
+    if (cycle.some((k) => reported.has(k))) continue;
+    for (const k of cycle) reported.add(k);
+    const first = plan.cells.get(cycle[0])!;
+    const names = [...cycle, cycle[0]].map((k) => plan.cells.get(k)!.where).join(' → ');
+    plan.problems.push({ code: 'forms.check.cycle', severity: 'error', target: first.key, where: first.where, expression: first.expression, params: { where: first.where, cycle: names, expression: first.expression ?? '' } });
+  }
+}
+
+function round(v: number, decimals: number | undefined): number {
+  const d = decimals ?? 6;
+  const f = 10 ** d;
+  const r = Math.round((v + Number.EPSILON * Math.sign(v)) * f) / f;
+  return Object.is(r, -0) ? 0 : r;
+}
+
+/** Normalises submitted values into the plan's shape: every row an object, missing inputs null. */
+export function normalizeValues(plan: Plan, input: FormValues): FormValues {
+  const out: FormValues = {};
+  for (const c of plan.cells.values()) {
+    if (c.kind === 'field') out[c.key] = c.mode === 'input' ? (isMissing(input[c.key]) ? null : input[c.key]) : null;
+    else {
+      const row = (out[c.row!.id] ??= {}) as Record<string, unknown>;
+      const src = input[c.row!.id] as Record<string, unknown> | undefined;
+      row[c.column!.id] = c.mode === 'input' && src && !isMissing(src[c.column!.id]) ? src[c.column!.id] : null;
+    }
+  }
+  return out;
+}
+
+/** Computes every formula and total in dependency order; returns the full values (inputs kept). */
+export function computeValues(plan: Plan, input: FormValues, prev?: FormValues | null): FormValues {
+  const values = normalizeValues(plan, input);
+  const base: Record<string, unknown> = Object.assign({}, values, { prev: prev ?? {} });
+  for (const c of plan.order) {
+    let v: unknown = null;
+    if (c.mode === 'total') {
+      const parts = c.deps.map((d) => getValue(values, d)).filter((x): x is number => typeof x === 'number');
+      v = parts.length ? parts.reduce((a, b) => a + b, 0) : null;
+    } else if (c.expression && plan.problems.every((p) => p.target !== c.key)) {
+      v = evalFeel(c.expression, scopedContext(base, c.scope, values));
+    }
+    if (typeof v === 'number') v = Number.isFinite(v) ? round(v, c.decimals) : null;
+    if (c.numeric && typeof v !== 'number') v = null;
+    setValue(values, c.key, v);
+    if (c.kind === 'field') base[c.key] = v;
+  }
+  return values;
+}
+
+/** Reads a value by field id or `row.col`. */
+export function getValue(values: FormValues, key: string): unknown {
+  const dot = key.indexOf('.');
+  if (dot < 0) return values[key] ?? null;
+  return (values[key.slice(0, dot)] as Record<string, unknown> | undefined)?.[key.slice(dot + 1)] ?? null;
+}
+
+/** Writes a value by field id or `row.col`. */
+export function setValue(values: FormValues, key: string, v: unknown): void {
+  const dot = key.indexOf('.');
+  if (dot < 0) values[key] = v;
+  else ((values[key.slice(0, dot)] ??= {}) as Record<string, unknown>)[key.slice(dot + 1)] = v;
+}
+
+/** Checks entered values against types, bounds, choices and required marks. */
+export function checkInputs(plan: Plan, input: FormValues): Issue[] {
+  const issues: Issue[] = [];
+  for (const c of plan.inputs) {
+    const v = getValue(input, c.key);
+    const push = (code: string, params: Record<string, unknown> = {}) =>
+      issues.push({ code, severity: 'error', target: c.key, where: c.where, params: { where: c.where, value: v === null ? '' : String(v), ...params } });
+    if (isMissing(v)) {
+      if (c.field?.required) push('forms.value.required');
+      continue;
+    }
+    const f = c.field;
+    const type = f?.type ?? c.column?.type;
+    const min = f?.min ?? c.column?.min;
+    const max = f?.max ?? c.column?.max;
+    if (type === 'number' || type === 'integer' || type === 'percent') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        push('forms.value.notNumber');
+        continue;
+      }
+      if (type === 'integer' && !Number.isInteger(v)) push('forms.value.notInteger');
+      if (min !== undefined && v < min) push('forms.value.belowMin', { min });
+      if (max !== undefined && v > max) push('forms.value.aboveMax', { max });
+    } else if (type === 'boolean') {
+      if (typeof v !== 'boolean') push('forms.value.notBoolean');
+    } else if (type === 'date') {
+      if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) push('forms.value.notDate');
+    } else if (type === 'choice') {
+      if (f?.options?.length && !f.options.some((o) => o.value === v)) push('forms.value.notChoice');
+    } else if (typeof v !== 'string') push('forms.value.notText');
+  }
+  return issues;
+}
+
+/** Cells and fields a rule reads, resolved for one row when the rule runs per row. */
+function ruleOperands(plan: Plan, rule: RuleDef, scope: Scope): Array<{ key: string; prev: boolean }> {
+  const a = analyse(rule.expression);
+  const out: Array<{ key: string; prev: boolean }> = [];
+  for (const ref of a.refs) {
+    if (ref.isCall) continue;
+    const isPrev = ref.path[0] === 'prev';
+    const path = isPrev ? ref.path.slice(1) : ref.path;
+    if (!path.length) continue;
+    const r = resolveRef(plan, { ...ref, path }, isPrev ? { kind: 'full' } : scope);
+    if (r !== 'unknown') for (const key of r) out.push({ key, prev: isPrev });
+  }
+  return out;
+}
+
+/** Runs every rule over computed values; each failure is an issue with the rule's message and severity. */
+export function runRules(plan: Plan, values: FormValues, prev?: FormValues | null): Issue[] {
+  const issues: Issue[] = [];
+  const base: Record<string, unknown> = Object.assign({}, values, { prev: prev ?? {} });
+  for (const rule of plan.def.rules ?? []) {
+    if (plan.problems.some((p) => p.rule === rule.id)) continue;
+    const table = rule.forEachRow ? tablesOf(plan.def).find((t) => t.id === rule.forEachRow) : undefined;
+    const scopes: Scope[] = table ? table.rows.map((r) => ({ kind: 'row', table, row: r.id })) : [{ kind: 'full' }];
+    for (const scope of scopes) {
+      const operands = ruleOperands(plan, rule, scope);
+      const read = (o: { key: string; prev: boolean }) => getValue(o.prev ? (prev ?? {}) : values, o.key);
+      const missing = operands.filter((o) => isMissing(read(o)));
+      const strategy = rule.missing ?? 'skipIfAnyMissing';
+      if (strategy === 'skipIfAnyMissing' && missing.length > 0) continue;
+      if (strategy === 'skipIfAllMissing' && operands.length > 0 && missing.length === operands.length) continue;
+      let ctxValues = values;
+      let ctxBase = base;
+      if (missing.length) {
+        // Missing operands count as zero (numbers) for the zero strategy and when only some are missing.
+        const curr = JSON.parse(JSON.stringify(values)) as FormValues;
+        const prevCopy = JSON.parse(JSON.stringify(prev ?? {})) as FormValues;
+        for (const o of missing) if (plan.cells.get(o.key)?.numeric) setValue(o.prev ? prevCopy : curr, o.key, 0);
+        ctxValues = curr;
+        ctxBase = Object.assign({}, curr, { prev: prevCopy });
+      }
+      const result = evalFeel(rule.expression, scopedContext(ctxBase, scope, ctxValues));
+      if (result === true) continue;
+      const row = scope.kind === 'row' ? scope.table.rows.find((r) => r.id === scope.row) : undefined;
+      const target = rule.target ?? firstOperand(operands);
+      const where = target ? plan.cells.get(target)?.where : undefined;
+      issues.push({
+        code: result === false ? 'forms.rule.failed' : 'forms.rule.notEvaluated',
+        severity: rule.severity,
+        rule: rule.id,
+        target,
+        where,
+        expression: rule.expression,
+        params: { message: rule.message, where: where ?? '', row: row ? rowLabel(row) : '' },
+      });
+    }
+  }
+  return issues;
+}
+
+function firstOperand(ops: Array<{ key: string; prev: boolean }>): string | undefined {
+  return ops.find((o) => !o.prev)?.key;
+}
+
+/** Result of checking a submission. */
+export interface Evaluation {
+  values: FormValues;
+  issues: Issue[];
+  hasErrors: boolean;
+}
+
+/** Checks inputs, computes formulas and runs rules: what a save or a submission sees. */
+export function evaluateForm(plan: Plan, input: FormValues, prev?: FormValues | null): Evaluation {
+  const inputIssues = checkInputs(plan, input);
+  const bad = new Set(inputIssues.map((i) => i.target));
+  const clean: FormValues = JSON.parse(JSON.stringify(input ?? {}));
+  for (const k of bad) if (k) setValue(clean, k, null);
+  const values = computeValues(plan, clean, prev);
+  const issues = [...inputIssues, ...runRules(plan, values, prev)];
+  for (const k of bad) if (k) setValue(values, k, getValue(input, k));
+  return { values, issues, hasErrors: issues.some((i) => i.severity === 'error') };
+}
+
+/** Plan cells of one table in row-major order. */
+export function tableCells(plan: Plan, table: TableDef): PlanCell[] {
+  const out: PlanCell[] = [];
+  for (const r of table.rows) for (const c of table.columns) {
+    const cell = plan.cells.get(cellKey(r.id, c.id));
+    if (cell) out.push(cell);
+  }
+  return out;
+}
+
+/** Fields of a definition as plan cells. */
+export function fieldCells(plan: Plan): PlanCell[] {
+  return fieldsOf(plan.def).map((f) => plan.cells.get(f.id)!).filter(Boolean);
+}

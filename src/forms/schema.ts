@@ -1,0 +1,95 @@
+// Joi schema of a form definition: the shape check run before the engine's deeper checks.
+import Joi from 'joi';
+import { COLUMN_TYPES, FIELD_TYPES, MISSING, PERIOD_KINDS, ROLLUPS, type FormDefinition } from './definition.ts';
+import { Invalid } from '../errors.ts';
+
+const id = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60);
+const text = Joi.string().trim().max(2000);
+const expr = Joi.string().trim().max(4000);
+
+const field = Joi.object({
+  id: id.required(),
+  label: text.required(),
+  type: Joi.string().valid(...FIELD_TYPES).required(),
+  required: Joi.boolean(),
+  unit: Joi.string().max(60).allow(''),
+  decimals: Joi.number().integer().min(0).max(10),
+  min: Joi.number(),
+  max: Joi.number(),
+  options: Joi.array().items(Joi.object({ value: Joi.string().max(200).required(), label: text.required() })),
+  catalog: Joi.string().max(100),
+  formula: expr.allow(''),
+  help: text.allow(''),
+});
+
+const column = Joi.object({
+  id: id.required(),
+  label: text.required(),
+  type: Joi.string().valid(...COLUMN_TYPES).default('number'),
+  decimals: Joi.number().integer().min(0).max(10),
+  min: Joi.number(),
+  max: Joi.number(),
+  formula: expr.allow(''),
+});
+
+const row = Joi.object({
+  id: id.required(),
+  code: Joi.string().max(30).allow(''),
+  name: text.required(),
+  unit: Joi.string().max(60).allow(''),
+  parent: id,
+  total: Joi.boolean(),
+  formula: expr.allow(''),
+  cells: Joi.object().pattern(id, expr),
+  rollup: Joi.object({ kind: Joi.string().valid(...ROLLUPS).required(), by: id, formula: expr }),
+  blank: Joi.array().items(id),
+});
+
+const table = Joi.object({
+  id: id.required(),
+  title: text.allow(''),
+  columns: Joi.array().items(column).min(1).max(30).required(),
+  rows: Joi.array().items(row).max(2000).required(),
+});
+
+const section = Joi.object({
+  id: id.required(),
+  title: text.required(),
+  fields: Joi.array().items(field).max(500),
+  tables: Joi.array().items(table).max(20),
+});
+
+const rule = Joi.object({
+  id: id.required(),
+  expression: expr.required(),
+  message: text.required(),
+  severity: Joi.string().valid('error', 'warning').required(),
+  missing: Joi.string().valid(...MISSING).default('skipIfAnyMissing'),
+  forEachRow: id,
+  target: Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/),
+});
+
+/** Joi schema of a whole definition. */
+export const definitionSchema = Joi.object({
+  key: Joi.string().pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(60).required(),
+  code: Joi.string().trim().max(60).required(),
+  name: text.required(),
+  legalBasis: text.allow(''),
+  unitLabel: text.allow(''),
+  receiverLabel: text.allow(''),
+  periodKind: Joi.string().valid(...PERIOD_KINDS).required(),
+  sections: Joi.array().items(section).min(1).max(50).required(),
+  rules: Joi.array().items(rule).max(1000),
+  signerTitle: text.allow(''),
+  preparerTitle: text.allow(''),
+});
+
+/** Validates the shape of a definition (NFC-normalised); throws 422 with every problem listed. */
+export function parseDefinition(input: unknown): FormDefinition {
+  const normalized = JSON.parse(JSON.stringify(input ?? null, (_k, v) => (typeof v === 'string' ? v.normalize('NFC') : v)));
+  const { value, error } = definitionSchema.validate(normalized, { abortEarly: false, stripUnknown: false });
+  if (error) {
+    throw Invalid('forms.definition.invalid', { count: error.details.length }, error.details.map((d) => ({ path: d.path.join('.'), message: d.message })));
+  }
+  return value as FormDefinition;
+}
