@@ -62,7 +62,7 @@ export const authPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const { username, password, next } = request.payload as { username: string; password: string; next?: string };
           try {
-            const { user, sessionId } = await login(username, password, request.info.remoteAddress, request.headers['user-agent'] ?? null);
+            const { user, sessionId } = await login(username, password, request.info.remoteAddress, String(request.headers['user-agent'] ?? '') || null);
             request.cookieAuth.set({ sid: sessionId });
             if (!request.state.lang) h.state('lang', user.locale);
             return h.redirect(safeNext(next));
@@ -110,7 +110,7 @@ export const authPlugin: Plugin<void> = {
           const p = request.payload as { fullName: string; email: string; phone?: string; password: string };
           try {
             const user = await registerCitizen({ ...p, locale: request.app.locale }, request.info.remoteAddress);
-            const { sessionId } = await login(user.username, p.password, request.info.remoteAddress, request.headers['user-agent'] ?? null);
+            const { sessionId } = await login(user.username, p.password, request.info.remoteAddress, String(request.headers['user-agent'] ?? '') || null);
             request.cookieAuth.set({ sid: sessionId });
             return h.redirect('/');
           } catch (err) {
@@ -179,7 +179,7 @@ export const authPlugin: Plugin<void> = {
           },
         },
         handler: async (request, h) => {
-          const p = request.payload as Joi.extractType<typeof newUserSchema> & Record<string, string>;
+          const p = request.payload as Record<string, string>;
           const by = mustViewer(request);
           try {
             const user = await createUser({
@@ -198,7 +198,7 @@ export const authPlugin: Plugin<void> = {
         path: '/admin/users/{id}',
         options: { plugins: adminOnly, validate: { params: Joi.object({ id: Joi.number().integer().required() }), query: Joi.object({ created: Joi.any(), error: Joi.string().max(100) }) } },
         handler: async (request, h) => {
-          const user = await getManagedUser(mustViewer(request), request.params.id);
+          const user = await getManagedUser(mustViewer(request), Number(request.params.id));
           const viewer = await loadViewer(user);
           return h.view('pages/admin/user', {
             pageTitle: user.fullName,
@@ -206,7 +206,7 @@ export const authPlugin: Plugin<void> = {
             userRoles: viewer.roles,
             allRoles: ROLES,
             flash: request.query.created ? t(request.app.locale, 'auth.users.created') : undefined,
-            error: request.query.error ? t(request.app.locale, request.query.error) : undefined,
+            error: request.query.error ? t(request.app.locale, String(request.query.error)) : undefined,
           });
         },
       },
@@ -219,7 +219,7 @@ export const authPlugin: Plugin<void> = {
         },
         handler: async (request, h) => redirectOnError(h, `/admin/users/${request.params.id}`, async () => {
           const p = request.payload as { role: Role; orgCode?: string };
-          await grantRole(mustViewer(request), request.params.id, p.role, p.orgCode || null);
+          await grantRole(mustViewer(request), Number(request.params.id), p.role, p.orgCode || null);
         }),
       },
       {
@@ -230,7 +230,7 @@ export const authPlugin: Plugin<void> = {
           validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ status: Joi.string().valid('active', 'disabled').required() }) },
         },
         handler: async (request, h) => redirectOnError(h, `/admin/users/${request.params.id}`, async () => {
-          await setUserStatus(mustViewer(request), request.params.id, (request.payload as { status: 'active' | 'disabled' }).status);
+          await setUserStatus(mustViewer(request), Number(request.params.id), (request.payload as { status: 'active' | 'disabled' }).status);
         }),
       },
     ]);

@@ -49,7 +49,7 @@ export function mustViewer(request: Request): Viewer {
 
 /** Whether the request expects JSON rather than a page. */
 export function wantsJson(request: Request): boolean {
-  return request.path.startsWith('/api/') || /application\/json/.test(request.headers.accept ?? '') && !/text\/html/.test(request.headers.accept ?? '');
+  return request.path.startsWith('/api/') || /application\/json/.test(String(request.headers.accept ?? '')) && !/text\/html/.test(String(request.headers.accept ?? ''));
 }
 
 function validationDetails(locale: Locale, err: ValidationError) {
@@ -123,9 +123,10 @@ export async function createServer(): Promise<Server> {
     state: { strictHeader: false, ignoreErrors: true },
   });
 
-  await server.register([Inert, Vision, Cookie]);
+  await server.register([Inert, Vision]);
+  await server.register(Cookie as Hapi.Plugin<void>);
   await server.register({
-    plugin: Crumb,
+    plugin: Crumb as Hapi.Plugin<Record<string, unknown>>,
     options: {
       key: 'crumb',
       cookieOptions: { isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/' },
@@ -176,7 +177,7 @@ export async function createServer(): Promise<Server> {
   server.ext('onPostAuth', (request, h) => {
     const viewer = viewerOf(request);
     if (!request.state?.lang && viewer) request.app.locale = viewer.locale;
-    const rule = request.route.settings.plugins.govflow;
+    const rule = request.route.settings.plugins?.govflow;
     if (rule?.public) return h.continue;
     if (!viewer) throw Boom.unauthorized();
     if (request.path.startsWith('/api/') && !['get', 'head', 'options'].includes(request.method)) {
@@ -191,7 +192,7 @@ export async function createServer(): Promise<Server> {
 
   // Fail at boot when a route forgets to say who may call it.
   server.ext('onPreStart', () => {
-    const open = server.table().filter((r) => !r.settings.plugins.govflow && r.settings.auth !== false);
+    const open = server.table().filter((r) => !r.settings.plugins?.govflow && (r.settings.auth as unknown) !== false);
     if (open.length) throw new Error(`routes without an access rule (plugins.govflow): ${open.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   });
 

@@ -19,7 +19,7 @@ export function createViewEngine(templatesDir: string) {
   const env = configureEnvironment(new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir, { noCache: false }), { autoescape: true, throwOnUndefined: false }));
   return {
     compile: (src: string, options: { filename: string }) => {
-      const template = nunjucks.compile(src, env, options.filename);
+      const template = new nunjucks.Template(src, env, options.filename);
       return (context: object) => template.render(context);
     },
     prepare: (_options: unknown, next: (err?: Error) => void) => next(),
