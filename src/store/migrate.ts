@@ -36,8 +36,19 @@ function umzug(): Umzug<MigrationContext> {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrate(): Promise<string[]> {
-  const applied = await umzug().up();
-  return applied.map((m) => m.name);
+  const sequelize = db();
+  if (sequelize.getDialect() !== 'mysql') return (await umzug().up()).map((m) => m.name);
+  // Nodes starting together on one MariaDB/MySQL take turns; the later ones find nothing pending.
+  // The lock is per connection, so take it, migrate and release on one pinned connection.
+  return sequelize.transaction(async (t) => {
+    const [rows] = (await sequelize.query("SELECT GET_LOCK('govflow_migrate', 120) AS got", { transaction: t })) as [Array<{ got: number }>, unknown];
+    if (Number(rows[0]?.got) !== 1) throw new Error('could not take the migration lock within 120 s');
+    try {
+      return (await umzug().up()).map((m) => m.name);
+    } finally {
+      await sequelize.query("SELECT RELEASE_LOCK('govflow_migrate')", { transaction: t });
+    }
+  });
 }
 
 /** Names of migrations not applied yet. */
