@@ -1,8 +1,9 @@
 // Imports org units from the CSV formats of shared/data: admin-units-*.csv and agencies.csv.
 // A bad file is rejected whole, with every offending line listed; a good one is upserted by code.
-import { Op } from 'sequelize';
 import { OrgUnit, ORG_LEVELS, type OrgLevel } from './models.ts';
-import { Invalid } from '../errors.ts';
+import { Forbidden, Invalid } from '../errors.ts';
+import { appendAudit, type Actor } from '../audit/service.ts';
+import { actorOf, type Viewer } from '../auth/service.ts';
 import { inTransaction } from '../store/index.ts';
 import { parseCsv } from './csv.ts';
 
@@ -130,7 +131,7 @@ export function parseOrgFile(content: Buffer | string): { format: ImportResult['
 }
 
 /** Imports a file into a tree: all or nothing, idempotent (re-import updates, never duplicates). */
-export async function importOrgs(content: Buffer | string, opts: { tree?: string; validFrom?: string | null } = {}): Promise<ImportResult> {
+export async function importOrgs(content: Buffer | string, opts: { tree?: string; validFrom?: string | null; actor?: Actor | null } = {}): Promise<ImportResult> {
   const started = Date.now();
   const tree = opts.tree ?? 'current';
   const { format, rows, problems } = parseOrgFile(content);
@@ -203,12 +204,15 @@ export async function importOrgs(content: Buffer | string, opts: { tree?: string
     for (let i = 0; i < changes.length; i += 1000) {
       await OrgUnit.bulkCreate(changes.slice(i, i + 1000), { updateOnDuplicate: ['parentId', 'path', 'depth', 'name', 'kind', 'level', 'validTo', 'updatedAt'], transaction: t });
     }
-    return { tree, format, rows: rows.length, created, updated, unchanged, ms: Date.now() - started };
+    const result: ImportResult = { tree, format, rows: rows.length, created, updated, unchanged, ms: Date.now() - started };
+    const { ms: _ms, ...detail } = result;
+    await appendAudit(opts.actor ?? null, { action: 'orgs.import', targetType: 'orgTree', targetId: tree, detail }, t);
+    return result;
   });
 }
 
-/** Finds units by code or name (accent-sensitive LIKE), for the org browser. */
-export async function searchOrgs(q: string, tree = 'current', limit = 50): Promise<OrgUnit[]> {
-  const like = `%${q.trim()}%`;
-  return OrgUnit.findAll({ where: { tree, [Op.or]: [{ code: { [Op.like]: like } }, { name: { [Op.like]: like } }] }, order: [['depth', 'ASC'], ['code', 'ASC']], limit });
+/** Imports a file on behalf of a viewer: only a system-wide admin may replace a tree, since it spans every unit. */
+export async function importOrgsBy(viewer: Viewer, content: Buffer | string, opts: { tree?: string; validFrom?: string | null } = {}): Promise<ImportResult> {
+  if (!viewer.roles.some((r) => r.role === 'admin' && r.orgPath === null)) throw Forbidden('errors.outOfScope');
+  return importOrgs(content, { ...opts, actor: actorOf(viewer) });
 }

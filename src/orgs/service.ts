@@ -2,6 +2,7 @@
 import { Op } from 'sequelize';
 import { OrgUnit } from './models.ts';
 import { NotFound } from '../errors.ts';
+import type { Viewer } from '../auth/service.ts';
 
 /** The tree that users and processes work in; other trees (e.g. `2020`) are kept for history. */
 export const CURRENT_TREE = 'current';
@@ -45,7 +46,7 @@ export async function countSubtreeByLevel(org: OrgUnit): Promise<Record<string, 
   return Object.fromEntries(rows.map((r) => [r.level, Number(r.n)]));
 }
 
-/** Direct children of a unit, by name. */
+/** Direct children of a unit, by code. */
 export async function listChildren(parentId: number): Promise<OrgUnit[]> {
   return OrgUnit.findAll({ where: { parentId }, order: [['code', 'ASC']] });
 }
@@ -60,4 +61,68 @@ export async function listOrgIdsInSubtrees(rootPaths: string[]): Promise<number[
   if (rootPaths.length === 0) return [];
   const rows = await OrgUnit.findAll({ attributes: ['id'], where: { [Op.or]: rootPaths.map((p) => ({ path: { [Op.like]: `${p}%` } })) } });
   return rows.map((o) => o.id);
+}
+
+/** Roles that may browse the org tree. */
+export const ORG_VIEWER_ROLES = ['admin', 'designer', 'officer', 'leader'] as const;
+
+/**
+ * The subtree root paths a viewer may browse: null when one of their roles covers the whole system.
+ * Role paths belong to the current tree, so a scoped viewer sees nothing of historical trees.
+ */
+export function viewerScope(viewer: Viewer): string[] | null {
+  const roles = viewer.roles.filter((r) => (ORG_VIEWER_ROLES as readonly string[]).includes(r.role));
+  if (roles.some((r) => r.orgPath === null)) return null;
+  return [...new Set(roles.map((r) => r.orgPath as string))];
+}
+
+function withinScope(scope: string[] | null): Record<string | symbol, unknown> {
+  if (scope === null) return {};
+  if (scope.length === 0) return { id: { [Op.in]: [] } };
+  return { [Op.or]: scope.map((p) => ({ path: { [Op.like]: `${p}%` } })) };
+}
+
+/** Finds units by code or name (accent-sensitive LIKE), inside a scope (null: everywhere), shallow ones first. */
+export async function searchOrgs(q: string, opts: { tree?: string; scope?: string[] | null; limit?: number } = {}): Promise<OrgUnit[]> {
+  const like = `%${q.trim()}%`;
+  return OrgUnit.findAll({
+    where: { [Op.and]: [{ tree: opts.tree ?? CURRENT_TREE }, { [Op.or]: [{ code: { [Op.like]: like } }, { name: { [Op.like]: like } }] }, withinScope(opts.scope ?? null)] },
+    order: [['depth', 'ASC'], ['code', 'ASC']],
+    limit: opts.limit ?? 50,
+  });
+}
+
+/** The units a browser starts from: the tree's roots, or the units of a scoped viewer's roles. */
+export async function listRoots(tree: string, scope: string[] | null): Promise<OrgUnit[]> {
+  if (scope === null) return OrgUnit.findAll({ where: { tree, parentId: null }, order: [['code', 'ASC']] });
+  if (scope.length === 0) return [];
+  const rows = await OrgUnit.findAll({ where: { tree, path: { [Op.in]: scope } }, order: [['code', 'ASC']] });
+  // A role inside another role's subtree adds nothing to browse.
+  return rows.filter((r) => !rows.some((o) => o.id !== r.id && isInSubtree(r.path, o.path)));
+}
+
+/** The ancestors of a unit from the root down (the unit itself excluded), read from its path. */
+export async function listAncestors(org: OrgUnit): Promise<OrgUnit[]> {
+  const ids = org.path.split('/').filter(Boolean).map(Number).filter((id) => id !== org.id);
+  const byId = await getOrgsByIds(ids);
+  return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+}
+
+/** Names of the trees held (the current one first). */
+export async function listTrees(): Promise<string[]> {
+  const rows = (await OrgUnit.findAll({ attributes: [[OrgUnit.sequelize!.fn('DISTINCT', OrgUnit.sequelize!.col('tree')), 'tree']], raw: true })) as unknown as Array<{ tree: string }>;
+  const names = rows.map((r) => r.tree).sort();
+  return [...names.filter((n) => n === CURRENT_TREE), ...names.filter((n) => n !== CURRENT_TREE)];
+}
+
+/** Counts the direct children of each of these units. */
+export async function countChildren(ids: number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await OrgUnit.findAll({
+    attributes: ['parentId', [OrgUnit.sequelize!.fn('COUNT', OrgUnit.sequelize!.col('id')), 'n']],
+    where: { parentId: { [Op.in]: ids } },
+    group: ['parentId'],
+    raw: true,
+  })) as unknown as Array<{ parentId: number; n: number }>;
+  return new Map(rows.map((r) => [Number(r.parentId), Number(r.n)]));
 }
