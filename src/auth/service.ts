@@ -90,6 +90,12 @@ export async function createUser(input: NewUser, by: Viewer | null, transaction?
   const weak = checkPasswordStrength(input.password);
   if (weak) throw BadRequest(weak);
   const org = input.orgCode ? await getOrgByCode(input.orgCode) : null;
+  // The new user's home unit must lie in the actor's scope too, or a subtree admin could place users
+  // in another province (where they would then be out of that admin's sight).
+  if (by && !by.roles.some((x) => x.role === 'admin' && x.orgPath === null)) {
+    if (!org) throw Forbidden('errors.outOfScope');
+    assertOrgAccess(by, org.path, ['admin']);
+  }
   const roleOrgs = await Promise.all((input.roles ?? []).map(async (r) => ({ role: r.role, org: r.orgCode ? await getOrgByCode(r.orgCode) : null })));
   for (const r of roleOrgs) {
     if (!ROLES.includes(r.role)) throw BadRequest('auth.unknownRole', { role: r.role });

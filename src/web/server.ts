@@ -113,6 +113,8 @@ export async function createServer(): Promise<Server> {
     routes: {
       security: { hsts: isSecure, xframe: 'deny', noSniff: true, referrer: 'same-origin', xss: 'disabled' },
       validate: {
+        // Report every bad field at once, not only the first one.
+        options: { abortEarly: false },
         failAction: async (request, _h, err) => {
           const details = validationDetails(request.app.locale ?? 'vi', err as ValidationError);
           throw Boom.badRequest(details.map((d) => d.message).join('; '), { code: 'validation.failed', params: {}, details });
