@@ -3,11 +3,13 @@ import type { Sequelize } from 'sequelize';
 import { initOrgModels } from '../orgs/models.ts';
 import { initAuthModels } from '../auth/models.ts';
 import { initAuditModels } from '../audit/models.ts';
+import { initEngineModels } from '../engine/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
   initAuthModels,
   initAuditModels,
+  initEngineModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -1,0 +1,466 @@
+// Deployment: validate a BPMN file, extract what the runtime needs per element, parse it once into
+// a serialized context, and store it as a new version when its SHA-256 changed.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { BpmnModdle } from 'bpmn-moddle';
+import * as elements from 'bpmn-elements';
+import serializer, { TypeResolver, deserialize } from 'moddle-context-serializer';
+import { layoutProcess } from 'bpmn-auto-layout';
+import { Op, UniqueConstraintError } from 'sequelize';
+import { EngineDefinition } from './models.ts';
+import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
+import { Invalid, NotFound } from '../errors.ts';
+import { inTransaction } from '../store/index.ts';
+import { log } from '../log.ts';
+
+const require = createRequire(import.meta.url);
+const camundaSchema = require('camunda-bpmn-moddle/resources/camunda.json');
+const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json');
+const { Linter } = require('bpmnlint');
+const NodeResolver = require('bpmnlint/lib/resolver/node-resolver');
+
+/** One reason a deploy was rejected (or a lint warning), with where it is. */
+export interface DeployProblem {
+  /** Catalog key, e.g. `engine.problem.scriptTask`. */
+  code: string;
+  params: Record<string, unknown>;
+  elementId?: string;
+  line?: number;
+  column?: number;
+  /** The parser's or linter's own words, for designers who know them. */
+  detail?: string;
+}
+
+/** What the runtime needs to know about one BPMN element, extracted at deploy time. */
+export interface ElementMeta {
+  id: string;
+  type: string;
+  name: string | null;
+  assignee?: string;
+  candidateGroups?: string;
+  candidateUsers?: string;
+  formKey?: string;
+  dueDate?: string;
+  followUpDate?: string;
+  priority?: string;
+  handler?: string;
+  retries?: string;
+  timer?: { kind: 'timeDuration' | 'timeDate' | 'timeCycle'; value: string };
+  message?: { id: string; name: string };
+  signal?: { id: string; name: string };
+  outputs?: Array<{ source: string; target: string }>;
+  attachedTo?: string;
+  cancelActivity?: boolean;
+  isStart?: boolean;
+}
+
+/** Per-version facts the runtime reads instead of walking the model again. */
+export interface DefinitionMeta {
+  key: string;
+  name: string | null;
+  dialect: 'camunda' | 'zeebe' | 'bpmn';
+  elements: Record<string, ElementMeta>;
+  messageStarts: Array<{ elementId: string; name: string; id: string }>;
+  signalStarts: Array<{ elementId: string; name: string; id: string }>;
+  timerStarts: Array<{ elementId: string; kind: string; value: string }>;
+}
+
+/** The result of analysing a file: problems block a deploy, warnings do not. */
+export interface Analysis {
+  problems: DeployProblem[];
+  warnings: DeployProblem[];
+  meta?: DefinitionMeta;
+  xml: string;
+  context?: string;
+}
+
+const SUPPORTED = new Set([
+  'bpmn:StartEvent', 'bpmn:EndEvent', 'bpmn:IntermediateCatchEvent', 'bpmn:IntermediateThrowEvent', 'bpmn:BoundaryEvent',
+  'bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask', 'bpmn:ReceiveTask',
+  'bpmn:ExclusiveGateway', 'bpmn:ParallelGateway', 'bpmn:InclusiveGateway', 'bpmn:EventBasedGateway',
+  'bpmn:SequenceFlow', 'bpmn:SubProcess', 'bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference',
+]);
+const SUPPORTED_EVENTS = new Set([
+  'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:ErrorEventDefinition',
+  'bpmn:TerminateEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:LinkEventDefinition',
+]);
+/** Task types that call a registered service handler. */
+export const SERVICE_TYPES = new Set(['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask']);
+
+type Node = Record<string, any>;
+
+function dialectOf(xml: string): DefinitionMeta['dialect'] {
+  if (xml.includes('http://camunda.org/schema/zeebe/1.0')) return 'zeebe';
+  if (xml.includes('http://camunda.org/schema/1.0/bpmn')) return 'camunda';
+  return 'bpmn';
+}
+
+function moddleFor(dialect: DefinitionMeta['dialect']): BpmnModdle {
+  if (dialect === 'zeebe') return new BpmnModdle({ zeebe: zeebeSchema });
+  if (dialect === 'camunda') return new BpmnModdle({ camunda: camundaSchema });
+  return new BpmnModdle();
+}
+
+function position(message: string): { line?: number; column?: number } {
+  const line = /line: (\d+)/.exec(message);
+  const column = /column: (\d+)/.exec(message);
+  // The XML parser counts from zero; people count from one.
+  return { ...(line ? { line: Number(line[1]) + 1 } : {}), ...(column ? { column: Number(column[1]) + 1 } : {}) };
+}
+
+function extensionValues(el: Node): Node[] {
+  return (el.extensionElements?.values ?? []) as Node[];
+}
+
+function ext(el: Node, type: string): Node | undefined {
+  return extensionValues(el).find((v) => v.$type === type);
+}
+
+function bodyOf(expr: Node | undefined): string | undefined {
+  const b = expr?.body;
+  return typeof b === 'string' ? b.trim() : undefined;
+}
+
+function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta {
+  const meta: ElementMeta = { id: el.id, type: el.$type, name: el.name ?? null };
+  if (el.$type === 'bpmn:UserTask') {
+    if (dialect === 'zeebe') {
+      const a = ext(el, 'zeebe:AssignmentDefinition');
+      const s = ext(el, 'zeebe:TaskSchedule');
+      const f = ext(el, 'zeebe:FormDefinition');
+      const p = ext(el, 'zeebe:PriorityDefinition');
+      Object.assign(meta, {
+        assignee: a?.assignee, candidateGroups: a?.candidateGroups, candidateUsers: a?.candidateUsers,
+        dueDate: s?.dueDate, followUpDate: s?.followUpDate, formKey: f?.formKey ?? f?.formId ?? f?.externalReference,
+        priority: p?.priority === undefined ? undefined : String(p.priority),
+      });
+    } else {
+      Object.assign(meta, {
+        assignee: el.assignee, candidateGroups: el.candidateGroups, candidateUsers: el.candidateUsers, formKey: el.formKey,
+        dueDate: el.dueDate, followUpDate: el.followUpDate, priority: el.priority === undefined ? undefined : String(el.priority),
+      });
+    }
+  }
+  if (SERVICE_TYPES.has(el.$type)) {
+    if (dialect === 'zeebe') {
+      const td = ext(el, 'zeebe:TaskDefinition');
+      meta.handler = td?.type;
+      if (td?.retries !== undefined) meta.retries = String(td.retries);
+    } else {
+      meta.handler = el.topic ?? (el.type && el.type !== 'external' ? el.type : undefined) ?? (el.implementation && el.implementation !== '##WebService' ? el.implementation : undefined);
+      const cycle = ext(el, 'camunda:FailedJobRetryTimeCycle');
+      if (cycle?.body) meta.retries = String(cycle.body).trim();
+    }
+  }
+  const io = dialect === 'zeebe' ? ext(el, 'zeebe:IoMapping') : undefined;
+  if (io?.outputParameters?.length) meta.outputs = (io.outputParameters as Node[]).map((p) => ({ source: p.source, target: p.target }));
+  if (el.$type === 'bpmn:BoundaryEvent') {
+    meta.attachedTo = el.attachedToRef?.id;
+    meta.cancelActivity = el.cancelActivity !== false;
+  }
+  if (el.$type === 'bpmn:StartEvent') meta.isStart = true;
+  const refHolder = el.$type === 'bpmn:ReceiveTask' ? el : undefined;
+  if (refHolder?.messageRef) meta.message = { id: refHolder.messageRef.id, name: refHolder.messageRef.name ?? refHolder.messageRef.id };
+  for (const d of (el.eventDefinitions ?? []) as Node[]) {
+    if (d.$type === 'bpmn:TimerEventDefinition') {
+      for (const kind of ['timeDuration', 'timeDate', 'timeCycle'] as const) {
+        const v = bodyOf(d[kind]);
+        if (v) meta.timer = { kind, value: v };
+      }
+    }
+    if (d.$type === 'bpmn:MessageEventDefinition' && d.messageRef) meta.message = { id: d.messageRef.id, name: d.messageRef.name ?? d.messageRef.id };
+    if (d.$type === 'bpmn:SignalEventDefinition' && d.signalRef) meta.signal = { id: d.signalRef.id, name: d.signalRef.name ?? d.signalRef.id };
+  }
+  return meta;
+}
+
+function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): void {
+  const values: Array<[string, unknown]> = [
+    ['assignee', meta.assignee], ['candidateGroups', meta.candidateGroups], ['candidateUsers', meta.candidateUsers],
+    ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
+    ['timer', meta.timer?.value],
+    ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
+  ];
+  if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);
+  for (const [field, value] of values) {
+    if (!isFeel(value)) continue;
+    const err = feelSyntaxError(value.trimStart().slice(1));
+    if (err) problems.push({ code: 'engine.problem.feelSyntax', params: { id: el.id, field, expression: value, from: err.from ?? '?' }, elementId: el.id, detail: err.message });
+  }
+}
+
+function walk(container: Node, visit: (el: Node) => void): void {
+  for (const el of (container.flowElements ?? []) as Node[]) {
+    visit(el);
+    if (el.flowElements) walk(el, visit);
+  }
+}
+
+/** Fills in missing incoming/outgoing references from the sequence flows; true when something changed. */
+function linkFlows(root: Node): boolean {
+  let changed = false;
+  const visit = (container: Node) => {
+    const flows = ((container.flowElements ?? []) as Node[]).filter((e) => e.$type === 'bpmn:SequenceFlow');
+    for (const f of flows) {
+      for (const [end, prop] of [[f.sourceRef, 'outgoing'], [f.targetRef, 'incoming']] as const) {
+        if (!end) continue;
+        const list = (end[prop] ??= []) as Node[];
+        if (!list.includes(f)) {
+          list.push(f);
+          changed = true;
+        }
+      }
+    }
+    for (const el of (container.flowElements ?? []) as Node[]) if (el.flowElements) visit(el);
+  };
+  for (const r of (root.rootElements ?? []) as Node[]) if (r.$type === 'bpmn:Process') visit(r);
+  return changed;
+}
+
+async function lint(root: Node): Promise<{ errors: DeployProblem[]; warnings: DeployProblem[] }> {
+  const linter = new Linter({ config: { extends: 'bpmnlint:recommended' }, resolver: new NodeResolver() });
+  const results = (await linter.lint(root)) as Record<string, Array<{ id: string; message: string; category: string }>>;
+  const errors: DeployProblem[] = [];
+  const warnings: DeployProblem[] = [];
+  for (const [rule, reports] of Object.entries(results)) {
+    for (const r of reports) {
+      const p: DeployProblem = { code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message }, elementId: r.id, detail: r.message };
+      (r.category === 'error' ? errors : warnings).push(p);
+    }
+  }
+  return { errors, warnings };
+}
+
+/** Checks a BPMN file without storing anything: every problem and warning, and the parsed artefacts. */
+export async function analyzeXml(input: string): Promise<Analysis> {
+  const problems: DeployProblem[] = [];
+  let xml = input;
+  const dialect = dialectOf(xml);
+  let parsed: { rootElement: Node; warnings: Array<{ message: string }> };
+  try {
+    const moddle = moddleFor(dialect);
+    parsed = (await moddle.fromXML(xml)) as never;
+    if (!parsed.warnings.length && parsed.rootElement?.$type === 'bpmn:Definitions' && linkFlows(parsed.rootElement)) {
+      // Hand-written files often omit <incoming>/<outgoing>; the linter and the layout need them.
+      xml = (await moddle.toXML(parsed.rootElement, { format: true })).xml;
+      parsed = (await moddle.fromXML(xml)) as never;
+    }
+    if (!parsed.warnings.length && !parsed.rootElement?.diagrams?.length) {
+      // Files written by hand or by scripts have no diagram; lay them out so every version can be shown.
+      xml = await layoutProcess(xml);
+      parsed = (await moddleFor(dialect).fromXML(xml)) as never;
+    }
+  } catch (err) {
+    const message = String((err as Error).message ?? err);
+    problems.push({ code: 'engine.problem.xml', params: { message: message.split('\n')[0], ...position(message) }, ...position(message), detail: message });
+    return { problems, warnings: [], xml };
+  }
+  for (const w of parsed.warnings) {
+    problems.push({ code: 'engine.problem.xml', params: { message: w.message.split('\n')[0], ...position(w.message) }, ...position(w.message), detail: w.message });
+  }
+  const root = parsed.rootElement;
+  // Serialize before anything reads the model: moddle creates empty collections on access,
+  // and an empty `eventDefinitions` would turn a plain start event into a waiting one.
+  let context: string | undefined;
+  if (!problems.length && root?.$type === 'bpmn:Definitions') {
+    context = JSON.stringify(JSON.parse(serializer(parsed as never, TypeResolver(elements as never)).serialize()));
+  }
+  if (!root || root.$type !== 'bpmn:Definitions') {
+    problems.push({ code: 'engine.problem.notBpmn', params: {} });
+    return { problems, warnings: [], xml };
+  }
+  const processes = ((root.rootElements ?? []) as Node[]).filter((e) => e.$type === 'bpmn:Process' && e.isExecutable);
+  if (processes.length === 0) problems.push({ code: 'engine.problem.noExecutableProcess', params: {} });
+  if (processes.length > 1) problems.push({ code: 'engine.problem.manyExecutableProcesses', params: { ids: processes.map((p) => p.id).join(', ') } });
+
+  const metaElements: Record<string, ElementMeta> = {};
+  const messageStarts: DefinitionMeta['messageStarts'] = [];
+  const signalStarts: DefinitionMeta['signalStarts'] = [];
+  const timerStarts: DefinitionMeta['timerStarts'] = [];
+  for (const proc of processes) {
+    walk(proc, (el) => {
+      const type = el.$type as string;
+      if (type === 'bpmn:ScriptTask') {
+        problems.push({ code: 'engine.problem.scriptTask', params: { id: el.id }, elementId: el.id });
+        return;
+      }
+      if (!SUPPORTED.has(type) || (type === 'bpmn:SubProcess' && (el.$type !== 'bpmn:SubProcess'))) {
+        problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: type.replace(/^bpmn:/, '') }, elementId: el.id });
+        return;
+      }
+      for (const d of (el.eventDefinitions ?? []) as Node[]) {
+        if (!SUPPORTED_EVENTS.has(d.$type)) problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(d.$type).replace(/^bpmn:/, '') }, elementId: el.id });
+      }
+      if (el.loopCharacteristics && el.loopCharacteristics.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
+        problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: 'StandardLoopCharacteristics' }, elementId: el.id });
+      }
+      if (type === 'bpmn:SequenceFlow' && el.conditionExpression) {
+        const lang = el.conditionExpression.language as string | undefined;
+        const body = bodyOf(el.conditionExpression) ?? '';
+        if ((lang && !/^feel$/i.test(lang)) || !isFeel(body)) {
+          problems.push({ code: 'engine.problem.scriptCondition', params: { id: el.id, language: lang ?? '' }, elementId: el.id });
+        }
+      }
+      const meta = elementMeta(el, dialect);
+      if (SERVICE_TYPES.has(type) && !meta.handler) problems.push({ code: 'engine.problem.serviceWithoutHandler', params: { id: el.id }, elementId: el.id });
+      if (meta.retries && !isFeel(meta.retries) && !parseRetryPolicy(meta.retries)) {
+        problems.push({ code: 'engine.problem.retryPolicy', params: { id: el.id, value: meta.retries }, elementId: el.id });
+      }
+      feelProblems(el, meta, problems);
+      if (type !== 'bpmn:SequenceFlow') metaElements[el.id] = meta;
+      if (type === 'bpmn:StartEvent' && el.$parent === proc) {
+        if (meta.message) messageStarts.push({ elementId: el.id, ...meta.message });
+        if (meta.signal) signalStarts.push({ elementId: el.id, ...meta.signal });
+        if (meta.timer) timerStarts.push({ elementId: el.id, kind: meta.timer.kind, value: meta.timer.value });
+      }
+    });
+  }
+  const linted = await lint(root);
+  problems.push(...linted.errors);
+  if (problems.length) return { problems, warnings: linted.warnings, xml };
+  const proc = processes[0];
+  return {
+    problems,
+    warnings: linted.warnings,
+    xml,
+    context,
+    meta: { key: proc.id, name: proc.name ?? null, dialect, elements: metaElements, messageStarts, signalStarts, timerStarts },
+  };
+}
+
+/** What a deploy returns. */
+export interface DeployResult {
+  id: number;
+  key: string;
+  version: number;
+  /** False when the same XML was deployed before and nothing changed. */
+  isNew: boolean;
+  warnings: DeployProblem[];
+}
+
+type DeployHook = (definition: EngineDefinition, meta: DefinitionMeta) => Promise<void>;
+const deployHooks: DeployHook[] = [];
+
+/** Runs after a new version is stored (the job module schedules timer start events here). */
+export function onDeployed(hook: DeployHook): void {
+  deployHooks.push(hook);
+}
+
+/** Validates and stores a BPMN file as the next version of its process; a rejected file changes nothing (422 with every problem). */
+export async function deployDefinition(xml: string, opts: { sourceName?: string; deployedBy?: string | null } = {}): Promise<DeployResult> {
+  const sha256 = crypto.createHash('sha256').update(xml).digest('hex');
+  const analysis = await analyzeXml(xml);
+  if (analysis.problems.length || !analysis.meta || !analysis.context) {
+    throw Invalid('engine.deployRejected', { count: analysis.problems.length }, analysis.problems);
+  }
+  const meta = analysis.meta;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await inTransaction(async (t) => {
+        const latest = await EngineDefinition.findOne({ where: { key: meta.key }, order: [['version', 'DESC']], transaction: t });
+        if (latest && latest.sha256 === sha256) return { row: latest, isNew: false };
+        const row = await EngineDefinition.create({
+          key: meta.key, version: (latest?.version ?? 0) + 1, name: meta.name, sha256, xml: analysis.xml,
+          context: analysis.context, meta: JSON.stringify(meta), sourceName: opts.sourceName ?? null, deployedBy: opts.deployedBy ?? null,
+        }, { transaction: t });
+        return { row, isNew: true };
+      });
+      if (result.isNew) for (const hook of deployHooks) await hook(result.row, meta);
+      return { id: result.row.id, key: result.row.key, version: result.row.version, isNew: result.isNew, warnings: analysis.warnings };
+    } catch (err) {
+      // Two nodes deploying the same file at start-up race for the version number; the loser retries.
+      if (err instanceof UniqueConstraintError && attempt < 3) continue;
+      throw err;
+    }
+  }
+}
+
+/** Deploys every `*.bpmn` file of a folder (the shipped processes at start-up). */
+export async function deployDirectory(dir: string): Promise<DeployResult[]> {
+  if (!fs.existsSync(dir)) return [];
+  const out: DeployResult[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.bpmn')).sort()) {
+    try {
+      out.push(await deployDefinition(fs.readFileSync(path.join(dir, file), 'utf8'), { sourceName: file }));
+    } catch (err) {
+      log.error('shipped process rejected', { file, problems: JSON.stringify((err as { details?: unknown }).details ?? String(err)) });
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** A deployed version as the runtime uses it: the parsed context, shared by every instance. */
+export interface LoadedDefinition {
+  id: number;
+  key: string;
+  version: number;
+  name: string | null;
+  meta: DefinitionMeta;
+  /** The deserialized moddle context, reused across engines. */
+  sourceContext: unknown;
+}
+
+const cache = new Map<number, LoadedDefinition>();
+
+/** Loads (once per process) the parsed context of a definition version. */
+export async function loadDefinition(id: number): Promise<LoadedDefinition> {
+  const hit = cache.get(id);
+  if (hit) return hit;
+  const row = await EngineDefinition.findByPk(id);
+  if (!row) throw NotFound('engine.definitionNotFound', { id });
+  return cacheRow(row);
+}
+
+function cacheRow(row: EngineDefinition): LoadedDefinition {
+  const hit = cache.get(row.id);
+  if (hit) return hit;
+  const loaded: LoadedDefinition = {
+    id: row.id, key: row.key, version: row.version, name: row.name, meta: JSON.parse(row.meta),
+    sourceContext: deserialize(JSON.parse(row.context), TypeResolver(elements as never)),
+  };
+  cache.set(row.id, loaded);
+  return loaded;
+}
+
+/** The latest version of a process by key. */
+export async function latestDefinition(key: string): Promise<LoadedDefinition> {
+  const row = await EngineDefinition.findOne({ where: { key }, order: [['version', 'DESC']] });
+  if (!row) throw NotFound('engine.definitionNotFound', { key });
+  return cacheRow(row);
+}
+
+/** The latest versions whose start event waits for a message (or signal) of this name. */
+export async function definitionsStartedBy(kind: 'message' | 'signal', name: string): Promise<Array<{ def: LoadedDefinition; elementId: string }>> {
+  const rows = await EngineDefinition.findAll({ attributes: ['id', 'key', 'version'], order: [['key', 'ASC'], ['version', 'DESC']] });
+  const latestIds = new Map<string, number>();
+  for (const r of rows) if (!latestIds.has(r.key)) latestIds.set(r.key, r.id);
+  const out: Array<{ def: LoadedDefinition; elementId: string }> = [];
+  for (const id of latestIds.values()) {
+    const def = await loadDefinition(id);
+    const starts = kind === 'message' ? def.meta.messageStarts : def.meta.signalStarts;
+    for (const s of starts) if (s.name === name) out.push({ def, elementId: s.elementId });
+  }
+  return out;
+}
+
+/** Every definition version, newest first within each key (for the cockpit). */
+export async function listDefinitions(): Promise<EngineDefinition[]> {
+  return EngineDefinition.findAll({ attributes: { exclude: ['xml', 'context', 'meta'] }, order: [['key', 'ASC'], ['version', 'DESC']] });
+}
+
+/** One version with its XML. */
+export async function getDefinitionRow(where: { id?: number; key?: string; version?: number }): Promise<EngineDefinition> {
+  const row = where.id
+    ? await EngineDefinition.findByPk(where.id)
+    : await EngineDefinition.findOne({ where: { key: where.key!, ...(where.version ? { version: where.version } : {}) }, order: [['version', 'DESC']] });
+  if (!row) throw NotFound('engine.definitionNotFound', { id: where.id ?? where.key });
+  return row;
+}
+
+/** Ids of the definition versions of a key. */
+export async function definitionIdsOf(key: string): Promise<number[]> {
+  return (await EngineDefinition.findAll({ where: { key: { [Op.eq]: key } }, attributes: ['id'] })).map((r) => r.id);
+}

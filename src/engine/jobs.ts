@@ -1,0 +1,211 @@
+// The durable job table: BPMN timers, service retries, timer start events and other domains' kinds.
+// Each node's worker claims due jobs with a lease (owner + expiry): FOR UPDATE SKIP LOCKED on
+// MariaDB/MySQL, one guarded UPDATE on SQLite (a single writer). A crashed node's leases expire and
+// its jobs are claimed again; timers fire once because the instance's version column lets only one
+// resume of a state commit.
+import crypto from 'node:crypto';
+import { Op, QueryTypes, type Transaction } from 'sequelize';
+import { EngineJob } from './models.ts';
+import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
+import { JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, resumeInstance, retryServiceExecution, startByTimer } from './runtime.ts';
+import { onDeployed } from './definitions.ts';
+import { durationMs, resolveString } from './feel.ts';
+import { AppError } from '../errors.ts';
+import { db, inTransaction, isMysql } from '../store/index.ts';
+import { getConfig } from '../config.ts';
+import { log } from '../log.ts';
+
+/** Tries of a domain job before it is marked failed. */
+const MAX_JOB_ATTEMPTS = 5;
+/** Jobs claimed per poll. */
+const BATCH = 50;
+/** Jobs run at once by one worker. */
+const CONCURRENCY = 8;
+
+/** Schedules a job of a registered kind to run at (or after) runAt. */
+export async function enqueueJob(kind: string, payload: unknown, runAt: Date = new Date(), opts: { instanceId?: string; transaction?: Transaction | null } = {}): Promise<number> {
+  const row = await EngineJob.create({
+    kind, payload: payload === undefined ? null : JSON.stringify(payload), runAt, instanceId: opts.instanceId ?? null, status: 'pending', attempts: 0,
+  }, { transaction: opts.transaction ?? undefined });
+  return row.id;
+}
+
+let claimSeq = 0;
+
+/** Claims up to `limit` due jobs for this node; returns them leased. */
+export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Promise<EngineJob[]> {
+  const now = new Date();
+  const leaseUntil = new Date(now.getTime() + getConfig().jobLeaseMs);
+  // A unique token per claim lets us read back exactly the rows this claim took.
+  const token = `${owner}#${++claimSeq}#${crypto.randomBytes(3).toString('hex')}`;
+  const sequelize = db();
+  if (isMysql()) {
+    await sequelize.transaction(async (t) => {
+      const rows = await sequelize.query<{ id: number }>(
+        `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+        { replacements: [now, now], type: QueryTypes.SELECT, transaction: t },
+      );
+      if (!rows.length) return;
+      await sequelize.query(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${rows.map((r) => Number(r.id)).join(',')})`, { replacements: [token, leaseUntil], transaction: t });
+    });
+  } else {
+    await EngineJob.update({ leaseOwner: token, leaseUntil }, {
+      where: {
+        id: { [Op.in]: sequelize.literal(`(SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))} AND (lease_until IS NULL OR lease_until < ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))}) ORDER BY run_at LIMIT ${Number(limit)})`) },
+      },
+    });
+  }
+  return EngineJob.findAll({ where: { leaseOwner: token }, order: [['runAt', 'ASC']] });
+}
+
+function toCall(job: EngineJob): JobCall {
+  return { id: job.id, kind: job.kind, payload: job.payload ? JSON.parse(job.payload) : null, attempts: job.attempts, instanceId: job.instanceId, elementId: job.elementId, executionId: job.executionId };
+}
+
+/** Runs one claimed job and removes it, or schedules its next try. */
+export async function runJob(job: EngineJob): Promise<void> {
+  const handler = jobHandler(job.kind);
+  try {
+    if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+    await handler(toCall(job));
+    await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+  } catch (err) {
+    if (err instanceof AppError && err.status === 409) {
+      // Another node moved the instance first; try again shortly from the new state.
+      await EngineJob.update({ leaseOwner: null, leaseUntil: null, runAt: new Date(Date.now() + 50) }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+      return;
+    }
+    if (err instanceof AppError && err.status === 404 && job.instanceId) {
+      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+      return;
+    }
+    const attempts = job.attempts + 1;
+    const failed = attempts >= MAX_JOB_ATTEMPTS;
+    log.warn('job failed', { id: job.id, kind: job.kind, attempts, error: String((err as Error)?.message ?? err) });
+    await EngineJob.update({
+      attempts, lastError: String((err as Error)?.stack ?? err).slice(0, 4000), leaseOwner: null, leaseUntil: null,
+      status: failed ? 'failed' : 'pending', runAt: new Date(Date.now() + 1000 * 2 ** attempts),
+    }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+  }
+}
+
+/** Claims and runs due jobs until none is due; returns how many ran (tests and the CLI call this directly). */
+export async function runDueJobs(owner?: string): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const jobs = await claimJobs(BATCH, owner);
+    if (!jobs.length) return total;
+    await runAll(jobs);
+    total += jobs.length;
+  }
+}
+
+async function runAll(jobs: EngineJob[]): Promise<void> {
+  // Jobs of one instance run one after the other; different instances run side by side.
+  const byInstance = new Map<string, EngineJob[]>();
+  for (const j of jobs) {
+    const k = j.instanceId ?? `job:${j.id}`;
+    byInstance.set(k, [...(byInstance.get(k) ?? []), j]);
+  }
+  const lanes = [...byInstance.values()];
+  let next = 0;
+  const workers = Array.from({ length: Math.min(CONCURRENCY, lanes.length) }, async () => {
+    while (next < lanes.length) {
+      const lane = lanes[next++];
+      for (const job of lane) await runJob(job);
+    }
+  });
+  await Promise.all(workers);
+}
+
+let timer: NodeJS.Timeout | null = null;
+let running: Promise<void> | null = null;
+let stopping = false;
+
+/** Starts this node's worker loop (when JOB_WORKER is on). */
+export function startJobWorker(): void {
+  const cfg = getConfig();
+  if (!cfg.jobWorker || timer || running) return;
+  stopping = false;
+  const loop = async () => {
+    timer = null;
+    if (stopping) return;
+    running = (async () => {
+      try {
+        await runDueJobs();
+      } catch (err) {
+        log.error('job worker poll failed', { error: String((err as Error)?.stack ?? err) });
+      }
+    })();
+    await running;
+    running = null;
+    if (!stopping) timer = setTimeout(loop, cfg.jobPollMs);
+  };
+  timer = setTimeout(loop, 0);
+}
+
+/** Stops the worker loop and waits for the jobs in hand to finish. */
+export async function stopJobWorker(): Promise<void> {
+  stopping = true;
+  if (timer) clearTimeout(timer);
+  timer = null;
+  await running;
+}
+
+/** When the next tick of a timer start event is due, and how many remain (-1: forever). */
+function nextStart(kind: string, value: string, repeat?: number): { at: Date; repeat?: number } | null {
+  const v = resolveString(value, {}) ?? '';
+  if (kind === 'timeDate') {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? null : { at: d };
+  }
+  if (kind === 'timeDuration') {
+    const ms = durationMs(v);
+    return ms === null ? null : { at: new Date(Date.now() + ms) };
+  }
+  const m = /^R(\d*)\/(?:([^/]+)\/)?(P[^/]+)$/i.exec(v);
+  if (!m) return null;
+  const ms = durationMs(m[3]);
+  if (ms === null) return null;
+  const left = repeat ?? (m[1] ? Number(m[1]) : -1);
+  if (left === 0) return null;
+  const startAt = m[2] && repeat === undefined ? new Date(m[2]) : null;
+  return { at: startAt && !Number.isNaN(startAt.getTime()) ? startAt : new Date(Date.now() + ms), repeat: left };
+}
+
+registerJobKind(JOB_TIMER, async (job) => {
+  if (job.instanceId) await resumeInstance(job.instanceId);
+});
+
+registerJobKind(JOB_SERVICE, async (job) => {
+  if (job.instanceId && job.executionId) await retryServiceExecution(job.instanceId, job.executionId);
+});
+
+registerJobKind(JOB_TIMER_START, async (job) => {
+  const p = job.payload as { definitionId: number; key: string; elementId: string; kind: string; value: string; repeat?: number };
+  await startByTimer(p.definitionId);
+  if (p.kind === 'timeCycle') {
+    const left = p.repeat === undefined || p.repeat < 0 ? -1 : p.repeat - 1;
+    const next = left === 0 ? null : nextStart(p.kind, p.value, left);
+    if (next) await enqueueJob(JOB_TIMER_START, { ...p, repeat: left }, next.at);
+  }
+});
+
+// A new version replaces the timer start events of the older ones.
+onDeployed(async (definition, meta) => {
+  await inTransaction(async (t) => {
+    const old = await EngineJob.findAll({ where: { kind: JOB_TIMER_START }, attributes: ['id', 'payload'], transaction: t });
+    const stale = old.filter((j) => JSON.parse(j.payload ?? '{}').key === definition.key).map((j) => j.id);
+    if (stale.length) await EngineJob.destroy({ where: { id: stale }, transaction: t });
+    for (const s of meta.timerStarts) {
+      const first = nextStart(s.kind, s.value);
+      if (!first) continue;
+      await enqueueJob(JOB_TIMER_START, { definitionId: definition.id, key: definition.key, elementId: s.elementId, kind: s.kind, value: s.value, repeat: first.repeat }, first.at, { transaction: t });
+    }
+  });
+});
+
+/** Pending and failed jobs (for the cockpit), optionally of one instance. */
+export async function listJobs(where: { instanceId?: string; status?: string } = {}, limit = 200): Promise<EngineJob[]> {
+  return EngineJob.findAll({ where: { ...where }, order: [['runAt', 'ASC']], limit });
+}

@@ -1,0 +1,621 @@
+// The runtime: one action on one instance = recover its state, run bpmn-engine until every branch
+// waits, and persist state, tasks, jobs, subscriptions, incidents and history in one transaction
+// guarded by the instance's version column. Any node can run any action; the loser of a race gets 409.
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Engine } from 'bpmn-engine';
+import * as elements from 'bpmn-elements';
+import type { Transaction } from 'sequelize';
+import { EngineHistory, EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
+import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
+import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
+import { serviceHandler } from './handlers.ts';
+import { Conflict, Invalid, NotFound } from '../errors.ts';
+import { inTransaction } from '../store/index.ts';
+import { log } from '../log.ts';
+
+/** Job kinds the engine itself schedules. */
+export const JOB_TIMER = 'engine.timer';
+export const JOB_SERVICE = 'engine.service';
+export const JOB_TIMER_START = 'engine.timerStart';
+
+/** Engine events for domains: `task.created`, `task.completed`, `instance.ended` (emitted after commit). */
+export const engineEvents = new EventEmitter();
+
+/** Per-instance runtime bookkeeping stored next to the engine state. */
+interface RuntimeState {
+  /** Service executions that failed and wait for a retry job or an incident retry. */
+  services: Record<string, { elementId: string; attempts: number; nextAt?: string; error?: string; incident?: boolean }>;
+}
+
+interface HistoryRow {
+  instanceId: string;
+  elementId: string | null;
+  elementType: string | null;
+  elementName: string | null;
+  event: string;
+  actor: string | null;
+  outcome: string | null;
+  comment: string | null;
+  at: Date;
+}
+
+/** What an action does inside the running engine once the state is resumed. */
+type Action =
+  | { kind: 'start'; startElementId?: string; messageRefId?: string; fireStartTimers?: boolean }
+  | { kind: 'resume' }
+  | { kind: 'task'; task: EngineTask; variables: Record<string, unknown>; actor: string | null; comment: string | null }
+  | { kind: 'message'; refId: string; variables: Record<string, unknown> }
+  | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
+  | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
+  | { kind: 'cancel'; actor: string | null; reason: string | null };
+
+/** Optional changes applied to the stored state before it is recovered (moving a timer). */
+type StatePatch = (state: Record<string, unknown>) => void;
+
+class Run {
+  inflight = 0;
+  private wake: (() => void) | null = null;
+  readonly history: HistoryRow[] = [];
+  readonly newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
+  error: Error | null = null;
+  ended = false;
+  /** Timer handles armed for real (expired timers), to tell them from durable ones. */
+  readonly realTimers = new Set<NodeJS.Timeout>();
+  retryExecutionId: string | null = null;
+  fireStartTimers = false;
+
+  constructor(
+    readonly instanceId: string,
+    readonly def: LoadedDefinition,
+    readonly businessKey: string | null,
+    readonly vars: Record<string, unknown>,
+    readonly runtime: RuntimeState,
+  ) {}
+
+  meta(id: string): ElementMeta | undefined {
+    return this.def.meta.elements[id];
+  }
+
+  poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Waits until nothing runs any more: every branch waits on a task, a durable timer, a message or a retry. */
+  async settle(): Promise<void> {
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      if (this.inflight <= 0) {
+        await new Promise((r) => setImmediate(r));
+        if (this.inflight <= 0) return;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  record(event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): void {
+    const meta = el ? this.meta(el.id) : undefined;
+    this.history.push({
+      instanceId: this.instanceId, elementId: el?.id ?? null, elementType: el?.type ?? meta?.type ?? null, elementName: meta?.name ?? null,
+      event, actor: null, outcome: null, comment: null, at: new Date(), ...extra,
+    });
+  }
+}
+
+const DEFAULT_RETRY = { tries: 3, backoffMs: 10000, exponential: true };
+
+function buildEngine(run: Run): { engine: Engine; timers: any } {
+  const timers: any = new (elements as any).Timers({
+    setTimeout: (fn: (...a: unknown[]) => void, delay: number, ...args: unknown[]) => {
+      // Timers are durable job rows; only an already expired timer is armed in memory.
+      if (delay > 0) return null;
+      run.inflight++;
+      const handle: NodeJS.Timeout = setTimeout(() => {
+        run.realTimers.delete(handle);
+        run.inflight--;
+        try {
+          fn(...args);
+        } finally {
+          run.poke();
+        }
+      }, 0);
+      run.realTimers.add(handle);
+      return handle;
+    },
+    clearTimeout: (handle: NodeJS.Timeout | null) => {
+      if (handle && run.realTimers.delete(handle)) {
+        clearTimeout(handle);
+        run.inflight--;
+        run.poke();
+      }
+    },
+  });
+  const baseSet = timers._setTimeout.bind(timers);
+  timers._setTimeout = (owner: { id?: string } | null, cb: unknown, delay: number, ...args: unknown[]) => {
+    const isStart = !!owner?.id && !!run.meta(owner.id)?.isStart;
+    return baseSet(owner, cb, run.fireStartTimers && isStart ? 0 : delay, ...args);
+  };
+  const expressions = {
+    resolveExpression(expression: unknown, message?: { content?: { output?: unknown } }) {
+      if (!isFeel(expression)) return expression;
+      const output = message?.content?.output;
+      const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...run.vars, ...(output as object) } : run.vars;
+      const value = resolveValue(expression, scope);
+      return value;
+    },
+    isExpression: (text: unknown) => isFeel(text),
+    hasExpression: (text: unknown) => isFeel(text),
+  };
+  const extensions = {
+    govflow(activity: { type: string; behaviour: Record<string, unknown> }) {
+      if (SERVICE_TYPES.has(activity.type)) activity.behaviour.Service = serviceFactory(run);
+      return undefined;
+    },
+  };
+  const engine = new Engine({ name: run.instanceId, sourceContext: run.def.sourceContext as never, timers, expressions, extensions } as never);
+  return { engine, timers };
+}
+
+function serviceFactory(run: Run) {
+  return function Service(activity: { id: string; type: string }) {
+    return {
+      execute(message: { content: { executionId: string } }, callback: (err: Error | null, output?: unknown) => void) {
+        const executionId = message.content.executionId;
+        const elementId = activity.id;
+        const meta = run.meta(elementId);
+        const pending = run.runtime.services[executionId];
+        if (pending && run.retryExecutionId !== executionId) {
+          // A failed try waits for its retry job (or for an admin after an incident).
+          if (pending.incident || (pending.nextAt && Date.parse(pending.nextAt) > Date.now())) return;
+        }
+        const attempt = (pending?.attempts ?? 0) + 1;
+        const name = meta?.handler ? resolveString(meta.handler, run.vars) : null;
+        run.inflight++;
+        Promise.resolve()
+          .then(() => {
+            const handler = name ? serviceHandler(name) : undefined;
+            if (!handler) throw new Error(`no service handler registered as "${name ?? ''}"`);
+            return handler({ instanceId: run.instanceId, businessKey: run.businessKey, definitionKey: run.def.key, elementId, variables: structuredClone(run.vars), attempt });
+          })
+          .then(
+            (result) => {
+              delete run.runtime.services[executionId];
+              if (result && typeof result === 'object' && !Array.isArray(result)) applyOutputs(run, meta, toPlain(result) as Record<string, unknown>);
+              callback(null, result ?? {});
+            },
+            (err: unknown) => {
+              const error = err instanceof Error ? err.message : String(err);
+              const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, run.vars))) || DEFAULT_RETRY;
+              if (attempt < policy.tries) {
+                const wait = policy.exponential ? policy.backoffMs * 2 ** (attempt - 1) : policy.backoffMs;
+                run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error };
+                run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });
+              } else {
+                run.runtime.services[executionId] = { elementId, attempts: attempt, error, incident: true };
+                run.newIncidents.push({ elementId, executionId, handler: name, error, attempts: attempt });
+                run.record('incident', { id: elementId, type: activity.type }, { outcome: error });
+              }
+            },
+          )
+          .finally(() => {
+            run.inflight--;
+            run.poke();
+          });
+      },
+    };
+  };
+}
+
+function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<string, unknown>): void {
+  if (meta?.outputs?.length) {
+    const scope = { ...run.vars, ...values };
+    for (const o of meta.outputs) run.vars[o.target] = resolveValue(o.source, scope);
+  } else {
+    Object.assign(run.vars, values);
+  }
+}
+
+function listen(run: Run): EventEmitter {
+  const listener = new EventEmitter();
+  listener.on('activity.start', (api: { id: string; type: string; content: { isRecovered?: boolean } }) => {
+    if (!api.content?.isRecovered) run.record('start', api);
+  });
+  listener.on('activity.end', (api: { id: string; type: string }) => run.record('end', api));
+  listener.on('activity.timeout', (api: { id: string; type: string }) => run.record('timer', api));
+  return listener;
+}
+
+/** The parts of the engine's situation after a run that are stored in rows. */
+interface Situation {
+  status: EngineInstance['status'];
+  state: string | null;
+  active: Array<{ id: string; type: string; executionId: string }>;
+  userTasks: Array<{ id: string; executionId: string }>;
+  timers: Array<{ elementId: string; executionId: string; runAt: Date }>;
+  subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string }>;
+}
+
+async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situation> {
+  const postponed = run.ended ? [] : (engine.execution?.getPostponed() ?? []) as Array<{ id: string; type: string; executionId: string }>;
+  const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
+  const userTasks = active.filter((a) => a.type === 'bpmn:UserTask').map((a) => ({ id: a.id, executionId: a.executionId }));
+  const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
+    .filter((ref) => ref.owner && !ref.timerRef)
+    .map((ref) => ({ elementId: ref.owner!.id, executionId: ref.owner!.executionId, runAt: new Date(ref.owner!.expireAt ?? ref.expireAt) }));
+  const subscriptions: Situation['subscriptions'] = [];
+  for (const a of active) {
+    const meta = run.meta(a.id);
+    if (meta?.message && !meta.isStart) subscriptions.push({ kind: 'message', name: meta.message.name, refId: meta.message.id, elementId: a.id });
+    if (meta?.signal && !meta.isStart) subscriptions.push({ kind: 'signal', name: meta.signal.name, refId: meta.signal.id, elementId: a.id });
+  }
+  let status: EngineInstance['status'] = 'active';
+  if (run.error) status = 'failed';
+  else if (run.ended || engine.state === 'idle') status = 'completed';
+  let state: string | null = null;
+  if (status === 'active' || status === 'failed') {
+    const s = (await engine.getState()) as unknown as { definitions: Array<{ source?: string }> };
+    // The definition is cached per version; storing it in every instance would triple the row.
+    for (const d of s.definitions) delete d.source;
+    state = JSON.stringify(s);
+  }
+  return { status, state, active, userTasks, timers: timerRows, subscriptions };
+}
+
+function listOf(values: string[]): string | null {
+  return values.length ? `,${values.join(',')},` : null;
+}
+
+/** Fills `{name}` placeholders of a literal from the variables (e.g. `leader@{orgCode}`). */
+function interpolate(text: string | null, vars: Record<string, unknown>): string | null {
+  if (!text) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
+}
+
+function taskRow(run: Run, t: { id: string; executionId: string }) {
+  const meta = run.meta(t.id) ?? { id: t.id, type: 'bpmn:UserTask', name: null };
+  const v = run.vars;
+  const groups = resolveList(meta.candidateGroups, v).map((g) => interpolate(g, v)!);
+  const users = resolveList(meta.candidateUsers, v).map((u) => interpolate(u, v)!);
+  const priority = meta.priority ? Number(resolveValue(meta.priority, v)) : 50;
+  return {
+    instanceId: run.instanceId,
+    definitionKey: run.def.key,
+    businessKey: run.businessKey,
+    elementId: t.id,
+    executionId: t.executionId,
+    name: meta.name,
+    formKey: interpolate(resolveString(meta.formKey, v), v),
+    assignee: interpolate(resolveString(meta.assignee, v), v),
+    candidateGroups: listOf(groups),
+    candidateUsers: listOf(users),
+    orgCode: groups.map((g) => g.split('@')[1]).find(Boolean) ?? null,
+    dueAt: resolveDate(meta.dueDate, v),
+    followUpAt: resolveDate(meta.followUpDate, v),
+    priority: Number.isFinite(priority) ? priority : 50,
+    status: 'open' as const,
+  };
+}
+
+interface PersistOptions {
+  isNew: boolean;
+  expectedVersion: number;
+  startedBy?: string | null;
+  /** The task this action completes; its row is updated only if still open. */
+  completeTask?: { task: EngineTask; variables: Record<string, unknown>; actor: string | null; comment: string | null };
+  resolveIncidentsOf?: { executionId: string; actor: string | null };
+  cancelled?: boolean;
+}
+
+interface Persisted {
+  instance: EngineInstance;
+  createdTasks: EngineTask[];
+}
+
+async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<Persisted> {
+  const now = new Date();
+  const status = opts.cancelled ? 'cancelled' : sit.status;
+  const isEnded = status !== 'active' && status !== 'failed';
+  // Forget retry bookkeeping of executions that are gone (interrupted or finished).
+  const live = new Set(sit.active.map((a) => a.executionId));
+  for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
+  const fields = {
+    status,
+    state: isEnded ? null : sit.state,
+    variables: JSON.stringify(run.vars),
+    runtime: JSON.stringify(run.runtime),
+    activeElements: JSON.stringify(isEnded ? [] : sit.active),
+    endedAt: isEnded ? now : null,
+  };
+  return inTransaction(async (t) => {
+    let instance: EngineInstance;
+    if (opts.isNew) {
+      instance = await EngineInstance.create({
+        id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey,
+        version: 1, startedBy: opts.startedBy ?? null, startedAt: now, ...fields,
+      }, { transaction: t });
+    } else {
+      const [count] = await EngineInstance.update({ ...fields, version: opts.expectedVersion + 1 }, { where: { id: run.instanceId, version: opts.expectedVersion }, transaction: t });
+      if (count !== 1) throw Conflict('engine.instanceChanged', { id: run.instanceId });
+      instance = EngineInstance.build({ id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: opts.expectedVersion + 1, ...fields }, { isNewRecord: false });
+    }
+    if (opts.completeTask) {
+      const { task, variables, actor, comment } = opts.completeTask;
+      const [count] = await EngineTask.update(
+        { status: 'completed', completedAt: now, completedBy: actor, outcome: JSON.stringify({ variables, comment }) },
+        { where: { id: task.id, status: 'open' }, transaction: t },
+      );
+      if (count !== 1) throw Conflict('engine.taskAlreadyCompleted', { id: task.id });
+    }
+    const openTasks = opts.isNew ? [] : await EngineTask.findAll({ where: { instanceId: run.instanceId, status: 'open' }, attributes: ['id', 'executionId'], transaction: t });
+    const wanted = new Set(isEnded ? [] : sit.userTasks.map((u) => u.executionId));
+    const gone = openTasks.filter((o) => !wanted.has(o.executionId)).map((o) => o.id);
+    if (gone.length) await EngineTask.update({ status: 'cancelled', completedAt: now }, { where: { id: gone }, transaction: t });
+    const have = new Set(openTasks.map((o) => o.executionId));
+    const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
+    const createdTasks = fresh.length ? await EngineTask.bulkCreate(fresh, { transaction: t }) : [];
+
+    await syncJobs(run, sit, isEnded, opts.isNew, t);
+
+    if (!opts.isNew) await EngineSubscription.destroy({ where: { instanceId: run.instanceId }, transaction: t });
+    if (!isEnded && sit.subscriptions.length) {
+      await EngineSubscription.bulkCreate(sit.subscriptions.map((s) => ({ ...s, instanceId: run.instanceId, businessKey: run.businessKey })), { transaction: t });
+    }
+    if (opts.resolveIncidentsOf) {
+      await EngineIncident.update({ status: 'resolved', resolvedAt: now, resolvedBy: opts.resolveIncidentsOf.actor }, { where: { instanceId: run.instanceId, executionId: opts.resolveIncidentsOf.executionId, status: 'open' }, transaction: t });
+    }
+    if (isEnded && !opts.isNew) {
+      await EngineIncident.update({ status: 'resolved', resolvedAt: now }, { where: { instanceId: run.instanceId, status: 'open' }, transaction: t });
+    }
+    if (run.newIncidents.length) await EngineIncident.bulkCreate(run.newIncidents.map((i) => ({ ...i, instanceId: run.instanceId, status: 'open' })), { transaction: t });
+    if (run.error) run.record('failed', null, { outcome: run.error.message });
+    if (status === 'completed') run.record('completed', null);
+    if (run.history.length) await EngineHistory.bulkCreate(run.history as never[], { transaction: t });
+    return { instance, createdTasks };
+  });
+}
+
+async function syncJobs(run: Run, sit: Situation, isEnded: boolean, isNew: boolean, t: Transaction): Promise<void> {
+  const desired: Array<{ kind: string; elementId: string; executionId: string; runAt: Date }> = [];
+  if (!isEnded) {
+    for (const timer of sit.timers) desired.push({ kind: JOB_TIMER, ...timer });
+    for (const [executionId, s] of Object.entries(run.runtime.services)) {
+      if (s.nextAt && !s.incident) desired.push({ kind: JOB_SERVICE, elementId: s.elementId, executionId, runAt: new Date(s.nextAt) });
+    }
+  }
+  const keyOf = (j: { kind: string; executionId: string | null; runAt: Date }) => `${j.kind}|${j.executionId}|${new Date(j.runAt).getTime()}`;
+  const existing = isNew ? [] : await EngineJob.findAll({ where: { instanceId: run.instanceId, kind: [JOB_TIMER, JOB_SERVICE] }, attributes: ['id', 'kind', 'executionId', 'runAt'], transaction: t });
+  const desiredKeys = new Set(desired.map(keyOf));
+  const existingKeys = new Set(existing.map((j) => keyOf(j)));
+  const stale = existing.filter((j) => !desiredKeys.has(keyOf(j))).map((j) => j.id);
+  if (stale.length) await EngineJob.destroy({ where: { id: stale }, transaction: t });
+  const add = desired.filter((d) => !existingKeys.has(keyOf(d)));
+  if (add.length) await EngineJob.bulkCreate(add.map((d) => ({ ...d, instanceId: run.instanceId, status: 'pending', attempts: 0 })), { transaction: t });
+}
+
+function emitAfterCommit(run: Run, persisted: Persisted): void {
+  for (const task of persisted.createdTasks) engineEvents.emit('task.created', task);
+  if (persisted.instance.status !== 'active') engineEvents.emit('instance.ended', { id: run.instanceId, status: persisted.instance.status, definitionKey: run.def.key, businessKey: run.businessKey });
+}
+
+async function runEngine(run: Run, engine: Engine, start: () => Promise<unknown>): Promise<void> {
+  engine.once('end', () => {
+    run.ended = true;
+  });
+  engine.once('error', (err: Error) => {
+    run.error = err;
+  });
+  try {
+    await start();
+  } catch (err) {
+    run.error = err as Error;
+  }
+  await run.settle();
+}
+
+/** Input of startProcess. */
+export interface StartInput {
+  businessKey?: string | null;
+  variables?: Record<string, unknown>;
+  startedBy?: string | null;
+  /** Start a specific version instead of the latest. */
+  definitionId?: number;
+}
+
+/** Starts an instance of the latest version of a process (by key) and runs it until every branch waits. */
+export async function startProcess(key: string, input: StartInput = {}): Promise<EngineInstance> {
+  const def = input.definitionId ? await loadDefinition(input.definitionId) : await latestDefinition(key);
+  return startInstance(def, input, { kind: 'start' });
+}
+
+async function startInstance(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<EngineInstance> {
+  const vars = structuredClone(input.variables ?? {});
+  const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
+  run.fireStartTimers = !!action.fireStartTimers;
+  const { engine, timers } = buildEngine(run);
+  await runEngine(run, engine, async () => {
+    await engine.execute({ listener: listen(run) } as never);
+    if (action.messageRefId) {
+      await run.settle();
+      engine.execution.signal({ id: action.messageRefId } as never);
+    }
+  });
+  if (run.error) {
+    throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
+  }
+  const sit = await situationOf(run, engine, timers);
+  const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy });
+  emitAfterCommit(run, persisted);
+  return persisted.instance;
+}
+
+/** Runs one action against a stored instance and persists the outcome (409 when another action won). */
+async function act(instanceId: string, action: Action, patch?: StatePatch): Promise<EngineInstance> {
+  const row = await EngineInstance.findByPk(instanceId);
+  if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
+  if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
+  const def = await loadDefinition(row.definitionId);
+  const run = new Run(row.id, def, row.businessKey, JSON.parse(row.variables), JSON.parse(row.runtime));
+  if (action.kind === 'cancel') {
+    run.record('cancelled', null, { actor: action.actor, comment: action.reason });
+    const persisted = await persist(run, { status: 'cancelled', state: null, active: [], userTasks: [], timers: [], subscriptions: [] }, { isNew: false, expectedVersion: row.version, cancelled: true });
+    emitAfterCommit(run, persisted);
+    return persisted.instance;
+  }
+  if (action.kind === 'retryService') {
+    run.retryExecutionId = action.executionId;
+    // After an incident the next try starts a fresh retry budget.
+    if (action.fresh) delete run.runtime.services[action.executionId];
+  }
+  const { engine, timers } = buildEngine(run);
+  const state = JSON.parse(row.state ?? 'null');
+  if (!state) throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
+  patch?.(state);
+  for (const d of state.definitions ?? []) d.id = (def.sourceContext as { id?: string }).id;
+  engine.recover(state);
+  let notActive = false;
+  await runEngine(run, engine, async () => {
+    await engine.resume({ listener: listen(run) } as never);
+    await run.settle();
+    const postponed = () => (engine.execution?.getPostponed() ?? []) as Array<{ id: string; executionId: string }>;
+    switch (action.kind) {
+      case 'task': {
+        if (!postponed().some((a) => a.executionId === action.task.executionId)) {
+          notActive = true;
+          return;
+        }
+        const meta = run.meta(action.task.elementId);
+        applyOutputs(run, meta, action.variables);
+        run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
+        engine.execution.signal({ id: action.task.elementId, executionId: action.task.executionId } as never);
+        break;
+      }
+      case 'message':
+      case 'signal': {
+        Object.assign(run.vars, action.variables);
+        run.record(action.kind, null, { outcome: action.refId });
+        engine.execution.signal({ id: action.refId } as never);
+        break;
+      }
+      default:
+        break;
+    }
+  });
+  if (notActive) {
+    throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : '' });
+  }
+  if (run.error) log.warn('instance failed', { instanceId, error: run.error.message });
+  const sit = await situationOf(run, engine, timers);
+  const persisted = await persist(run, sit, {
+    isNew: false,
+    expectedVersion: row.version,
+    ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
+    ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
+  });
+  emitAfterCommit(run, persisted);
+  if (action.kind === 'task') engineEvents.emit('task.completed', { taskId: action.task.id, instanceId, actor: action.actor });
+  return persisted.instance;
+}
+
+/** Resumes an instance so that its due timers fire (what a timer job does). */
+export async function resumeInstance(instanceId: string): Promise<EngineInstance> {
+  return act(instanceId, { kind: 'resume' });
+}
+
+/** Completes a user task row inside the engine (authorization is the caller's). */
+export async function signalTask(task: EngineTask, variables: Record<string, unknown>, actor: string | null, comment: string | null): Promise<EngineInstance> {
+  return act(task.instanceId, { kind: 'task', task, variables, actor, comment });
+}
+
+/** Retries a failed service execution now (a retry job, or an admin after an incident). */
+export async function retryServiceExecution(instanceId: string, executionId: string, actor?: string | null): Promise<EngineInstance> {
+  const row = await EngineInstance.findByPk(instanceId, { attributes: ['runtime'] });
+  if (row) {
+    const rt = JSON.parse(row.runtime) as RuntimeState;
+    if (!rt.services[executionId]) return resumeInstance(instanceId);
+  }
+  return act(instanceId, { kind: 'retryService', executionId, actor });
+}
+
+/** Retries every open incident of an instance after a fix, with a fresh retry budget. */
+export async function retryIncident(incidentId: number, actor: string | null): Promise<EngineInstance> {
+  const incident = await EngineIncident.findByPk(incidentId);
+  if (!incident) throw NotFound('engine.incidentNotFound', { id: incidentId });
+  if (incident.status !== 'open') throw Conflict('engine.incidentResolved', { id: incidentId });
+  return act(incident.instanceId, { kind: 'retryService', executionId: incident.executionId ?? '', actor, fresh: true });
+}
+
+/** Cancels an instance: its tasks are cancelled, its jobs and subscriptions removed. */
+export async function cancelInstance(instanceId: string, actor: string | null, reason: string | null = null): Promise<EngineInstance> {
+  return act(instanceId, { kind: 'cancel', actor, reason });
+}
+
+/** Moves a pending timer of an instance to a new due time (the engine state and the job row). */
+export async function moveTimer(instanceId: string, timerExecutionId: string, dueAt: Date): Promise<EngineInstance> {
+  const job = await EngineJob.findOne({ where: { instanceId, executionId: timerExecutionId, kind: JOB_TIMER } });
+  if (!job) throw NotFound('engine.timerNotFound', { id: timerExecutionId });
+  const iso = dueAt.toISOString();
+  const patch: StatePatch = (state) => {
+    const visit = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach(visit);
+      const o = node as Record<string, unknown>;
+      if (o.executionId === timerExecutionId && 'expireAt' in o) o.expireAt = iso;
+      for (const v of Object.values(o)) visit(v);
+    };
+    visit(state);
+  };
+  return act(instanceId, { kind: 'resume' }, patch);
+}
+
+/** Correlates a named message to the instance waiting for it with this business key, or starts one by a message start event. */
+export async function correlateMessage(name: string, businessKey: string | null, variables: Record<string, unknown> = {}): Promise<{ instanceId: string; started: boolean }> {
+  const sub = await EngineSubscription.findOne({ where: { kind: 'message', name, ...(businessKey ? { businessKey } : {}) }, order: [['id', 'ASC']] });
+  if (sub) {
+    await act(sub.instanceId, { kind: 'message', refId: sub.refId, variables });
+    return { instanceId: sub.instanceId, started: false };
+  }
+  const { definitionsStartedBy } = await import('./definitions.ts');
+  const starts = await definitionsStartedBy('message', name);
+  if (!starts.length) throw NotFound('engine.messageNotCorrelated', { name, businessKey: businessKey ?? '' });
+  const { def, elementId } = starts[0];
+  const refId = def.meta.elements[elementId]?.message?.id;
+  const instance = await startInstance(def, { businessKey, variables }, { kind: 'start', messageRefId: refId });
+  return { instanceId: instance.id, started: true };
+}
+
+/** Broadcasts a signal to every waiting instance and starts processes with a matching signal start event. */
+export async function broadcastSignal(name: string, variables: Record<string, unknown> = {}): Promise<{ delivered: number; started: number }> {
+  const subs = await EngineSubscription.findAll({ where: { kind: 'signal', name }, order: [['id', 'ASC']] });
+  let delivered = 0;
+  for (const instanceId of new Set(subs.map((s) => s.instanceId))) {
+    const sub = subs.find((s) => s.instanceId === instanceId)!;
+    try {
+      await act(instanceId, { kind: 'signal', refId: sub.refId, variables });
+      delivered++;
+    } catch (err) {
+      log.warn('signal not delivered', { instanceId, error: String(err) });
+    }
+  }
+  const { definitionsStartedBy } = await import('./definitions.ts');
+  const starts = await definitionsStartedBy('signal', name);
+  for (const { def, elementId } of starts) {
+    await startInstance(def, { variables }, { kind: 'start', messageRefId: def.meta.elements[elementId]?.signal?.id });
+  }
+  return { delivered, started: starts.length };
+}
+
+/** Starts an instance from a timer start event whose job is due. */
+export async function startByTimer(definitionId: number): Promise<EngineInstance> {
+  const def = await loadDefinition(definitionId);
+  return startInstance(def, {}, { kind: 'start', fireStartTimers: true });
+}
+
+/** Instances of a definition key with a business key (for domains that look theirs up). */
+export async function findInstances(where: { definitionKey?: string; businessKey?: string; status?: string }): Promise<EngineInstance[]> {
+  return EngineInstance.findAll({ where: { ...where }, order: [['startedAt', 'DESC']], attributes: { exclude: ['state'] } });
+}
+
