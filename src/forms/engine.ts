@@ -468,12 +468,13 @@ export function runRules(plan: Plan, values: FormValues, prev?: FormValues | nul
         ctxBase = Object.assign({}, curr, { prev: prevCopy });
       }
       const result = evalFeel(rule.expression, scopedContext(ctxBase, scope, ctxValues));
-      if (result === true) continue;
+      // Null means the rule cannot be evaluated (e.g. a blank cell of this row): nothing to report.
+      if (result !== false) continue;
       const row = scope.kind === 'row' ? scope.table.rows.find((r) => r.id === scope.row) : undefined;
       const target = rule.target ?? firstOperand(operands);
       const where = target ? plan.cells.get(target)?.where : undefined;
       issues.push({
-        code: result === false ? 'forms.rule.failed' : 'forms.rule.notEvaluated',
+        code: 'forms.rule.failed',
         severity: rule.severity,
         rule: rule.id,
         target,
