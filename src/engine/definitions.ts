@@ -464,3 +464,8 @@ export async function getDefinitionRow(where: { id?: number; key?: string; versi
 export async function definitionIdsOf(key: string): Promise<number[]> {
   return (await EngineDefinition.findAll({ where: { key: { [Op.eq]: key } }, attributes: ['id'] })).map((r) => r.id);
 }
+
+/** Forgets the parsed definitions of this process (tests simulate a restart with it). */
+export function clearDefinitionCache(): void {
+  cache.clear();
+}

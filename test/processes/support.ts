@@ -56,3 +56,12 @@ export async function drainJobs(untilMs = 0): Promise<number> {
     if (n === 0) await sleep(50);
   }
 }
+
+/** Simulates a node restart: the connection is reopened and every in-memory cache is dropped. */
+export async function restart(db: TestDb): Promise<void> {
+  const { closeStore, initStore } = await import('../../src/store/index.ts');
+  const { clearDefinitionCache } = await import('../../src/engine/definitions.ts');
+  await closeStore();
+  clearDefinitionCache();
+  await initStore(db.url);
+}
