@@ -61,14 +61,28 @@ function validationDetails(locale: Locale, err: ValidationError) {
   });
 }
 
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
+
+/** Adds the headers hapi's route security settings do not cover. */
+function withSecurityHeaders<T extends { header(name: string, value: string): unknown }>(response: T): T {
+  response.header('content-security-policy', CSP);
+  response.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+  return response;
+}
+
+/** The request's language; unmatched paths skip cookie parsing, so the raw header is read then. */
+function localeOf(request: Request): Locale {
+  if (request.app.locale) return request.app.locale;
+  const cookie = String(request.headers.cookie ?? '');
+  return toLocale(/(?:^|;\s*)lang=([a-z]+)/.exec(cookie)?.[1]);
+}
+
 async function onPreResponse(request: Request, h: ResponseToolkit) {
   const response = request.response;
-  const locale = request.app.locale ?? 'vi';
+  const locale = localeOf(request);
+  request.app.locale = locale;
   if (!('isBoom' in response) || !response.isBoom) {
-    if ('header' in response && typeof response.header === 'function') {
-      response.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'");
-      response.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
-    }
+    if ('header' in response && typeof response.header === 'function') withSecurityHeaders(response);
     return h.continue;
   }
   const err = response as Boom.Boom & Partial<AppError>;
@@ -99,7 +113,7 @@ async function onPreResponse(request: Request, h: ResponseToolkit) {
     return h.response({ statusCode: status, error: Boom.boomify(new Error(), { statusCode: status }).output.payload.error, message, code, ...(details !== undefined ? { details } : {}) }).code(status);
   }
   if (status === 401) return h.redirect(`/login?next=${encodeURIComponent(request.url.pathname + request.url.search)}`).takeover();
-  return h.view('pages/error', { status, message, details, code, pageTitle: t(locale, `errors.title${status}`) === `errors.title${status}` ? t(locale, 'errors.titleGeneric') : t(locale, `errors.title${status}`) }).code(status);
+  return withSecurityHeaders(h.view('pages/error', { status, message, details, code, pageTitle: t(locale, `errors.title${status}`) === `errors.title${status}` ? t(locale, 'errors.titleGeneric') : t(locale, `errors.title${status}`) }).code(status));
 }
 
 /** Builds the server with every domain plugin; call `start()` or `inject()` on it. */
@@ -170,7 +184,8 @@ export async function createServer(): Promise<Server> {
   });
   server.auth.default({ strategy: 'session', mode: 'try' });
 
-  server.ext('onRequest', (request, h) => {
+  // Cookies are parsed only after onRequest, so the language is read at onPreAuth.
+  server.ext('onPreAuth', (request, h) => {
     request.app.locale = toLocale(request.state?.lang);
     return h.continue;
   });
