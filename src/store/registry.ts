@@ -3,12 +3,14 @@ import type { Sequelize } from 'sequelize';
 import { initOrgModels } from '../orgs/models.ts';
 import { initAuthModels } from '../auth/models.ts';
 import { initAuditModels } from '../audit/models.ts';
+import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
   initAuthModels,
   initAuditModels,
+  initFormModels,
   initEngineModels,
 ];
 
