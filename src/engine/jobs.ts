@@ -32,6 +32,11 @@ export async function enqueueJob(kind: string, payload: unknown, runAt: Date = n
 
 let claimSeq = 0;
 
+/** A UTC instant as MySQL DATETIME(3) text; replacements of Date objects would drop the milliseconds. */
+function sqlTime(d: Date): string {
+  return d.toISOString().slice(0, 23).replace('T', ' ');
+}
+
 /** Claims up to `limit` due jobs for this node; returns them leased. */
 export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Promise<EngineJob[]> {
   const now = new Date();
@@ -43,10 +48,10 @@ export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Pr
     await sequelize.transaction(async (t) => {
       const rows = await sequelize.query<{ id: number }>(
         `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
-        { replacements: [now, now], type: QueryTypes.SELECT, transaction: t },
+        { replacements: [sqlTime(now), sqlTime(now)], type: QueryTypes.SELECT, transaction: t },
       );
       if (!rows.length) return;
-      await sequelize.query(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${rows.map((r) => Number(r.id)).join(',')})`, { replacements: [token, leaseUntil], transaction: t });
+      await sequelize.query(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${rows.map((r) => Number(r.id)).join(',')})`, { replacements: [token, sqlTime(leaseUntil)], transaction: t });
     });
   } else {
     await EngineJob.update({ leaseOwner: token, leaseUntil }, {

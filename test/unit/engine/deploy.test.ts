@@ -1,0 +1,107 @@
+// Deploy validation: every problem of a file is reported at once and a rejected file changes nothing.
+import test from 'ava';
+import { bpmn, engineDb } from '../../processes/support.ts';
+import { deployDefinition, analyzeXml } from '../../../src/engine/definitions.ts';
+import { EngineDefinition } from '../../../src/engine/models.ts';
+import { durationMs, parseRetryPolicy, resolveValue } from '../../../src/engine/feel.ts';
+import type { TestDb } from '../../helpers/db.ts';
+
+let db: TestDb;
+test.before(async () => {
+  db = await engineDb();
+});
+test.after.always(async () => db?.cleanup());
+
+const simple = (task = '<userTask id="Task_a" name="Việc"/>', key = 'Process_simple') => bpmn(key, `
+  <startEvent id="Start" name="Bắt đầu"/>
+  <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_a"/>
+  ${task}
+  <sequenceFlow id="Flow_2" sourceRef="Task_a" targetRef="End"/>
+  <endEvent id="End" name="Xong"/>
+`);
+
+async function rejected(t: { throwsAsync: Function }, xml: string) {
+  const err = (await t.throwsAsync(deployDefinition(xml))) as { status: number; code: string; details: Array<{ code: string; elementId?: string; line?: number; column?: number }> };
+  return err;
+}
+
+test.serial('malformed XML is a 422 with the line and column', async (t) => {
+  const err = await rejected(t, '<?xml version="1.0"?>\n<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">\n  <process id="P" isExecutable="true">\n    <startEvent id="S">\n  </process>\n</definitions>');
+  t.is(err.status, 422);
+  t.is(err.code, 'engine.deployRejected');
+  t.is(err.details[0].code, 'engine.problem.xml');
+  t.is(err.details[0].line, 5);
+  t.true(typeof err.details[0].column === 'number');
+});
+
+test.serial('a script task is rejected by id', async (t) => {
+  const err = await rejected(t, simple('<scriptTask id="Task_a" name="Chạy" scriptFormat="javascript"><script>next()</script></scriptTask>', 'Process_script'));
+  t.is(err.status, 422);
+  t.true(err.details.some((p) => p.code === 'engine.problem.scriptTask' && p.elementId === 'Task_a'));
+});
+
+test.serial('an element the runtime cannot execute is listed by id', async (t) => {
+  const err = await rejected(t, simple('<callActivity id="Task_a" name="Gọi" calledElement="Other"/>', 'Process_call'));
+  t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+});
+
+test.serial('an unknown element is a parse problem with its position', async (t) => {
+  const err = await rejected(t, simple('<fancyTask id="Task_a" name="?"/>', 'Process_unknown'));
+  t.true(err.details.some((p) => p.code === 'engine.problem.xml' && typeof p.line === 'number'));
+});
+
+test.serial('bad FEEL and JavaScript conditions are both reported in one answer', async (t) => {
+  const xml = bpmn('Process_feel', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Gateway_1"/>
+    <exclusiveGateway id="Gateway_1" name="Chọn" default="Flow_c"/>
+    <sequenceFlow id="Flow_a" name="A" sourceRef="Gateway_1" targetRef="End"><conditionExpression>=(amount &gt; </conditionExpression></sequenceFlow>
+    <sequenceFlow id="Flow_b" name="B" sourceRef="Gateway_1" targetRef="End"><conditionExpression language="javascript">next(null, true)</conditionExpression></sequenceFlow>
+    <sequenceFlow id="Flow_c" name="C" sourceRef="Gateway_1" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `);
+  const err = await rejected(t, xml);
+  t.true(err.details.some((p) => p.code === 'engine.problem.feelSyntax' && p.elementId === 'Flow_a'));
+  t.true(err.details.some((p) => p.code === 'engine.problem.scriptCondition' && p.elementId === 'Flow_b'));
+  t.is(await EngineDefinition.count({ where: { key: 'Process_feel' } }), 0);
+});
+
+test.serial('bpmnlint recommended rules reject a task with no way out', async (t) => {
+  const xml = bpmn('Process_lint', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_a"/>
+    <userTask id="Task_a" name="Việc"/>
+  `);
+  const err = await rejected(t, xml);
+  t.true(err.details.some((p) => p.code === 'engine.problem.lint'));
+});
+
+test.serial('the same XML twice is one version; a change makes version 2', async (t) => {
+  const first = await deployDefinition(simple());
+  const again = await deployDefinition(simple());
+  t.is(first.version, 1);
+  t.true(first.isNew);
+  t.is(again.version, 1);
+  t.false(again.isNew);
+  const changed = await deployDefinition(simple('<userTask id="Task_a" name="Việc mới"/>'));
+  t.is(changed.version, 2);
+  t.true(changed.isNew);
+});
+
+test('a Camunda Modeler file with a diagram parses without changes to its XML', async (t) => {
+  const a = await analyzeXml(simple());
+  t.deepEqual(a.problems, []);
+  t.true(a.xml.includes('bpmndi:BPMNDiagram'));
+  const again = await analyzeXml(a.xml);
+  t.deepEqual(again.problems, []);
+  t.is(again.xml, a.xml);
+});
+
+test('FEEL resolves values, durations and retry policies', (t) => {
+  t.is(resolveValue('=amount > 100', { amount: 150 }), true);
+  t.is(resolveValue('PT5M', {}), 'PT5M');
+  t.is(durationMs('PT1.5S'), 1500);
+  t.is(durationMs('P1DT1H'), 90000000);
+  t.deepEqual(parseRetryPolicy('R5/PT5M'), { tries: 5, backoffMs: 300000, exponential: false });
+  t.is(parseRetryPolicy('nonsense'), null);
+});
