@@ -43,9 +43,9 @@ test.serial('only the candidate group of the right unit sees the task', async (t
   t.false((await listTasks(officer02)).some((x) => x.id === task.id));
   t.false((await listTasks(leader01)).some((x) => x.id === task.id));
   const err = await t.throwsAsync(getTask(officer02, task.id));
-  t.is((err as { status: number }).status, 404);
+  t.is((err as unknown as { status: number }).status, 404);
   const err2 = await t.throwsAsync(completeTask(officer02, task.id, {}));
-  t.is((err2 as { status: number }).status, 404);
+  t.is((err2 as unknown as { status: number }).status, 404);
 });
 
 test.serial('a task claimed by one officer is a 409 for another, and free again after unclaim', async (t) => {
@@ -55,9 +55,9 @@ test.serial('a task claimed by one officer is a 409 for another, and free again 
   t.true((await listTasks(officer01, { scope: 'mine' })).some((x) => x.id === task.id));
   t.false((await listTasks(otherOfficer01, { scope: 'unassigned' })).some((x) => x.id === task.id));
   const e1 = await t.throwsAsync(claimTask(otherOfficer01, task.id));
-  t.is((e1 as { status: number }).status, 409);
+  t.is((e1 as unknown as { status: number }).status, 409);
   const e2 = await t.throwsAsync(completeTask(otherOfficer01, task.id, {}));
-  t.is((e2 as { status: number }).status, 409);
+  t.is((e2 as unknown as { status: number }).status, 409);
   await unclaimTask(officer01, task.id);
   await claimTask(otherOfficer01, task.id);
   await commentTask(otherOfficer01, task.id, 'Đã kiểm tra số liệu');
@@ -75,8 +75,8 @@ test.serial('completing a task twice is a 409 and changes nothing', async (t) =>
   await completeTask(officer01, task.id, { a: 1 });
   const before = await instance(i.id);
   const err = await t.throwsAsync(completeTask(officer01, task.id, { a: 2 }));
-  t.is((err as { status: number; code: string }).status, 409);
-  t.is((err as { code: string }).code, 'engine.taskAlreadyCompleted');
+  t.is((err as unknown as { status: number; code: string }).status, 409);
+  t.is((err as unknown as { code: string }).code, 'engine.taskAlreadyCompleted');
   const after = await instance(i.id);
   t.is(after.version, before.version);
   t.is(JSON.parse(after.variables).a, 1);
