@@ -146,8 +146,10 @@ export async function createServer(): Promise<Server> {
     options: {
       key: 'crumb',
       cookieOptions: { isSecure, isHttpOnly: true, isSameSite: 'Lax', path: '/' },
-      // API calls carry the token in a header instead; checked below.
-      skip: (request: Request) => request.path.startsWith('/api/'),
+      // API calls carry the token in a header instead; checked below. A route with `crumb: false` is
+      // skipped whole: crumb would otherwise mint a new token for it and overwrite the page's cookie
+      // (a stylesheet loaded after the page broke every form).
+      skip: (request: Request) => request.path.startsWith('/api/') || (request.route.settings.plugins as { crumb?: unknown } | undefined)?.crumb === false,
     },
   });
 

@@ -182,3 +182,13 @@ test.serial('the layout links the stylesheet with a version so a deploy refreshe
   const res = await call(app.server, null, 'GET', '/');
   t.regex(res.payload, /<link rel="stylesheet" href="\/static\/app.css\?v=[a-z0-9]+">/);
 });
+
+test.serial('loading the stylesheet or a probe leaves the page\'s CSRF cookie alone', async (t) => {
+  const anon = await anonymous(app.server);
+  for (const url of ['/static/app.css', '/healthz', '/readyz']) {
+    const res = await app.server.inject({ url, headers: { cookie: anon.cookie } });
+    t.is(cookieOf(res, 'crumb'), undefined, url);
+  }
+  const form = await app.server.inject({ method: 'POST', url: '/lang', headers: { cookie: anon.cookie }, payload: { locale: 'en', crumb: anon.crumb } });
+  t.is(form.statusCode, 302, 'the token of the page still works');
+});
