@@ -4,6 +4,7 @@ import { authPlugin } from '../auth/plugin.ts';
 import { orgsPlugin } from '../orgs/plugin.ts';
 import { auditPlugin } from '../audit/plugin.ts';
 import { homePlugin } from './home.ts';
+import { formsPlugin } from '../forms/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin];
