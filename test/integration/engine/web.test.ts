@@ -1,0 +1,96 @@
+// The engine through the real server: deploy with localized problems, start, the inbox and task
+// pages, completion by form with Post/Redirect/Get, the cockpit, and admin actions that are audited.
+import test from 'ava';
+import { startApp, makeUser, login, call, type TestApp, type Session } from '../../helpers/server.ts';
+import { bpmn } from '../../processes/support.ts';
+import { AuditEntry } from '../../../src/audit/models.ts';
+
+let app: TestApp;
+let designer: Session;
+let officer: Session;
+let admin: Session;
+let citizen: Session;
+
+const xml = bpmn('Process_web', `
+  <startEvent id="Start" name="Bắt đầu"/>
+  <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_check"/>
+  <userTask id="Task_check" name="Kiểm tra hồ sơ" camunda:candidateGroups="officer"/>
+  <sequenceFlow id="Flow_2" sourceRef="Task_check" targetRef="Timer_wait"/>
+  <intermediateCatchEvent id="Timer_wait" name="Chờ một ngày"><timerEventDefinition><timeDuration>P1D</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="Flow_3" sourceRef="Timer_wait" targetRef="End"/>
+  <endEvent id="End" name="Xong"/>
+`);
+
+test.before(async () => {
+  app = await startApp({ orgs: false });
+  const d = await makeUser('designer');
+  const o = await makeUser('officer');
+  const a = await makeUser('admin');
+  const c = await makeUser('citizen');
+  designer = await login(app.server, d.username);
+  officer = await login(app.server, o.username);
+  admin = await login(app.server, a.username);
+  citizen = await login(app.server, c.username);
+});
+test.after.always(async () => app?.close());
+
+test.serial('a designer deploys a process and a rejected file answers 422 with every problem in Vietnamese', async (t) => {
+  const ok = await call(app.server, designer, 'POST', '/api/engine/definitions', { xml });
+  t.is(ok.statusCode, 201);
+  t.like(JSON.parse(ok.payload), { key: 'Process_web', version: 1, isNew: true });
+  const bad = await call(app.server, designer, 'POST', '/api/engine/definitions', { xml: xml.replace('<userTask id="Task_check" name="Kiểm tra hồ sơ" camunda:candidateGroups="officer"/>', '<scriptTask id="Task_check" name="x"><script>1</script></scriptTask>') });
+  t.is(bad.statusCode, 422);
+  const body = JSON.parse(bad.payload);
+  t.is(body.code, 'engine.deployRejected');
+  t.true(body.details.some((p: { code: string; message: string }) => p.code === 'engine.problem.scriptTask' && p.message.includes('Task_check')));
+});
+
+test.serial('a citizen may not deploy or read the cockpit', async (t) => {
+  t.is((await call(app.server, citizen, 'POST', '/api/engine/definitions', { xml })).statusCode, 403);
+  t.is((await call(app.server, citizen, 'GET', '/api/engine/instances')).statusCode, 403);
+});
+
+test.serial('an officer completes a task from the inbox and the admin moves the timer that follows', async (t) => {
+  const started = await call(app.server, officer, 'POST', '/api/engine/processes/Process_web/start', { businessKey: 'HS-001', variables: { applicant: 'Nguyễn Văn A' } });
+  t.is(started.statusCode, 201);
+  const instanceId = JSON.parse(started.payload).id as string;
+  const inbox = await call(app.server, officer, 'GET', '/tasks');
+  t.is(inbox.statusCode, 200);
+  t.true(inbox.payload.includes('Kiểm tra hồ sơ'));
+  const tasks = JSON.parse((await call(app.server, officer, 'GET', '/api/engine/tasks?scope=unassigned')).payload);
+  const task = tasks.find((x: { businessKey: string }) => x.businessKey === 'HS-001');
+  t.truthy(task);
+  const page = await call(app.server, officer, 'GET', `/tasks/${task.id}`);
+  t.is(page.statusCode, 200);
+  const done = await call(app.server, officer, 'POST', `/tasks/${task.id}/complete`, { variables: '{"ok": true}', comment: 'Hồ sơ đủ' });
+  t.is(done.statusCode, 303);
+  const again = await call(app.server, officer, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: {} });
+  t.is(again.statusCode, 409);
+  t.is(JSON.parse(again.payload).code, 'engine.taskAlreadyCompleted');
+
+  const detail = JSON.parse((await call(app.server, admin, 'GET', `/api/engine/instances/${instanceId}`)).payload);
+  t.deepEqual(detail.activeElements.map((a: { id: string }) => a.id), ['Timer_wait']);
+  t.true(detail.completedElements.includes('Task_check'));
+  t.true(detail.history.some((h: { event: string; comment: string }) => h.event === 'complete' && h.comment === 'Hồ sơ đủ'));
+  const [job] = detail.jobs;
+  const moved = await call(app.server, admin, 'POST', `/api/engine/jobs/${job.id}/due`, { dueAt: new Date(Date.now() + 3600000).toISOString() });
+  t.is(moved.statusCode, 200);
+  const after = JSON.parse((await call(app.server, admin, 'GET', `/api/engine/instances/${instanceId}`)).payload);
+  const hours = (new Date(after.jobs[0].runAt).getTime() - Date.now()) / 3600000;
+  t.true(hours > 0.9 && hours < 1.1);
+  t.truthy(await AuditEntry.findOne({ where: { action: 'engine.timer.move' } }));
+
+  const cockpit = await call(app.server, admin, 'GET', `/engine/instances/${instanceId}`);
+  t.is(cockpit.statusCode, 200);
+  t.true(cockpit.payload.includes('data-highlight'));
+  const cancel = await call(app.server, admin, 'POST', `/engine/instances/${instanceId}/cancel`, { reason: 'Thử nghiệm' });
+  t.is(cancel.statusCode, 303);
+  t.is(JSON.parse((await call(app.server, admin, 'GET', `/api/engine/instances/${instanceId}`)).payload).status, 'cancelled');
+});
+
+test.serial('the cockpit pages render for a designer', async (t) => {
+  for (const url of ['/engine', '/engine/instances', '/engine/modeler', '/engine/definitions/1']) {
+    const res = await call(app.server, designer, 'GET', url);
+    t.is(res.statusCode, 200, url);
+  }
+});
