@@ -44,6 +44,8 @@ export interface PlanCell {
   column?: ColumnDef;
   /** Decimals used to round computed numbers. */
   decimals?: number;
+  /** The formula has a problem reported on another cell of the same column formula. */
+  isBroken?: boolean;
   numeric: boolean;
 }
 
@@ -151,11 +153,18 @@ export function compile(def: FormDefinition): Plan {
   }
   const plan: Plan = { def, cells, order: [], inputs: [], problems, rowTable };
   // Resolve every formula's references.
+  // A column formula is checked once, on its first row, so a bad one is reported once rather than per row.
+  const checkedColumns = new Set<string>();
   for (const cell of cells.values()) {
     if (cell.mode !== 'formula' || !cell.expression) continue;
-    const deps = resolveExpression(plan, cell.expression, cell.scope!, cell.key, cell.where, problems);
+    const columnKey = cell.scope?.kind === 'row' ? `${cell.table!.id}.${cell.column!.id}` : null;
+    const isRepeat = columnKey !== null && checkedColumns.has(columnKey);
+    if (columnKey) checkedColumns.add(columnKey);
+    const sink = isRepeat ? [] : problems;
+    const deps = resolveExpression(plan, cell.expression, cell.scope!, cell.key, cell.where, sink);
     cell.deps = deps;
-    if (deps && problemsFor(problems, cell.key).length === 0) checkType(plan, cell, problems);
+    if (!isRepeat && problemsFor(problems, cell.key).length === 0) checkType(plan, cell, problems);
+    if (isRepeat && sink.length) cell.isBroken = true;
   }
   for (const rule of def.rules ?? []) checkRule(plan, rule, problems);
   orderCells(plan);
@@ -225,21 +234,39 @@ function sampleFor(cell: PlanCell | undefined): unknown {
 }
 
 /** A context with a typed sample value in every cell, to catch type mismatches before publishing. */
+const samples = new WeakMap<Plan, Record<string, unknown>>();
+
 function sampleContext(plan: Plan): Record<string, unknown> {
+  const known = samples.get(plan);
+  if (known) return known;
   const ctx: Record<string, unknown> = {};
   for (const c of plan.cells.values()) {
     if (c.kind === 'field') ctx[c.key] = sampleFor(c);
     else (ctx[c.row!.id] ??= {} as Record<string, unknown>), ((ctx[c.row!.id] as Record<string, unknown>)[c.column!.id] = 1);
   }
-  ctx.prev = { ...ctx };
+  samples.set(plan, ctx);
   return ctx;
 }
 
-function scopedContext(base: Record<string, unknown>, scope: Scope | undefined, values: FormValues): Record<string, unknown> {
-  if (!scope || scope.kind === 'full') return base;
-  const ctx = Object.assign({}, base);
-  if (scope.kind === 'row') Object.assign(ctx, (values[scope.row] as Record<string, unknown>) ?? {});
-  else for (const r of scope.table.rows) ctx[r.id] = (values[r.id] as Record<string, unknown> | undefined)?.[scope.column] ?? null;
+/**
+ * The variables one expression reads, and nothing else: feelin walks every entry of the context it is
+ * given, so passing the whole form would make each evaluation cost as much as the form is large.
+ */
+function contextFor(expression: string, values: FormValues, prev: FormValues | null | undefined, scope: Scope | undefined): Record<string, unknown> {
+  const ctx: Record<string, unknown> = {};
+  for (const ref of analyse(expression).refs) {
+    const head = ref.path[0];
+    if (head in ctx && head !== 'prev') continue;
+    if (head === 'prev') {
+      const p = (ctx.prev ??= {}) as Record<string, unknown>;
+      const name = ref.path[1];
+      if (name !== undefined && !(name in p)) p[name] = (prev ?? {})[name] ?? null;
+      continue;
+    }
+    if (scope?.kind === 'row' && scope.table.columns.some((c) => c.id === head)) ctx[head] = (values[scope.row] as Record<string, unknown> | undefined)?.[head] ?? null;
+    else if (scope?.kind === 'column' && scope.table.rows.some((r) => r.id === head)) ctx[head] = (values[head] as Record<string, unknown> | undefined)?.[scope.column] ?? null;
+    else if (head in values) ctx[head] = values[head];
+  }
   return ctx;
 }
 
@@ -247,7 +274,7 @@ function checkType(plan: Plan, cell: PlanCell, problems: Issue[]): void {
   const ctx = sampleContext(plan);
   let r: { value: unknown; warnings: Array<{ type: string; message: string }> };
   try {
-    r = evaluate(cell.expression!, scopedContext(ctx, cell.scope, ctx));
+    r = evaluate(cell.expression!, contextFor(cell.expression!, ctx, ctx, cell.scope));
   } catch {
     return;
   }
@@ -285,7 +312,7 @@ function checkRule(plan: Plan, rule: RuleDef, problems: Issue[]): void {
   if (problems.length > before) return;
   const ctx = sampleContext(plan);
   try {
-    const r = evaluate(rule.expression, scopedContext(ctx, scope, ctx));
+    const r = evaluate(rule.expression, contextFor(rule.expression, ctx, ctx, scope));
     if (r.value !== null && typeof r.value !== 'boolean') problems.push({ code: 'forms.check.ruleNotBoolean', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression } });
   } catch {
     // Syntax problems are already reported.
@@ -362,19 +389,18 @@ export function normalizeValues(plan: Plan, input: FormValues): FormValues {
 /** Computes every formula and total in dependency order; returns the full values (inputs kept). */
 export function computeValues(plan: Plan, input: FormValues, prev?: FormValues | null): FormValues {
   const values = normalizeValues(plan, input);
-  const base: Record<string, unknown> = Object.assign({}, values, { prev: prev ?? {} });
+  const broken = new Set(plan.problems.map((p) => p.target));
   for (const c of plan.order) {
     let v: unknown = null;
     if (c.mode === 'total') {
       const parts = c.deps.map((d) => getValue(values, d)).filter((x): x is number => typeof x === 'number');
       v = parts.length ? parts.reduce((a, b) => a + b, 0) : null;
-    } else if (c.expression && plan.problems.every((p) => p.target !== c.key)) {
-      v = evalFeel(c.expression, scopedContext(base, c.scope, values));
+    } else if (c.expression && !c.isBroken && !broken.has(c.key)) {
+      v = evalFeel(c.expression, contextFor(c.expression, values, prev, c.scope));
     }
     if (typeof v === 'number') v = Number.isFinite(v) ? round(v, c.decimals) : null;
     if (c.numeric && typeof v !== 'number') v = null;
     setValue(values, c.key, v);
-    if (c.kind === 'field') base[c.key] = v;
   }
   return values;
 }
@@ -445,7 +471,6 @@ function ruleOperands(plan: Plan, rule: RuleDef, scope: Scope): Array<{ key: str
 /** Runs every rule over computed values; each failure is an issue with the rule's message and severity. */
 export function runRules(plan: Plan, values: FormValues, prev?: FormValues | null): Issue[] {
   const issues: Issue[] = [];
-  const base: Record<string, unknown> = Object.assign({}, values, { prev: prev ?? {} });
   for (const rule of plan.def.rules ?? []) {
     if (plan.problems.some((p) => p.rule === rule.id)) continue;
     const table = rule.forEachRow ? tablesOf(plan.def).find((t) => t.id === rule.forEachRow) : undefined;
@@ -457,17 +482,14 @@ export function runRules(plan: Plan, values: FormValues, prev?: FormValues | nul
       const strategy = rule.missing ?? 'skipIfAnyMissing';
       if (strategy === 'skipIfAnyMissing' && missing.length > 0) continue;
       if (strategy === 'skipIfAllMissing' && operands.length > 0 && missing.length === operands.length) continue;
-      let ctxValues = values;
-      let ctxBase = base;
+      let ctx = contextFor(rule.expression, values, prev, scope);
       if (missing.length) {
         // Missing operands count as zero (numbers) for the zero strategy and when only some are missing.
-        const curr = JSON.parse(JSON.stringify(values)) as FormValues;
-        const prevCopy = JSON.parse(JSON.stringify(prev ?? {})) as FormValues;
-        for (const o of missing) if (plan.cells.get(o.key)?.numeric) setValue(o.prev ? prevCopy : curr, o.key, 0);
-        ctxValues = curr;
-        ctxBase = Object.assign({}, curr, { prev: prevCopy });
+        const curr = overlay(values, missing.filter((o) => !o.prev).map((o) => o.key), plan);
+        const prevZero = overlay(prev ?? {}, missing.filter((o) => o.prev).map((o) => o.key), plan);
+        ctx = contextFor(rule.expression, curr, prevZero, scope);
       }
-      const result = evalFeel(rule.expression, scopedContext(ctxBase, scope, ctxValues));
+      const result = evalFeel(rule.expression, ctx);
       // Null means the rule cannot be evaluated (e.g. a blank cell of this row): nothing to report.
       if (result !== false) continue;
       const row = scope.kind === 'row' ? scope.table.rows.find((r) => r.id === scope.row) : undefined;
@@ -485,6 +507,21 @@ export function runRules(plan: Plan, values: FormValues, prev?: FormValues | nul
     }
   }
   return issues;
+}
+
+/** A shallow copy of values with the given numeric cells set to zero (rows copied only where touched). */
+function overlay(values: FormValues, keys: string[], plan: Plan): FormValues {
+  const out: FormValues = { ...values };
+  for (const key of keys) {
+    if (!plan.cells.get(key)?.numeric) continue;
+    const dot = key.indexOf('.');
+    if (dot < 0) out[key] = 0;
+    else {
+      const row = key.slice(0, dot);
+      out[row] = { ...((out[row] as Record<string, unknown>) ?? {}), [key.slice(dot + 1)]: 0 };
+    }
+  }
+  return out;
 }
 
 function firstOperand(ops: Array<{ key: string; prev: boolean }>): string | undefined {

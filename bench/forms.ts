@@ -1,0 +1,119 @@
+// Benchmark of the forms renderers and reader on a 200-indicator × 5-column form.
+// Prints one line per step and, last, a JSON line with the milliseconds and the read ratio.
+import ExcelJS from 'exceljs';
+import type { FormDefinition, RowDef } from '../src/forms/definition.ts';
+import { compile, evaluateForm } from '../src/forms/engine.ts';
+import { renderXlsx, readXlsx, addressesOf } from '../src/forms/xlsx.ts';
+import { renderPdf } from '../src/forms/pdf.ts';
+
+function bigForm(): FormDefinition {
+  const rows: RowDef[] = [];
+  for (let g = 1; g <= 20; g++) {
+    const parent = `g${g}`;
+    rows.push({ id: parent, code: String(g).padStart(2, '0'), name: `Nhóm chỉ tiêu số ${g}`, unit: 'tỷ đồng', total: true, rollup: { kind: 'sum' } });
+    for (let i = 1; i <= 9; i++) rows.push({ id: `${parent}_${i}`, code: `${String(g).padStart(2, '0')}.${i}`, name: `Chỉ tiêu chi tiết ${g}.${i} — giá trị sản xuất`, unit: 'tỷ đồng', parent, rollup: { kind: 'sum' } });
+  }
+  return {
+    key: 'bench-200', code: 'Biểu số B200', name: 'Biểu đo hiệu năng 200 chỉ tiêu', periodKind: 'month', unitLabel: 'Ủy ban nhân dân tỉnh',
+    sections: [
+      { id: 'chung', title: 'Thông tin chung', fields: [{ id: 'nguoiLap', label: 'Người lập biểu', type: 'text', required: true }] },
+      { id: 'chiTieu', title: 'Chỉ tiêu', tables: [{
+        id: 'bang', title: 'Bảng chỉ tiêu',
+        columns: [
+          { id: 'th', label: 'Thực hiện kỳ báo cáo', type: 'number', decimals: 2, min: 0 },
+          { id: 'lk', label: 'Lũy kế từ đầu năm', type: 'number', decimals: 2, min: 0 },
+          { id: 'cky', label: 'Cùng kỳ năm trước', type: 'number', decimals: 2, min: 0 },
+          { id: 'kh', label: 'Kế hoạch năm', type: 'number', decimals: 2, min: 0 },
+          { id: 'ss', label: 'So sánh (%)', type: 'percent', decimals: 2, formula: 'if cky = null or cky = 0 then null else lk / cky * 100' },
+        ],
+        rows,
+      }] },
+    ],
+    rules: [
+      { id: 'luyKe', expression: 'lk >= th', message: 'Lũy kế không nhỏ hơn kỳ báo cáo', severity: 'error', forEachRow: 'bang', missing: 'skipIfAnyMissing' },
+      { id: 'keHoach', expression: 'lk <= kh * 1.5', message: 'Lũy kế vượt xa kế hoạch', severity: 'warning', forEachRow: 'bang', missing: 'skipIfAnyMissing' },
+      { id: 'tongDuong', expression: 'g1.th > 0', message: 'Nhóm 1 phải có số liệu', severity: 'error', missing: 'skipIfAllMissing' },
+    ],
+  };
+}
+
+async function time<T>(fn: () => Promise<T> | T, runs: number): Promise<{ ms: number; value: T }> {
+  const samples: number[] = [];
+  let value!: T;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    value = await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { ms: Math.round(samples[Math.floor(samples.length / 2)] * 10) / 10, value };
+}
+
+const def = bigForm();
+const plan = compile(def);
+if (plan.problems.length) throw new Error(`bench form has problems: ${JSON.stringify(plan.problems)}`);
+const runs = Number(process.argv[2] ?? 5);
+
+// Warm up the code paths once (module loading and JIT are not what is measured).
+await renderXlsx(def, { version: 1 }, plan);
+
+const gen = await time(() => renderXlsx(def, { version: 1, period: 'Tháng 02/2025' }, plan), runs);
+
+const wb = new ExcelJS.Workbook();
+await wb.xlsx.load(gen.value as unknown as ArrayBuffer);
+const addr = addressesOf(wb);
+const ws = wb.getWorksheet('Biểu')!;
+ws.getCell(addr.get('nguoiLap')!).value = 'Nguyễn Văn Đo';
+let k = 0;
+for (const c of plan.inputs) {
+  if (c.kind !== 'cell') continue;
+  k++;
+  // Every seventh number is typed as Vietnamese text, as officers do.
+  const v = 100 + (k % 37) * 3.25;
+  const col = c.column!.id;
+  const n = col === 'lk' ? v * 3 : col === 'kh' ? v * 12 : v;
+  ws.getCell(addr.get(c.key)!).value = k % 7 === 0 ? n.toFixed(2).replace('.', ',') : n;
+}
+const filled = Buffer.from(await wb.xlsx.writeBuffer());
+
+await readXlsx(def, 1, filled, 'vi', plan);
+// Interleave bare and full reads so both see the same machine state.
+const bareSamples: number[] = [];
+const readSamples: number[] = [];
+let values = {};
+for (let i = 0; i < Math.max(runs, 5); i++) {
+  let t0 = performance.now();
+  const bare = new ExcelJS.Workbook();
+  await bare.xlsx.load(filled as unknown as ArrayBuffer);
+  bareSamples.push(performance.now() - t0);
+  t0 = performance.now();
+  values = await readXlsx(def, 1, filled, 'vi', plan);
+  readSamples.push(performance.now() - t0);
+}
+const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] * 10) / 10;
+const bareMs = median(bareSamples);
+const readMs = median(readSamples);
+
+const validate = await time(() => evaluateForm(compile(def), values), runs);
+const computed = validate.value.values;
+const pdf = await time(() => renderPdf(def, { values, period: 'Tháng 02/2025' }, plan), runs);
+
+const result = {
+  indicators: 200,
+  columns: 5,
+  cells: plan.inputs.length,
+  xlsxTemplateMs: gen.ms,
+  xlsxReadMs: readMs,
+  bareExceljsReadMs: bareMs,
+  readRatio: Math.round((readMs / bareMs) * 100) / 100,
+  validateMs: validate.ms,
+  pdfMs: pdf.ms,
+  pdfBytes: pdf.value.length,
+  issues: validate.value.issues.length,
+  total01: (computed.g1 as Record<string, number>).th,
+};
+console.log(`Excel template generation: ${result.xlsxTemplateMs} ms`);
+console.log(`Excel read of a filled file: ${result.xlsxReadMs} ms (bare exceljs ${result.bareExceljsReadMs} ms, ratio ${result.readRatio})`);
+console.log(`Full validation (compile, inputs, formulas, rules): ${result.validateMs} ms`);
+console.log(`PDF rendering: ${result.pdfMs} ms (${result.pdfBytes} bytes)`);
+console.log(JSON.stringify(result));
