@@ -54,6 +54,7 @@ if (bootEl && form) {
       }
     }
     if (summary) {
+      if (!issues.length) list.append(Object.assign(document.createElement('li'), { className: 'hint', textContent: lookup('forms.builder.noProblems') }));
       summary.replaceChildren(list);
       summary.classList.toggle('ok', issues.length === 0);
     }
