@@ -166,6 +166,13 @@ export function compile(def: FormDefinition): Plan {
     if (!isRepeat && problemsFor(problems, cell.key).length === 0) checkType(plan, cell, problems);
     if (isRepeat && sink.length) cell.isBroken = true;
   }
+  // Roll-up formulas name other rows of the same measure, like row formulas.
+  for (const t of tablesOf(def)) {
+    for (const r of t.rows) {
+      if (r.rollup?.kind !== 'formula' || !r.rollup.formula || !t.columns.length) continue;
+      resolveExpression(plan, r.rollup.formula, { kind: 'column', table: t, column: t.columns[0].id }, r.id, rowLabel(r), problems);
+    }
+  }
   for (const rule of def.rules ?? []) checkRule(plan, rule, problems);
   orderCells(plan);
   plan.inputs = [...cells.values()].filter((c) => c.mode === 'input');
