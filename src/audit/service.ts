@@ -22,7 +22,8 @@ export interface AuditInput {
 
 const GENESIS = '0'.repeat(64);
 
-function rowHash(prevHash: string, r: { seq: number; at: Date; actorId: number | null; actorName: string | null; orgCode: string | null; action: string; targetType: string | null; targetId: string | null; ip: string | null; detail: string | null }): string {
+/** The hash of a row chained to its predecessor's hash (exported so tests can forge rows the way an attacker would). */
+export function rowHash(prevHash: string, r: { seq: number; at: Date; actorId: number | null; actorName: string | null; orgCode: string | null; action: string; targetType: string | null; targetId: string | null; ip: string | null; detail: string | null }): string {
   const canonical = JSON.stringify([
     Number(r.seq), new Date(r.at).toISOString(), r.actorId ?? null, r.actorName ?? null, r.orgCode ?? null,
     r.action, r.targetType ?? null, r.targetId ?? null, r.ip ?? null, r.detail ?? null,
@@ -66,33 +67,45 @@ export interface AuditBreak {
 /** Walks the whole chain in order and reports the first altered, inserted or deleted row. */
 export async function verifyAudit(): Promise<{ ok: boolean; rows: number; problem: AuditBreak | null }> {
   const head = await AuditHead.findByPk(1);
+  const headSeq = head ? Number(head.seq) : null;
   let prevHash = GENESIS;
   let expectedSeq = 1;
   let rows = 0;
   const pageSize = 5000;
-  let lastId = 0;
+  // Walk by sequence number, not by id: a row slipped in later gets a high id but may claim an old seq.
+  let lastSeq = Number.MIN_SAFE_INTEGER;
   for (;;) {
-    const page = await AuditEntry.findAll({ where: { id: { [Op.gt]: lastId } }, order: [['id', 'ASC']], limit: pageSize });
+    const page = await AuditEntry.findAll({ where: { seq: { [Op.gt]: lastSeq } }, order: [['seq', 'ASC']], limit: pageSize });
     for (const r of page) {
       rows++;
       const seq = Number(r.seq);
+      if (headSeq !== null && seq > headSeq) {
+        // The head row is written with every append, so a row beyond it was not appended by govflow.
+        return { ok: false, rows, problem: { seq, kind: 'inserted', message: `row ${seq} (id ${r.id}) lies beyond the chain head (${headSeq})` } };
+      }
+      if (seq < expectedSeq) {
+        return { ok: false, rows, problem: { seq, kind: 'inserted', message: `row ${seq} (id ${r.id}) comes before the first row of the chain` } };
+      }
       if (seq > expectedSeq) {
         return { ok: false, rows, problem: { seq: expectedSeq, kind: 'deleted', message: `row ${expectedSeq} is missing (next row present is ${seq})` } };
       }
-      if (seq < expectedSeq || r.prevHash !== prevHash) {
-        return { ok: false, rows, problem: { seq, kind: 'inserted', message: `row ${seq} (id ${r.id}) does not follow row ${expectedSeq - 1}` } };
-      }
-      if (rowHash(prevHash, r) !== r.hash) {
+      if (rowHash(r.prevHash, r) !== r.hash) {
         return { ok: false, rows, problem: { seq, kind: 'altered', message: `row ${seq} (id ${r.id}) was changed after it was written` } };
+      }
+      if (r.prevHash !== prevHash) {
+        // Each row is whole in itself, so the link to its predecessor broke: that row was rewritten with a fresh hash,
+        // or replaced by a forged one.
+        if (seq === 1) return { ok: false, rows, problem: { seq, kind: 'inserted', message: `row 1 (id ${r.id}) does not start from the genesis hash` } };
+        return { ok: false, rows, problem: { seq: seq - 1, kind: 'altered', message: `row ${seq - 1} was rewritten or replaced: row ${seq} (id ${r.id}) recorded a different hash for it` } };
       }
       prevHash = r.hash;
       expectedSeq++;
-      lastId = r.id;
+      lastSeq = seq;
     }
     if (page.length < pageSize) break;
   }
-  if (head && Number(head.seq) !== expectedSeq - 1) {
-    return { ok: false, rows, problem: { seq: expectedSeq, kind: 'deleted', message: `rows ${expectedSeq}–${head.seq} at the end are missing` } };
+  if (headSeq !== null && headSeq > expectedSeq - 1) {
+    return { ok: false, rows, problem: { seq: expectedSeq, kind: 'deleted', message: `rows ${expectedSeq}–${headSeq} at the end are missing` } };
   }
   if (head && head.hash !== prevHash) {
     return { ok: false, rows, problem: { seq: expectedSeq - 1, kind: 'altered', message: `last row ${expectedSeq - 1} does not match the chain head` } };

@@ -2,10 +2,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Sequelize, Transaction } from 'sequelize';
+import sqlite3 from 'sqlite3';
 import { initModels } from './registry.ts';
 import { log } from '../log.ts';
 
 let sequelize: Sequelize | undefined;
+
+/** A SQLite connection that reports a taken lock at once instead of blocking a thread (see connect()). */
+class NonBlockingDatabase extends sqlite3.Database {
+  constructor(file: string, mode?: number, callback?: (err: Error | null) => void) {
+    super(file, mode as number, callback);
+    this.configure('busyTimeout', 0);
+  }
+}
 
 /** Builds a Sequelize instance for `sqlite:PATH`, `mysql://…` or `mariadb://…`. */
 export function connect(url: string): Sequelize {
@@ -13,7 +22,14 @@ export function connect(url: string): Sequelize {
   if (url.startsWith('sqlite:')) {
     const storage = url.slice('sqlite:'.length) || ':memory:';
     if (storage !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(storage)), { recursive: true });
-    const s = new Sequelize({ dialect: 'sqlite', storage, logging, pool: { max: 1, min: 0 }, transactionType: Transaction.TYPES.IMMEDIATE });
+    const s = new Sequelize({
+      dialect: 'sqlite', storage, logging, pool: { max: 1, min: 0 }, transactionType: Transaction.TYPES.IMMEDIATE,
+      // Sequelize opens one SQLite connection per transaction. A BEGIN IMMEDIATE that finds the write lock taken must
+      // fail at once and be retried from JavaScript: waiting inside SQLite's busy handler parks a libuv thread, and a
+      // few concurrent writers then starve the lock holder of threads.
+      dialectModule: { ...sqlite3, Database: NonBlockingDatabase },
+      retry: { max: 400, match: [/SQLITE_BUSY/], backoffBase: 2, backoffExponent: 1.01 },
+    });
     return s;
   }
   // mysql2 speaks to both MySQL 8 and MariaDB; keep instants in UTC.

@@ -1,0 +1,93 @@
+// The audit log's hash chain: appends link each row to the one before, and verification finds the
+// first row that was edited, deleted or forged, with its sequence number.
+import test from 'ava';
+import { freshDb, type TestDb } from '../../helpers/db.ts';
+import { db } from '../../../src/store/index.ts';
+import { appendAudit, verifyAudit, rowHash } from '../../../src/audit/service.ts';
+import { AuditEntry } from '../../../src/audit/models.ts';
+
+let store: TestDb;
+test.before(async () => {
+  store = await freshDb();
+});
+test.after.always(async () => {
+  await store?.cleanup();
+});
+
+/** Starts every test from an empty log holding five appended rows. */
+test.beforeEach(async () => {
+  await db().query('DELETE FROM audit_log');
+  await db().query(`UPDATE audit_head SET seq = 0, hash = '${'0'.repeat(64)}' WHERE id = 1`);
+  for (let i = 1; i <= 5; i++) {
+    await appendAudit({ id: i, username: `user${i}`, orgCode: '01', ip: '127.0.0.1' }, { action: 'test.step', targetType: 'thing', targetId: i, detail: { step: i, note: 'Hà Nội' } });
+  }
+});
+
+const rows = () => AuditEntry.findAll({ order: [['seq', 'ASC']] });
+
+/** Inserts a row the way someone with database access would, with a hash computed by the real algorithm. */
+async function forge(seq: number, prevHash: string, action = 'user.grant') {
+  const fields = { seq, at: new Date(), actorId: 1, actorName: 'intruder', orgCode: null, action, targetType: 'user', targetId: '1', ip: null, detail: '{"role":"admin"}' };
+  await AuditEntry.create({ ...fields, prevHash, hash: rowHash(prevHash, fields) });
+}
+
+test.serial('appends rows with consecutive sequence numbers, each carrying the previous row\'s hash', async (t) => {
+  const all = await rows();
+  t.deepEqual(all.map((r) => Number(r.seq)), [1, 2, 3, 4, 5]);
+  t.is(all[0].prevHash, '0'.repeat(64));
+  for (let i = 1; i < all.length; i++) t.is(all[i].prevHash, all[i - 1].hash);
+  t.is(new Set(all.map((r) => r.hash)).size, 5);
+});
+
+test.serial('an intact log verifies', async (t) => {
+  t.deepEqual(await verifyAudit(), { ok: true, rows: 5, problem: null });
+});
+
+test.serial('editing one row\'s detail is reported as altered at that row', async (t) => {
+  await db().query(`UPDATE audit_log SET detail = '{"step":3,"note":"sửa"}' WHERE seq = 3`);
+  const r = await verifyAudit();
+  t.false(r.ok);
+  t.like(r.problem, { seq: 3, kind: 'altered' });
+});
+
+test.serial('editing one row\'s time or actor is reported as altered at that row', async (t) => {
+  await AuditEntry.update({ actorName: 'someone.else' }, { where: { seq: 2 } });
+  t.like((await verifyAudit()).problem, { seq: 2, kind: 'altered' });
+});
+
+test.serial('deleting a middle row is reported as deleted at its sequence number', async (t) => {
+  await db().query('DELETE FROM audit_log WHERE seq = 3');
+  const r = await verifyAudit();
+  t.false(r.ok);
+  t.like(r.problem, { seq: 3, kind: 'deleted' });
+});
+
+test.serial('deleting the last row is reported as deleted, found through the chain head', async (t) => {
+  await db().query('DELETE FROM audit_log WHERE seq = 5');
+  t.like((await verifyAudit()).problem, { seq: 5, kind: 'deleted' });
+});
+
+test.serial('a forged row appended after the last one is reported as inserted, even with a valid hash', async (t) => {
+  const last = (await rows()).at(-1)!;
+  await forge(6, last.hash);
+  t.like((await verifyAudit()).problem, { seq: 6, kind: 'inserted' });
+});
+
+test.serial('a forged row put in place of a deleted one breaks the link of the row after it', async (t) => {
+  const all = await rows();
+  await db().query('DELETE FROM audit_log WHERE seq = 3');
+  await forge(3, all[1].hash);
+  t.like((await verifyAudit()).problem, { seq: 3, kind: 'altered' });
+});
+
+test.serial('a forged row numbered before the first one is reported as inserted', async (t) => {
+  await forge(0, '0'.repeat(64));
+  t.like((await verifyAudit()).problem, { seq: 0, kind: 'inserted' });
+});
+
+test.serial('appends from many concurrent callers still form one unbroken chain', async (t) => {
+  await Promise.all(Array.from({ length: 20 }, (_, i) => appendAudit(null, { action: 'test.concurrent', detail: { i } })));
+  const r = await verifyAudit();
+  t.true(r.ok, JSON.stringify(r.problem));
+  t.is(r.rows, 25);
+});
