@@ -12,7 +12,7 @@ import { Op, UniqueConstraintError } from 'sequelize';
 import { EngineDefinition } from './models.ts';
 import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
 import { Invalid, NotFound } from '../errors.ts';
-import { inTransaction } from '../store/index.ts';
+import { engineTransaction } from './write-lock.ts';
 import { log } from '../log.ts';
 
 const require = createRequire(import.meta.url);
@@ -358,7 +358,7 @@ export async function deployDefinition(xml: string, opts: { sourceName?: string;
   const meta = analysis.meta;
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await inTransaction(async (t) => {
+      const result = await engineTransaction(async (t) => {
         const latest = await EngineDefinition.findOne({ where: { key: meta.key }, order: [['version', 'DESC']], transaction: t });
         if (latest && latest.sha256 === sha256) return { row: latest, isNew: false };
         const row = await EngineDefinition.create({

@@ -11,7 +11,8 @@ import { JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, resumeInstance, retryServiceEx
 import { onDeployed } from './definitions.ts';
 import { durationMs, resolveString } from './feel.ts';
 import { AppError } from '../errors.ts';
-import { db, inTransaction, isMysql } from '../store/index.ts';
+import { db, isMysql } from '../store/index.ts';
+import { engineTransaction } from './write-lock.ts';
 import { getConfig } from '../config.ts';
 import { log } from '../log.ts';
 
@@ -198,7 +199,7 @@ registerJobKind(JOB_TIMER_START, async (job) => {
 
 // A new version replaces the timer start events of the older ones.
 onDeployed(async (definition, meta) => {
-  await inTransaction(async (t) => {
+  await engineTransaction(async (t) => {
     const old = await EngineJob.findAll({ where: { kind: JOB_TIMER_START }, attributes: ['id', 'payload'], transaction: t });
     const stale = old.filter((j) => JSON.parse(j.payload ?? '{}').key === definition.key).map((j) => j.id);
     if (stale.length) await EngineJob.destroy({ where: { id: stale }, transaction: t });

@@ -11,7 +11,7 @@ import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { serviceHandler } from './handlers.ts';
 import { Conflict, Invalid, NotFound } from '../errors.ts';
-import { inTransaction } from '../store/index.ts';
+import { engineTransaction } from './write-lock.ts';
 import { log } from '../log.ts';
 
 /** Job kinds the engine itself schedules. */
@@ -26,6 +26,8 @@ export const engineEvents = new EventEmitter();
 interface RuntimeState {
   /** Service executions that failed and wait for a retry job or an incident retry. */
   services: Record<string, { elementId: string; attempts: number; nextAt?: string; error?: string; incident?: boolean }>;
+  /** How many job and subscription rows the instance has (so an action reads them only when some exist). */
+  rows?: { jobs: number; subscriptions: number };
 }
 
 interface HistoryRow {
@@ -56,9 +58,13 @@ type StatePatch = (state: Record<string, unknown>) => void;
 class Run {
   inflight = 0;
   private wake: (() => void) | null = null;
-  readonly history: HistoryRow[] = [];
-  readonly newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
+  history: HistoryRow[] = [];
+  newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
   error: Error | null = null;
+  /** The situation last persisted: what rows exist for this instance. */
+  prev: { active: Situation['active']; jobs: number; subscriptions: number } = { active: [], jobs: 0, subscriptions: 0 };
+  /** Due times of the durable timers last persisted (a cached engine must not skip one that is due). */
+  timerDue: number[] = [];
   ended = false;
   /** Timer handles armed for real (expired timers), to tell them from durable ones. */
   readonly realTimers = new Set<NodeJS.Timeout>();
@@ -69,12 +75,21 @@ class Run {
     readonly instanceId: string,
     readonly def: LoadedDefinition,
     readonly businessKey: string | null,
-    readonly vars: Record<string, unknown>,
-    readonly runtime: RuntimeState,
+      public vars: Record<string, unknown>,
+    public runtime: RuntimeState,
   ) {}
 
   meta(id: string): ElementMeta | undefined {
     return this.def.meta.elements[id];
+  }
+
+  /** Clears what one action collected, before the next action on a cached engine. */
+  reset(): void {
+    this.history = [];
+    this.newIncidents = [];
+    this.error = null;
+    this.retryExecutionId = null;
+    this.fireStartTimers = false;
   }
 
   poke(): void {
@@ -157,6 +172,12 @@ function buildEngine(run: Run): { engine: Engine; timers: any } {
     },
   };
   const engine = new Engine({ name: run.instanceId, sourceContext: run.def.sourceContext as never, timers, expressions, extensions } as never);
+  engine.on('end', () => {
+    run.ended = true;
+  });
+  engine.on('error', (err: Error) => {
+    run.error = err;
+  });
   return { engine, timers };
 }
 
@@ -313,6 +334,8 @@ interface PersistOptions {
 interface Persisted {
   instance: EngineInstance;
   createdTasks: EngineTask[];
+  /** The rows that now exist, for the next action on a cached engine. */
+  next: Run['prev'];
 }
 
 async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<Persisted> {
@@ -322,6 +345,10 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   // Forget retry bookkeeping of executions that are gone (interrupted or finished).
   const live = new Set(sit.active.map((a) => a.executionId));
   for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
+  const desired = desiredJobs(run, sit, isEnded);
+  const rows = { jobs: desired.length, subscriptions: isEnded ? 0 : sit.subscriptions.length };
+  run.runtime.rows = rows;
+  run.timerDue = desired.filter((d) => d.kind === JOB_TIMER).map((d) => d.runAt.getTime());
   const fields = {
     status,
     state: isEnded ? null : sit.state,
@@ -330,7 +357,7 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     activeElements: JSON.stringify(isEnded ? [] : sit.active),
     endedAt: isEnded ? now : null,
   };
-  return inTransaction(async (t) => {
+  return engineTransaction(async (t) => {
     let instance: EngineInstance;
     if (opts.isNew) {
       instance = await EngineInstance.create({
@@ -350,17 +377,18 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
       );
       if (count !== 1) throw Conflict('engine.taskAlreadyCompleted', { id: task.id });
     }
-    const openTasks = opts.isNew ? [] : await EngineTask.findAll({ where: { instanceId: run.instanceId, status: 'open' }, attributes: ['id', 'executionId'], transaction: t });
+    // The rows that exist follow from the situation persisted last time; no need to read them back.
+    const prevTasks = run.prev.active.filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId);
     const wanted = new Set(isEnded ? [] : sit.userTasks.map((u) => u.executionId));
-    const gone = openTasks.filter((o) => !wanted.has(o.executionId)).map((o) => o.id);
-    if (gone.length) await EngineTask.update({ status: 'cancelled', completedAt: now }, { where: { id: gone }, transaction: t });
-    const have = new Set(openTasks.map((o) => o.executionId));
+    const gone = prevTasks.filter((id) => !wanted.has(id) && id !== opts.completeTask?.task.executionId);
+    if (gone.length) await EngineTask.update({ status: 'cancelled', completedAt: now }, { where: { instanceId: run.instanceId, executionId: gone, status: 'open' }, transaction: t });
+    const have = new Set(prevTasks);
     const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
     const createdTasks = fresh.length ? await EngineTask.bulkCreate(fresh, { transaction: t }) : [];
 
-    await syncJobs(run, sit, isEnded, opts.isNew, t);
+    await syncJobs(run, desired, opts.isNew || run.prev.jobs === 0, t);
 
-    if (!opts.isNew) await EngineSubscription.destroy({ where: { instanceId: run.instanceId }, transaction: t });
+    if (!opts.isNew && run.prev.subscriptions > 0) await EngineSubscription.destroy({ where: { instanceId: run.instanceId }, transaction: t });
     if (!isEnded && sit.subscriptions.length) {
       await EngineSubscription.bulkCreate(sit.subscriptions.map((s) => ({ ...s, instanceId: run.instanceId, businessKey: run.businessKey })), { transaction: t });
     }
@@ -374,20 +402,26 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     if (run.error) run.record('failed', null, { outcome: run.error.message });
     if (status === 'completed') run.record('completed', null);
     if (run.history.length) await EngineHistory.bulkCreate(run.history as never[], { transaction: t });
-    return { instance, createdTasks };
+    return { instance, createdTasks, next: { active: fields.activeElements === '[]' ? [] : sit.active, ...rows } };
   });
 }
 
-async function syncJobs(run: Run, sit: Situation, isEnded: boolean, isNew: boolean, t: Transaction): Promise<void> {
-  const desired: Array<{ kind: string; elementId: string; executionId: string; runAt: Date }> = [];
+type DesiredJob = { kind: string; elementId: string; executionId: string; runAt: Date };
+
+function desiredJobs(run: Run, sit: Situation, isEnded: boolean): DesiredJob[] {
+  const desired: DesiredJob[] = [];
   if (!isEnded) {
     for (const timer of sit.timers) desired.push({ kind: JOB_TIMER, ...timer });
     for (const [executionId, s] of Object.entries(run.runtime.services)) {
       if (s.nextAt && !s.incident) desired.push({ kind: JOB_SERVICE, elementId: s.elementId, executionId, runAt: new Date(s.nextAt) });
     }
   }
+  return desired;
+}
+
+async function syncJobs(run: Run, desired: DesiredJob[], hasNone: boolean, t: Transaction): Promise<void> {
   const keyOf = (j: { kind: string; executionId: string | null; runAt: Date }) => `${j.kind}|${j.executionId}|${new Date(j.runAt).getTime()}`;
-  const existing = isNew ? [] : await EngineJob.findAll({ where: { instanceId: run.instanceId, kind: [JOB_TIMER, JOB_SERVICE] }, attributes: ['id', 'kind', 'executionId', 'runAt'], transaction: t });
+  const existing = hasNone ? [] : await EngineJob.findAll({ where: { instanceId: run.instanceId, kind: [JOB_TIMER, JOB_SERVICE] }, attributes: ['id', 'kind', 'executionId', 'runAt'], transaction: t });
   const desiredKeys = new Set(desired.map(keyOf));
   const existingKeys = new Set(existing.map((j) => keyOf(j)));
   const stale = existing.filter((j) => !desiredKeys.has(keyOf(j))).map((j) => j.id);
@@ -401,13 +435,7 @@ function emitAfterCommit(run: Run, persisted: Persisted): void {
   if (persisted.instance.status !== 'active') engineEvents.emit('instance.ended', { id: run.instanceId, status: persisted.instance.status, definitionKey: run.def.key, businessKey: run.businessKey });
 }
 
-async function runEngine(run: Run, engine: Engine, start: () => Promise<unknown>): Promise<void> {
-  engine.once('end', () => {
-    run.ended = true;
-  });
-  engine.once('error', (err: Error) => {
-    run.error = err;
-  });
+async function runEngine(run: Run, start: () => Promise<unknown>): Promise<void> {
   try {
     await start();
   } catch (err) {
@@ -431,12 +459,35 @@ export async function startProcess(key: string, input: StartInput = {}): Promise
   return startInstance(def, input, { kind: 'start' });
 }
 
+/** An engine kept in memory after an action, reused by the next action on the same node. */
+interface Live {
+  run: Run;
+  engine: Engine;
+  timers: any;
+  version: number;
+}
+
+const live = new Map<string, Live>();
+/** Engines kept per process; the cache is only a shortcut and safe to lose. */
+const LIVE_MAX = 2000;
+
+function remember(entry: Live): void {
+  live.delete(entry.run.instanceId);
+  live.set(entry.run.instanceId, entry);
+  if (live.size > LIVE_MAX) live.delete(live.keys().next().value!);
+}
+
+/** Drops every engine kept in memory (tests simulate a restart with it). */
+export function forgetLiveEngines(): void {
+  live.clear();
+}
+
 async function startInstance(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<EngineInstance> {
   const vars = structuredClone(input.variables ?? {});
   const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
   run.fireStartTimers = !!action.fireStartTimers;
   const { engine, timers } = buildEngine(run);
-  await runEngine(run, engine, async () => {
+  await runEngine(run, async () => {
     await engine.execute({ listener: listen(run) } as never);
     if (action.messageRefId) {
       await run.settle();
@@ -448,38 +499,67 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
   }
   const sit = await situationOf(run, engine, timers);
   const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy });
+  run.prev = persisted.next;
+  if (persisted.instance.status === 'active') remember({ run, engine, timers, version: persisted.instance.version });
   emitAfterCommit(run, persisted);
   return persisted.instance;
 }
 
-/** Runs one action against a stored instance and persists the outcome (409 when another action won). */
-async function act(instanceId: string, action: Action, patch?: StatePatch): Promise<EngineInstance> {
+/** The engine of an instance: the one kept from this node's last action when still current, else recovered from its row. */
+async function engineFor(instanceId: string, action: Action, patch?: StatePatch): Promise<{ entry: Live; fresh: boolean } | { cancelRun: Run; version: number }> {
+  const cached = live.get(instanceId);
+  live.delete(instanceId);
+  // Only actions that do not depend on resuming (due timers firing, a service re-running) may skip it.
+  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal');
+  if (cached && reusable && !cached.run.timerDue.some((due) => due <= Date.now())) {
+    const head = await EngineInstance.findByPk(instanceId, { attributes: ['version', 'status'] });
+    if (!head) throw NotFound('engine.instanceNotFound', { id: instanceId });
+    if (head.version === cached.version && head.status === 'active') {
+      cached.run.reset();
+      return { entry: cached, fresh: false };
+    }
+  }
   const row = await EngineInstance.findByPk(instanceId);
   if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
   if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   const def = await loadDefinition(row.definitionId);
-  const run = new Run(row.id, def, row.businessKey, JSON.parse(row.variables), JSON.parse(row.runtime));
-  if (action.kind === 'cancel') {
-    run.record('cancelled', null, { actor: action.actor, comment: action.reason });
-    const persisted = await persist(run, { status: 'cancelled', state: null, active: [], userTasks: [], timers: [], subscriptions: [] }, { isNew: false, expectedVersion: row.version, cancelled: true });
+  const runtime = JSON.parse(row.runtime) as RuntimeState;
+  const run = new Run(row.id, def, row.businessKey, JSON.parse(row.variables), runtime);
+  // Older rows without counts: read the job and subscription rows to be safe.
+  run.prev = { active: JSON.parse(row.activeElements), jobs: runtime.rows?.jobs ?? 1, subscriptions: runtime.rows?.subscriptions ?? 1 };
+  if (action.kind === 'cancel') return { cancelRun: run, version: row.version };
+  const state = JSON.parse(row.state ?? 'null');
+  if (!state) throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
+  patch?.(state);
+  for (const d of state.definitions ?? []) d.id = (def.sourceContext as { id?: string }).id;
+  const { engine, timers } = buildEngine(run);
+  engine.recover(state);
+  return { entry: { run, engine, timers, version: row.version }, fresh: true };
+}
+
+/** Runs one action against a stored instance and persists the outcome (409 when another action won). */
+async function act(instanceId: string, action: Action, patch?: StatePatch): Promise<EngineInstance> {
+  const got = await engineFor(instanceId, action, patch);
+  if ('cancelRun' in got) {
+    const run = got.cancelRun;
+    if (action.kind === 'cancel') run.record('cancelled', null, { actor: action.actor, comment: action.reason });
+    const persisted = await persist(run, { status: 'cancelled', state: null, active: [], userTasks: [], timers: [], subscriptions: [] }, { isNew: false, expectedVersion: got.version, cancelled: true });
     emitAfterCommit(run, persisted);
     return persisted.instance;
   }
+  const { entry, fresh } = got;
+  const { run, engine, timers } = entry;
   if (action.kind === 'retryService') {
     run.retryExecutionId = action.executionId;
     // After an incident the next try starts a fresh retry budget.
     if (action.fresh) delete run.runtime.services[action.executionId];
   }
-  const { engine, timers } = buildEngine(run);
-  const state = JSON.parse(row.state ?? 'null');
-  if (!state) throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
-  patch?.(state);
-  for (const d of state.definitions ?? []) d.id = (def.sourceContext as { id?: string }).id;
-  engine.recover(state);
   let notActive = false;
-  await runEngine(run, engine, async () => {
-    await engine.resume({ listener: listen(run) } as never);
-    await run.settle();
+  await runEngine(run, async () => {
+    if (fresh) {
+      await engine.resume({ listener: listen(run) } as never);
+      await run.settle();
+    }
     const postponed = () => (engine.execution?.getPostponed() ?? []) as Array<{ id: string; executionId: string }>;
     switch (action.kind) {
       case 'task': {
@@ -511,10 +591,12 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
   const sit = await situationOf(run, engine, timers);
   const persisted = await persist(run, sit, {
     isNew: false,
-    expectedVersion: row.version,
+    expectedVersion: entry.version,
     ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
   });
+  run.prev = persisted.next;
+  if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
   emitAfterCommit(run, persisted);
   if (action.kind === 'task') engineEvents.emit('task.completed', { taskId: action.task.id, instanceId, actor: action.actor });
   return persisted.instance;

@@ -61,7 +61,9 @@ export async function drainJobs(untilMs = 0): Promise<number> {
 export async function restart(db: TestDb): Promise<void> {
   const { closeStore, initStore } = await import('../../src/store/index.ts');
   const { clearDefinitionCache } = await import('../../src/engine/definitions.ts');
+  const { forgetLiveEngines } = await import('../../src/engine/runtime.ts');
   await closeStore();
   clearDefinitionCache();
+  forgetLiveEngines();
   await initStore(db.url);
 }

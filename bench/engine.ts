@@ -1,0 +1,175 @@
+// Benchmark of the process engine, in one process and one run: start → user task → complete → end
+// for N instances (a) with raw bpmn-engine parsing the XML per instance, (b) raw with a pre-parsed
+// context, (c) govflow persisted on SQLite, (d) govflow persisted on MariaDB when TEST_DATABASE_URL
+// is set; then how late 10,000 pending timers fire after their due time. Last line: one JSON object.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import mysql from 'mysql2/promise';
+import { Engine } from 'bpmn-engine';
+import * as elements from 'bpmn-elements';
+import { BpmnModdle } from 'bpmn-moddle';
+import serializer, { TypeResolver } from 'moddle-context-serializer';
+import { loadConfig, setConfig } from '../src/config.ts';
+import { initStore, closeStore } from '../src/store/index.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { deployDefinition, startProcess, completeTaskAsSystem, runDueJobs } from '../src/engine/service.ts';
+import { EngineHistory, EngineInstance, EngineJob, EngineTask } from '../src/engine/models.ts';
+
+const N = Number(process.env.BENCH_N ?? 500);
+const TIMERS = Number(process.env.BENCH_TIMERS ?? 10000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
+
+const XML = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs_bench" targetNamespace="http://govflow.local/bench">
+  <process id="Process_bench" name="Bench" isExecutable="true">
+    <startEvent id="Start" name="Start"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_one"/>
+    <userTask id="Task_one" name="Task"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_one" targetRef="End"/>
+    <endEvent id="End" name="End"/>
+  </process>
+</definitions>`;
+
+const TIMER_XML = XML.replace(/Process_bench/g, 'Process_timer').replace('Defs_bench', 'Defs_timer')
+  .replace('<userTask id="Task_one" name="Task"/>', '<intermediateCatchEvent id="Timer_wait" name="Wait"><timerEventDefinition><timeDuration>=delay</timeDuration></timerEventDefinition></intermediateCatchEvent>')
+  .replace(/Task_one/g, 'Timer_wait');
+
+const line = (s: string) => process.stdout.write(s + '\n');
+
+async function rawRun(options: Record<string, unknown>): Promise<void> {
+  const engine = new Engine({ name: 'bench', ...options } as never);
+  const listener = new EventEmitter();
+  const ended = new Promise<void>((resolve) => engine.once('end', () => resolve()));
+  const waiting = new Promise<{ signal: (m?: unknown) => void }>((resolve) => listener.once('wait', (api) => resolve(api)));
+  await engine.execute({ listener } as never);
+  (await waiting).signal({ ok: true });
+  await ended;
+}
+
+async function timeIt(label: string, n: number, fn: (i: number) => Promise<void>, concurrency = 1): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await fn(next++);
+  }));
+  const rate = n / ((performance.now() - started) / 1000);
+  line(`${label}: ${n} instances in ${((performance.now() - started) / 1000).toFixed(2)} s = ${rate.toFixed(1)} instances/s`);
+  return rate;
+}
+
+async function persisted(label: string, url: string): Promise<number> {
+  await initStore(url);
+  await migrate();
+  await deployDefinition(XML);
+  // Warm-up: parse and cache the definition, open pool connections.
+  for (let i = 0; i < 5; i++) await flow(i);
+  const rate = await timeIt(label, N, (i) => flow(i), CONCURRENCY);
+  const done = await EngineInstance.count({ where: { definitionKey: 'Process_bench', status: 'completed' } });
+  if (done !== N + 5) throw new Error(`${label}: ${done} of ${N + 5} instances completed`);
+  return rate;
+}
+
+async function flow(i: number): Promise<void> {
+  const instance = await startProcess('Process_bench', { businessKey: `B-${i}`, variables: { i } });
+  const task = await EngineTask.findOne({ where: { instanceId: instance.id, status: 'open' }, attributes: ['id'] });
+  await completeTaskAsSystem(task!.id, { done: true }, 'bench');
+}
+
+async function timers(): Promise<{ count: number; p50: number; p99: number; max: number; fireRate: number }> {
+  await deployDefinition(TIMER_XML);
+  const windowMs = 5000;
+  const lead = 2000 + TIMERS * 4;
+  const t0 = Date.now();
+  await timeIt(`start ${TIMERS} instances waiting on timers`, TIMERS, async (i) => {
+    const due = t0 + lead + Math.floor((i / TIMERS) * windowMs);
+    await startProcess('Process_timer', { businessKey: `T-${i}`, variables: { delay: `PT${Math.max(0.001, (due - Date.now()) / 1000).toFixed(3)}S` } });
+  }, CONCURRENCY);
+  const jobs = await EngineJob.findAll({ where: { kind: 'engine.timer' }, attributes: ['instanceId', 'runAt'] });
+  const dueOf = new Map(jobs.map((j) => [j.instanceId!, j.runAt.getTime()]));
+  line(`pending timers: ${dueOf.size}; first due in ${((Math.min(...dueOf.values()) - Date.now()) / 1000).toFixed(1)} s`);
+  while (Date.now() < Math.min(...dueOf.values())) await new Promise((r) => setTimeout(r, 20));
+  const started = Date.now();
+  // Three workers in one process stand in for three nodes polling every 50 ms.
+  const workers = ['bench-a', 'bench-b', 'bench-c'].map(async (owner) => {
+    for (;;) {
+      const n = await runDueJobs(owner);
+      if (n === 0) {
+        if (!(await EngineJob.count({ where: { kind: 'engine.timer' } }))) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  });
+  await Promise.all(workers);
+  const fired = await EngineHistory.findAll({ where: { event: 'timer', elementId: 'Timer_wait' }, attributes: ['instanceId', 'at'] });
+  const late = fired.map((h) => h.at.getTime() - (dueOf.get(h.instanceId) ?? h.at.getTime())).sort((a, b) => a - b);
+  const pct = (p: number) => late[Math.min(late.length - 1, Math.floor((p / 100) * late.length))] ?? 0;
+  const count = fired.length;
+  if (count !== dueOf.size) throw new Error(`timers: ${count} fired of ${dueOf.size}`);
+  return { count, p50: pct(50), p99: pct(99), max: late[late.length - 1] ?? 0, fireRate: count / ((Date.now() - started) / 1000) };
+}
+
+async function freshMysql(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const u = new URL(base.replace(/^mariadb:/, 'mysql:'));
+  const name = `gf_bench_${crypto.randomBytes(3).toString('hex')}`;
+  const conn = () => mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  const admin = await conn();
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = await conn();
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-'));
+  setConfig(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SECRET: 'bench-secret-'.padEnd(40, 'x'), LOG_LEVEL: 'error', JOB_LEASE_MS: '30000' }));
+  line(`engine bench: N=${N}, concurrency ${CONCURRENCY} for persisted runs, ${os.cpus().length} CPUs, Node ${process.version}`);
+
+  for (let i = 0; i < 20; i++) await rawRun({ source: XML });
+  const a = await timeIt('(a) raw bpmn-engine, XML parsed per instance', N, () => rawRun({ source: XML }));
+  const parsed = await new BpmnModdle().fromXML(XML);
+  const sourceContext = serializer(parsed as never, TypeResolver(elements as never));
+  const b = await timeIt('(b) raw bpmn-engine, pre-parsed context', N, () => rawRun({ sourceContext }));
+
+  const c = await persisted('(c) govflow persisted on SQLite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`);
+  let d: number | null = null;
+  let timerResult: Awaited<ReturnType<typeof timers>> | null = null;
+  let drop: (() => Promise<void>) | null = null;
+  if (mysqlUrl) {
+    await closeStore();
+    const fresh = await freshMysql(mysqlUrl);
+    drop = fresh.drop;
+    d = await persisted('(d) govflow persisted on MariaDB', fresh.url);
+  }
+  if (TIMERS > 0) {
+    timerResult = await timers();
+    line(`timers on ${mysqlUrl ? 'MariaDB' : 'SQLite'}: ${timerResult.count} fired; lateness after due p50 ${timerResult.p50} ms, p99 ${timerResult.p99} ms, max ${timerResult.max} ms; ${timerResult.fireRate.toFixed(1)} fired/s`);
+  }
+  await closeStore();
+  await drop?.();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+  line(JSON.stringify({
+    n: N,
+    concurrency: CONCURRENCY,
+    rawParsePerInstance: round(a),
+    rawPreParsed: round(b),
+    sqlite: round(c),
+    mariadb: round(d),
+    ratioSqliteToRaw: Math.round((c / b) * 100) / 100,
+    ratioMariadbToRaw: d === null ? null : Math.round((d / b) * 100) / 100,
+    timers: timerResult ? { count: timerResult.count, lateP50Ms: timerResult.p50, lateP99Ms: timerResult.p99, lateMaxMs: timerResult.max, firedPerSecond: round(timerResult.fireRate) } : null,
+  }));
+}
+
+await main();
