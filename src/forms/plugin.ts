@@ -8,10 +8,10 @@ import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../auth/service.ts';
 import {
-  createForm, describeIssues, formHistory, getFormVersion, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  planOf, publishForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
+  createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
+  planOf, prepareInput, publishForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { compile, setValue } from './engine.ts';
+import { compile, evaluateForm, setValue } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
@@ -74,13 +74,14 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
     status = sub.status;
   }
   const entry = presentEntry(form.definition, plan, values ?? {}, issues ?? [], locale);
+  const prev = opts.isPreview ? null : await getPreviousValues(form, orgOf(viewer), opts.period);
   return h.view('pages/forms/entry', {
     pageTitle: `${form.definition.code} — ${form.definition.name}`,
     form: { key: form.key, version: form.version, status: form.status, def: form.definition },
     entry, period: opts.period, isPreview: opts.isPreview, status, isSubmitted: status === 'submitted',
     explanations: explanations ?? {}, error: opts.error, problems: opts.problems, flash: opts.flash,
     orgName: viewer.orgName ?? '',
-    boot: { definition: form.definition, catalog: formsCatalog(locale), locale },
+    boot: { definition: form.definition, catalog: formsCatalog(locale), locale, prev },
   });
 }
 
@@ -266,7 +267,7 @@ function pageRoutes(): ServerRoute[] {
           await saveSubmission(viewer, form, orgOf(viewer), p, values, { submit, explanations, locale: request.app.locale });
         } catch (err) {
           if (!(err instanceof AppError) || err.status !== 422) throw err;
-          const ev = (await import('./engine.ts')).evaluateForm(planOf(form), values);
+          const ev = evaluateForm(planOf(form), prepareInput(planOf(form), values), await getPreviousValues(form, orgOf(viewer), p));
           return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(422);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=${submit ? 'submitted' : 'draft'}`);

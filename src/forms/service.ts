@@ -215,6 +215,33 @@ export async function getSubmission(form: FormVersionView, orgUnitId: number, pe
   return { id: row.id, status: row.status, values: JSON.parse(row.values), explanations: JSON.parse(row.explanations), issues: JSON.parse(row.issues), updatedAt: row.updatedAt };
 }
 
+/** The period before a `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` period; null for other (ad hoc) periods. */
+export function previousPeriod(period: string): string | null {
+  let m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (m) {
+    const y = Number(m[1]);
+    const mo = Number(m[2]);
+    return mo === 1 ? `${y - 1}-12` : `${y}-${String(mo - 1).padStart(2, '0')}`;
+  }
+  m = /^(\d{4})-([QH])(\d)$/.exec(period);
+  if (m) {
+    const y = Number(m[1]);
+    const n = Number(m[3]);
+    const last = m[2] === 'Q' ? 4 : 2;
+    return n === 1 ? `${y - 1}-${m[2]}${last}` : `${y}-${m[2]}${n - 1}`;
+  }
+  m = /^(\d{4})$/.exec(period);
+  return m ? String(Number(m[1]) - 1) : null;
+}
+
+/** The values a unit saved for the previous period of the same form (any version), for rules that read `prev`. */
+export async function getPreviousValues(form: FormVersionView, orgUnitId: number, period: string): Promise<FormValues | null> {
+  const before = previousPeriod(period);
+  if (!before) return null;
+  const row = await FormSubmission.findOne({ where: { formKey: form.key, orgUnitId, period: before }, order: [['version', 'DESC']] });
+  return row ? JSON.parse(row.values) : null;
+}
+
 /** Options of a save. */
 export interface SaveOptions {
   /** Submit (errors block it, warnings need an explanation) instead of keeping a draft. */
@@ -235,7 +262,8 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
   if (form.status !== 'published') throw Conflict('forms.entry.notPublished');
   const locale = opts.locale ?? 'vi';
   const plan = planOf(form);
-  const evaluation = evaluateForm(plan, coerceInput(plan, normalizeInput(input)), opts.prev);
+  const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(form, orgUnitId, period);
+  const evaluation = evaluateForm(plan, prepareInput(plan, input), prev);
   const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().normalize('NFC')]));
   if (opts.submit) {
     const errors = evaluation.issues.filter((i) => i.severity === 'error');
@@ -262,6 +290,11 @@ export async function uploadSubmission(viewer: Viewer | null, form: FormVersionV
   if (!canFill(viewer)) throw Forbidden();
   const values = await readXlsx(form.definition, form.version, file, locale, planOf(form));
   return saveSubmission(viewer, form, orgUnitId, period, values, { locale });
+}
+
+/** Submitted values as the engine expects them: NFC text, numbers parsed from Vietnamese text, empty cells missing. */
+export function prepareInput(plan: Plan, input: FormValues): FormValues {
+  return coerceInput(plan, normalizeInput(input));
 }
 
 /** Text typed into numeric and yes/no inputs (HTML forms without scripts) becomes numbers and booleans. */

@@ -8,6 +8,8 @@ import type { FormDefinition, FormValues } from '../../forms/definition.ts';
 interface Boot {
   definition: FormDefinition;
   catalog: Record<string, string>;
+  /** Values of the previous period, for rules that read `prev`. */
+  prev?: FormValues | null;
 }
 
 const bootEl = document.getElementById('forms-boot');
@@ -81,7 +83,7 @@ if (bootEl && form) {
   };
 
   const recompute = () => {
-    const ev = evaluateForm(plan, readValues());
+    const ev = evaluateForm(plan, readValues(), boot.prev ?? null);
     for (const c of plan.order) {
       const out = form.querySelector<HTMLElement>(`[data-computed="${CSS.escape(c.key)}"]`);
       if (!out) continue;

@@ -67,9 +67,12 @@ test.serial('an officer fills the form through the page: totals are computed and
   t.is(draft.statusCode, 302);
   const page = await call(app.server, officer, 'GET', '/forms/bieu-thu/fill?period=2025-02');
   t.true(page.payload.includes('1.254,5'));
-  const blocked = await call(app.server, officer, 'POST', '/forms/bieu-thu/fill', { period: '2025-02', action: 'submit', nguoiLap: '', 'r02.th': '5' });
+  const blocked = await call(app.server, officer, 'POST', '/forms/bieu-thu/fill', { period: '2025-02', action: 'submit', nguoiLap: '', 'r02.th': '1.005,5' });
   t.is(blocked.statusCode, 422);
   t.true(blocked.payload.includes('Người lập biểu: bắt buộc nhập'));
+  // The numbers typed the Vietnamese way come back as typed, not as errors.
+  t.true(blocked.payload.includes('id="in-r02.th" value="1.005,5"'));
+  t.true(blocked.payload.includes('id="msg-r02.th" data-msg="r02.th"></span>'));
   const api = await call(app.server, officer, 'GET', '/api/forms/bieu-thu/submissions/2025-02');
   t.is(json(api).status, 'draft');
   t.is(json(api).values.r01.th, 1254.5);

@@ -71,3 +71,17 @@ test.serial('importing a definition of an existing published form starts its nex
   t.is(imported.version, 2);
   t.is(imported.status, 'draft');
 });
+
+test.serial('rules read the same unit\'s previous period automatically', async (t) => {
+  const { previousPeriod } = await import('../../../src/forms/service.ts');
+  t.is(previousPeriod('2025-01'), '2024-12');
+  t.is(previousPeriod('2025-Q1'), '2024-Q4');
+  t.is(previousPeriod('2025-H2'), '2025-H1');
+  t.is(previousPeriod('2025'), '2024');
+  const form = await getPublished('kt-xh-thang');
+  await saveSubmission(null, form, 9, '2025-01', { nguoiLap: 'An', VDT_NSNN_TINH: { th: 100, lk: 100 } });
+  const r = await saveSubmission(null, form, 9, '2025-02', { nguoiLap: 'An', VDT_NSNN_TINH: { th: 300, lk: 400 } });
+  t.deepEqual(r.evaluation.issues.map((i) => i.rule), ['vdtSoThangTruoc']);
+  const other = await saveSubmission(null, form, 10, '2025-02', { nguoiLap: 'An', VDT_NSNN_TINH: { th: 300, lk: 400 } });
+  t.deepEqual(other.evaluation.issues, []);
+});
