@@ -187,6 +187,12 @@ test('the import page rejects a bad file with 422, every problem with its line n
   t.is(await OrgUnit.count({ where: { code: '50' } }), 0);
 });
 
+test('the import form without a file is refused with 400 and shown again', async (t) => {
+  const res = await call(app.server, admin, 'POST', '/admin/orgs/import', { tree: 'current' });
+  t.is(res.statusCode, 400);
+  t.regex(res.payload, /Hãy chọn tệp CSV/);
+});
+
 test('the import page reports problems in English for an English reader', async (t) => {
   const res = await upload(admin, { tree: 'current' }, Buffer.from([0x63, 0x6f, 0x64, 0x65, 0xff, 0xfe, 0x0a]), '; lang=en');
   t.is(res.statusCode, 422);
