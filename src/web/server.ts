@@ -250,5 +250,15 @@ function coreRoutes(): ServerRoute[] {
         }
       },
     },
+    {
+      // Unknown pages go through the whole lifecycle (unlike hapi's built-in 404), so the error
+      // page knows the language and the logged-in user, and shows their header and menu.
+      method: 'GET',
+      path: '/{unknown*}',
+      options: { plugins: { govflow: { public: true } } },
+      handler: () => {
+        throw Boom.notFound();
+      },
+    },
   ];
 }

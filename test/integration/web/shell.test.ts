@@ -192,3 +192,11 @@ test.serial('loading the stylesheet or a probe leaves the page\'s CSRF cookie al
   const form = await app.server.inject({ method: 'POST', url: '/lang', headers: { cookie: anon.cookie }, payload: { locale: 'en', crumb: anon.crumb } });
   t.is(form.statusCode, 302, 'the token of the page still works');
 });
+
+test.serial('a logged-in user on an unknown page keeps their header and menu', async (t) => {
+  const admin = await login(app.server, (await makeUser('admin', null, { fullName: 'Quản Trị Lạc Đường' })).username);
+  const res = await call(app.server, admin, 'GET', '/trang/khong/ton/tai');
+  t.is(res.statusCode, 404);
+  t.regex(res.payload, /data-testid="user-name">Quản Trị Lạc Đường</);
+  t.regex(res.payload, /href="\/admin\/users"/);
+});
