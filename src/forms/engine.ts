@@ -249,7 +249,7 @@ function sampleContext(plan: Plan): Record<string, unknown> {
   const ctx: Record<string, unknown> = {};
   for (const c of plan.cells.values()) {
     if (c.kind === 'field') ctx[c.key] = sampleFor(c);
-    else (ctx[c.row!.id] ??= {} as Record<string, unknown>), ((ctx[c.row!.id] as Record<string, unknown>)[c.column!.id] = 1);
+    else setValue(ctx, c.key, 1);
   }
   samples.set(plan, ctx);
   return ctx;
@@ -567,4 +567,20 @@ export function tableCells(plan: Plan, table: TableDef): PlanCell[] {
 /** Fields of a definition as plan cells. */
 export function fieldCells(plan: Plan): PlanCell[] {
   return fieldsOf(plan.def).map((f) => plan.cells.get(f.id)!).filter(Boolean);
+}
+
+/** Plausible numbers in every numeric input, for the designer's sample PDF and previews. */
+export function sampleValues(plan: Plan): FormValues {
+  const values: FormValues = {};
+  let i = 0;
+  for (const c of plan.inputs) {
+    if (!c.numeric) continue;
+    i++;
+    const lo = c.column?.min ?? c.field?.min ?? 0;
+    const hi = c.column?.max ?? c.field?.max;
+    let v = lo + 10 + ((i * 37) % 90);
+    if (hi !== undefined && v > hi) v = hi;
+    setValue(values, c.key, c.decimals === 0 || c.column?.type === 'integer' || c.field?.type === 'integer' ? Math.round(v) : v);
+  }
+  return values;
 }

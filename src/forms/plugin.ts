@@ -11,7 +11,7 @@ import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
   planOf, prepareInput, publishForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { compile, evaluateForm, setValue } from './engine.ts';
+import { compile, evaluateForm, sampleValues, setValue } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
@@ -237,7 +237,7 @@ function pageRoutes(): ServerRoute[] {
       options: { plugins: designers, validate: { params: Joi.object({ key }), query: versionQuery } },
       handler: async (request, h) => {
         const v = await versionFor(request);
-        const buf = await renderPdf(v.definition, { locale: request.app.locale }, planOf(v));
+        const buf = await renderPdf(v.definition, { locale: request.app.locale, values: sampleValues(planOf(v)) }, planOf(v));
         return download(h, buf, 'application/pdf', fileName(v, 'pdf'));
       },
     },

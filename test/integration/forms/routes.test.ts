@@ -4,7 +4,6 @@ import { startApp, makeUser, login, call, type TestApp, type Session } from '../
 import { addressesOf } from '../../../src/forms/xlsx.ts';
 import { smallForm } from '../../fixtures/forms/small.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (r: { payload: string }): any => JSON.parse(r.payload);
 
 let app: TestApp;
