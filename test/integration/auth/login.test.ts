@@ -209,3 +209,15 @@ test.serial('a disabled user cannot log in', async (t) => {
   t.is(res.statusCode, 403);
   t.regex(res.payload, /Tài khoản đã bị khóa/);
 });
+
+test.serial('each new lock lasts twice as long as the one before', async (t) => {
+  const user = await makeUser('officer', '01');
+  for (let i = 0; i < 3; i++) await postLogin(user.username, `Wrong${i}Password`);
+  const first = (await User.findByPk(user.id))!.lockedUntil!.getTime() - Date.now();
+  t.true(first > 14 * 60000 && first <= 15 * 60000, `first lock ${first} ms`);
+  await User.update({ lockedUntil: new Date(Date.now() - 1000) }, { where: { id: user.id } });
+  for (let i = 0; i < 3; i++) await postLogin(user.username, `Wrong${i}Password`);
+  const second = (await User.findByPk(user.id))!.lockedUntil!.getTime() - Date.now();
+  t.true(second > 29 * 60000 && second <= 30 * 60000, `second lock ${second} ms`);
+  t.regex((await postLogin(user.username, PASSWORD)).payload, /thử lại sau 30 phút/);
+});
