@@ -15,7 +15,7 @@ import {
   listRoots, listSubtree, listTrees, searchOrgs, viewerScope,
 } from './service.ts';
 import { importOrgsBy, type ImportProblem } from './import.ts';
-import { presentImportProblems, presentImportResult, presentOrg, presentOrgDetail } from './presenters.ts';
+import { kindLabel, presentImportProblems, presentImportResult, presentOrg, presentOrgDetail } from './presenters.ts';
 
 const viewers = { govflow: { roles: [...ORG_VIEWER_ROLES] as Role[] } };
 const adminOnly = { govflow: { roles: ['admin'] as Role[] } };
@@ -120,6 +120,7 @@ export const orgsPlugin: Plugin<void> = {
           return h.view('pages/orgs/unit', {
             pageTitle: org.name,
             org: detail,
+            kind: kindLabel(request.app.locale, org.kind),
             crumbs: ancestors.map((a) => ({ id: a.id, code: a.code, name: a.name, isLink: canAccessOrg(viewer, a.path) })),
             levels: ORG_LEVELS.filter((l) => counts[l]).map((l) => ({ level: l, n: counts[l] })),
             children: detail.children.map((c) => ({ ...c, childCount: childCounts.get(c.id) ?? 0 })),

@@ -1,7 +1,7 @@
 // What leaves the orgs domain: units for JSON and for the browser pages.
 import type { OrgUnit } from './models.ts';
 import type { ImportProblem, ImportResult } from './import.ts';
-import { t, type Locale } from '../i18n/index.ts';
+import { hasMessage, t, type Locale } from '../i18n/index.ts';
 import { ORG_LEVELS } from './models.ts';
 
 /** A unit for JSON and pages. */
@@ -38,4 +38,9 @@ export function presentImportProblems(locale: Locale, problems: ImportProblem[])
 /** An import's outcome for pages and JSON. */
 export function presentImportResult(r: ImportResult) {
   return { tree: r.tree, format: r.format, rows: r.rows, created: r.created, updated: r.updated, unchanged: r.unchanged, ms: r.ms };
+}
+
+/** The name of a unit's kind in the reader's language; kinds from other sources show as stored. */
+export function kindLabel(locale: Locale, kind: string): string {
+  return hasMessage(locale, `orgs.kinds.${kind}`) ? t(locale, `orgs.kinds.${kind}`) : kind;
 }

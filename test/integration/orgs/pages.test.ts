@@ -93,6 +93,7 @@ test('the unit page shows the breadcrumb, children, counts by level and validity
   t.regex(res.payload, /<td class="num" data-level="commune">126<\/td>/);
   t.regex(res.payload, /Phường Ba Đình/);
   t.regex(res.payload, /<dt>Hiệu lực từ<\/dt><dd>/);
+  t.regex(res.payload, /<dt>Loại hình<\/dt><dd>Thành phố trực thuộc trung ương<\/dd>/);
   const commune = await call(app.server, officerHanoi, 'GET', `/admin/orgs/${ids['00004']}`);
   t.is(commune.statusCode, 200);
   t.regex(commune.payload, new RegExp(`<a href="/admin/orgs/${ids['01']}">Thành phố Hà Nội</a>`));
@@ -100,9 +101,13 @@ test('the unit page shows the breadcrumb, children, counts by level and validity
   t.notRegex(commune.payload, new RegExp(`<a href="/admin/orgs/${ids.VN}">`));
 });
 
-test('the unit page answers 404 for an unknown unit', async (t) => {
+test('the unit page and the API answer 404 for an unknown unit', async (t) => {
   const res = await call(app.server, admin, 'GET', '/admin/orgs/987654');
   t.is(res.statusCode, 404);
+  t.regex(res.payload, /Không tìm thấy đơn vị &quot;987654&quot;/);
+  const api = await call(app.server, admin, 'GET', '/api/orgs/NOPE1');
+  t.is(api.statusCode, 404);
+  t.like(JSON.parse(api.payload), { code: 'orgs.notFound' });
 });
 
 test('org pages deny a viewer outside the unit\'s subtree with 403', async (t) => {
