@@ -11,7 +11,7 @@ let adminName: string;
 
 test.before(async () => {
   b = await startBrowserApp();
-  adminName = (await makeUser('admin', null, { username: 'quantri', fullName: 'Quản Trị Viên' })).username;
+  adminName = (await makeUser('admin', null, { username: 'quantri', fullName: 'Nguyễn Văn Quản Trị Hệ Thống Trung Ương' })).username;
   // Long names and addresses are what break narrow layouts.
   await makeUser('officer', '01', { username: 'nguyen.thi.thanh.huong.so.ke.hoach.dau.tu', fullName: 'Nguyễn Thị Thanh Hương (Sở Kế hoạch và Đầu tư Thành phố Hà Nội)' });
   await makeUser('leader', '79', { username: 'lanhdao.tphcm', fullName: 'Lê Văn Lãnh Đạo' });
@@ -72,13 +72,16 @@ test.serial('a mistake on the form is shown next to the kept values', async (t) 
 test.serial('the users page has no horizontal scrolling at 360 px', async (t) => {
   const page = await b.newPage({ phone: true });
   await loginAs(page, adminName, PASSWORD);
-  for (const url of ['/admin/users', '/admin/users/new', '/']) {
+  const someone = await User.findOne({ where: { username: 'nguyen.thi.thanh.huong.so.ke.hoach.dau.tu' } });
+  for (const url of ['/admin/users', '/admin/users/new', `/admin/users/${someone!.id}`, '/']) {
     await page.goto(url);
     const { scrollWidth, innerWidth } = await hasNoHorizontalScroll(page);
     t.true(scrollWidth <= innerWidth, `${url}: page is ${scrollWidth} px wide`);
   }
   await page.goto('/admin/users');
   await page.screenshot({ path: '/tmp/shot-users-phone.png', fullPage: true });
+  await page.goto(`/admin/users/${someone!.id}`);
+  await page.screenshot({ path: '/tmp/shot-user-phone.png', fullPage: true });
   await page.goto('/');
   await page.screenshot({ path: '/tmp/shot-home-admin-phone.png', fullPage: true });
   await page.context().close();
