@@ -1,7 +1,7 @@
 // The form engine: compiles a definition into a plan of input and computed cells (in dependency order),
 // reports definition problems, computes formulas and parent totals, checks entered values and runs rules.
 // Pure and shared with the browser so live recomputation has exactly the server's semantics.
-import { evaluate } from 'feelin';
+import { evaluate, parseExpression } from 'feelin';
 import { analyse, evalFeel, isBuiltin, type Reference } from './feel.ts';
 import {
   childrenOf, fieldsOf, isMissing, rowLabel, tablesOf,
@@ -277,6 +277,113 @@ function contextFor(expression: string, values: FormValues, prev: FormValues | n
   return ctx;
 }
 
+const TYPE_WARNINGS = new Set(['INVALID_TYPE', 'INVALID_ARGUMENTS', 'NOT_COMPARABLE']);
+
+type FeelType = 'number' | 'string' | 'boolean' | 'date' | 'null' | 'any';
+interface TreeNode { name: string; from: number; to: number; firstChild: TreeNode | null; nextSibling: TreeNode | null }
+
+function cellType(cell: PlanCell | undefined): FeelType {
+  if (!cell) return 'any';
+  if (cell.numeric) return 'number';
+  switch (cell.field?.type) {
+    case 'boolean': return 'boolean';
+    case 'date': return 'date';
+    case 'file': return 'any';
+    default: return 'string';
+  }
+}
+
+/**
+ * A static type check of arithmetic, comparisons and logic. feelin compares a text with a number
+ * without complaint (`"a" > 3` is false), so such slips are caught here before publishing.
+ */
+function staticTypeProblem(plan: Plan, expression: string, scope: Scope): string | null {
+  let top: TreeNode;
+  try {
+    top = parseExpression(expression, {}, undefined).topNode as unknown as TreeNode;
+  } catch {
+    return null;
+  }
+  const kids = (n: TreeNode) => {
+    const out: TreeNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) out.push(c);
+    return out;
+  };
+  const pathOf = (n: TreeNode): string[] | null => {
+    if (n.name === 'VariableName') return [expression.slice(n.from, n.to)];
+    if (n.name === 'PathExpression') {
+      const [head, , name] = kids(n);
+      const p = head ? pathOf(head) : null;
+      return p && name?.name === 'PathName' ? [...p, expression.slice(name.from, name.to)] : null;
+    }
+    return null;
+  };
+  let problem: string | null = null;
+  const text = (n: TreeNode) => expression.slice(n.from, n.to);
+  const infer = (n: TreeNode): FeelType => {
+    switch (n.name) {
+      case 'NumericLiteral': return 'number';
+      case 'StringLiteral': return 'string';
+      case 'BooleanLiteral': return 'boolean';
+      case 'null': return 'null';
+      case 'VariableName':
+      case 'PathExpression': {
+        const p = pathOf(n);
+        if (!p) return 'any';
+        const path = p[0] === 'prev' ? p.slice(1) : p;
+        const r = path.length ? resolveRef(plan, { path, from: 0, to: 0, isCall: false }, p[0] === 'prev' ? { kind: 'full' } : scope) : 'unknown';
+        return r !== 'unknown' && r.length === 1 ? cellType(plan.cells.get(r[0])) : 'any';
+      }
+      case 'ParenthesizedExpression': {
+        const inner = kids(n).find((c) => c.name !== '(' && c.name !== ')');
+        return inner ? infer(inner) : 'any';
+      }
+      case 'ArithmeticExpression': {
+        const parts = kids(n).filter((c) => c.name !== 'ArithOp');
+        const types = parts.map(infer);
+        if (types.some((x) => x === 'string' || x === 'boolean')) problem ??= text(n);
+        return types.every((x) => x === 'number' || x === 'null' || x === 'any') ? 'number' : 'any';
+      }
+      case 'Comparison': {
+        const parts = kids(n);
+        if (parts.length === 3 && parts[1].name === 'CompareOp') {
+          const a = infer(parts[0]);
+          const b = infer(parts[2]);
+          const op = text(parts[1]);
+          const known = (x: FeelType) => x !== 'any' && x !== 'null';
+          if (known(a) && known(b) && a !== b) problem ??= text(n);
+          if (op !== '=' && op !== '!=' && (a === 'boolean' || b === 'boolean')) problem ??= text(n);
+        } else parts.forEach(infer);
+        return 'boolean';
+      }
+      case 'Disjunction':
+      case 'Conjunction': {
+        for (const c of kids(n)) {
+          if (c.name === 'or' || c.name === 'and') continue;
+          const x = infer(c);
+          if (x === 'number' || x === 'string' || x === 'date') problem ??= text(c);
+        }
+        return 'boolean';
+      }
+      case 'IfExpression': {
+        const parts = kids(n).filter((c) => !['if', 'then', 'else'].includes(c.name));
+        if (parts.length !== 3) return 'any';
+        const cond = infer(parts[0]);
+        if (cond === 'number' || cond === 'string' || cond === 'date') problem ??= text(parts[0]);
+        const a = infer(parts[1]);
+        const b = infer(parts[2]);
+        return a === b ? a : a === 'null' ? b : b === 'null' ? a : 'any';
+      }
+      default:
+        kids(n).forEach(infer);
+        return 'any';
+    }
+  };
+  const body = top.firstChild;
+  if (body) infer(body);
+  return problem;
+}
+
 function checkType(plan: Plan, cell: PlanCell, problems: Issue[]): void {
   const ctx = sampleContext(plan);
   let r: { value: unknown; warnings: Array<{ type: string; message: string }> };
@@ -285,7 +392,8 @@ function checkType(plan: Plan, cell: PlanCell, problems: Issue[]): void {
   } catch {
     return;
   }
-  const invalid = r.warnings.find((w) => w.type === 'INVALID_TYPE' || w.type === 'INVALID_ARGUMENTS');
+  const staticProblem = staticTypeProblem(plan, cell.expression!, cell.scope ?? { kind: 'full' });
+  const invalid = staticProblem ? { message: staticProblem } : r.warnings.find((w) => TYPE_WARNINGS.has(w.type));
   const wantsNumber = cell.numeric;
   const wantsText = cell.field && ['text', 'longtext', 'choice'].includes(cell.field.type);
   const wantsBool = cell.field?.type === 'boolean';
@@ -320,7 +428,10 @@ function checkRule(plan: Plan, rule: RuleDef, problems: Issue[]): void {
   const ctx = sampleContext(plan);
   try {
     const r = evaluate(rule.expression, contextFor(rule.expression, ctx, ctx, scope));
-    if (r.value !== null && typeof r.value !== 'boolean') problems.push({ code: 'forms.check.ruleNotBoolean', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression } });
+    const staticProblem = staticTypeProblem(plan, rule.expression, scope);
+    const invalid = staticProblem ? { message: staticProblem } : r.warnings.find((w) => TYPE_WARNINGS.has(w.type));
+    if (invalid) problems.push({ code: 'forms.check.typeMismatch', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression, detail: invalid.message } });
+    else if (r.value !== null && typeof r.value !== 'boolean') problems.push({ code: 'forms.check.ruleNotBoolean', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression } });
   } catch {
     // Syntax problems are already reported.
   }

@@ -139,3 +139,18 @@ test('a per-row rule reports the row it fails on and an error blocks the submiss
   t.true(bad.hasErrors);
   t.deepEqual(bad.issues.filter((i) => i.severity === 'error').map((i) => `${i.target}:${i.code}`).sort(), ['nguoiLap:forms.value.required', 'r01.kh:forms.rule.failed', 'r02.th:forms.value.notNumber']);
 });
+
+test('a rule comparing text with a number is a type mismatch', (t) => {
+  const def = smallForm();
+  def.rules = [{ id: 'sai', expression: 'nguoiLap > 3', message: 'Sai kiểu', severity: 'error' }];
+  t.deepEqual(compile(def).problems.map((p) => `${p.rule}:${p.code}`), ['sai:forms.check.typeMismatch']);
+});
+
+test('text used as a condition or in arithmetic is a type mismatch, while comparing with null is fine', (t) => {
+  const def = smallForm();
+  def.sections[0].fields!.push(
+    { id: 'g1', label: 'G1', type: 'number', formula: 'if nguoiLap then 1 else 0' },
+    { id: 'g2', label: 'G2', type: 'number', formula: 'if nguoiLap = null then 0 else soDonVi * 2' },
+  );
+  t.deepEqual(compile(def).problems.map((p) => `${p.target}:${p.code}`), ['g1:forms.check.typeMismatch']);
+});
