@@ -50,6 +50,15 @@ async function rawRun(options: Record<string, unknown>): Promise<void> {
   await ended;
 }
 
+async function timed(n: number, fn: (i: number) => Promise<void>, concurrency = 1): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await fn(next++);
+  }));
+  return performance.now() - started;
+}
+
 async function timeIt(label: string, n: number, fn: (i: number) => Promise<void>, concurrency = 1): Promise<number> {
   const started = performance.now();
   let next = 0;
@@ -61,16 +70,26 @@ async function timeIt(label: string, n: number, fn: (i: number) => Promise<void>
   return rate;
 }
 
-async function persisted(label: string, url: string): Promise<number> {
-  await initStore(url);
-  await migrate();
-  await deployDefinition(XML);
-  // Warm-up: parse and cache the definition, open pool connections.
-  for (let i = 0; i < 5; i++) await flow(i);
-  const rate = await timeIt(label, N, (i) => flow(i), CONCURRENCY);
-  const done = await EngineInstance.count({ where: { definitionKey: 'Process_bench', status: 'completed' } });
-  if (done !== N + 5) throw new Error(`${label}: ${done} of ${N + 5} instances completed`);
-  return rate;
+/** A store for the persisted runs: its URL and the connection is opened on demand. */
+interface Store {
+  label: string;
+  url: string;
+  ready: boolean;
+}
+
+let openUrl = '';
+async function use(store: Store): Promise<void> {
+  if (openUrl === store.url) return;
+  if (openUrl) await closeStore();
+  await initStore(store.url);
+  openUrl = store.url;
+  if (!store.ready) {
+    await migrate();
+    await deployDefinition(XML);
+    // Warm-up: parse and cache the definition, open pool connections.
+    for (let i = 0; i < 5; i++) await flow(i);
+    store.ready = true;
+  }
 }
 
 async function flow(i: number): Promise<void> {
@@ -136,31 +155,57 @@ async function main(): Promise<void> {
   line(`engine bench: N=${N}, concurrency ${CONCURRENCY} for persisted runs, ${os.cpus().length} CPUs, Node ${process.version}`);
 
   for (let i = 0; i < 20; i++) await rawRun({ source: XML });
-  const a = await timeIt('(a) raw bpmn-engine, XML parsed per instance', N, () => rawRun({ source: XML }));
   const parsed = await new BpmnModdle().fromXML(XML);
   const sourceContext = serializer(parsed as never, TypeResolver(elements as never));
-  const b = await timeIt('(b) raw bpmn-engine, pre-parsed context', N, () => rawRun({ sourceContext }));
-
-  const c = await persisted('(c) govflow persisted on SQLite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`);
-  let d: number | null = null;
-  let timerResult: Awaited<ReturnType<typeof timers>> | null = null;
+  const stores: Store[] = [{ label: '(c) govflow persisted on SQLite', url: `sqlite:${path.join(dataDir, 'bench.sqlite')}`, ready: false }];
   let drop: (() => Promise<void>) | null = null;
   if (mysqlUrl) {
-    await closeStore();
     const fresh = await freshMysql(mysqlUrl);
     drop = fresh.drop;
-    d = await persisted('(d) govflow persisted on MariaDB', fresh.url);
+    stores.push({ label: '(d) govflow persisted on MariaDB', url: fresh.url, ready: false });
   }
+  // The machine is shared: the variants take turns in rounds so that load swings hit them all alike.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const per = Math.max(1, Math.floor(N / rounds));
+  const seconds: Record<string, number> = {};
+  const add = (k: string, ms: number) => (seconds[k] = (seconds[k] ?? 0) + ms / 1000);
+  let offset = 0;
+  for (let r = 0; r < rounds; r++) {
+    add('a', await timed(per, () => rawRun({ source: XML })));
+    add('b', await timed(per, () => rawRun({ sourceContext })));
+    for (const store of stores) {
+      await use(store);
+      const base = offset;
+      add(store.label, await timed(per, (i) => flow(base + i), CONCURRENCY));
+    }
+    offset += per;
+  }
+  const total = per * rounds;
+  const rate = (k: string) => total / seconds[k];
+  const a = rate('a');
+  const b = rate('b');
+  line(`(a) raw bpmn-engine, XML parsed per instance: ${total} instances in ${seconds.a.toFixed(2)} s = ${a.toFixed(1)} instances/s`);
+  line(`(b) raw bpmn-engine, pre-parsed context: ${total} instances in ${seconds.b.toFixed(2)} s = ${b.toFixed(1)} instances/s`);
+  for (const store of stores) line(`${store.label}: ${total} instances in ${seconds[store.label].toFixed(2)} s = ${rate(store.label).toFixed(1)} instances/s (concurrency ${CONCURRENCY})`);
+  const c = rate(stores[0].label);
+  const d = stores[1] ? rate(stores[1].label) : null;
+  for (const store of stores) {
+    await use(store);
+    const done = await EngineInstance.count({ where: { definitionKey: 'Process_bench', status: 'completed' } });
+    if (done !== total + 5) throw new Error(`${store.label}: ${done} of ${total + 5} instances completed`);
+  }
+  let timerResult: Awaited<ReturnType<typeof timers>> | null = null;
   if (TIMERS > 0) {
     timerResult = await timers();
     line(`timers on ${mysqlUrl ? 'MariaDB' : 'SQLite'}: ${timerResult.count} fired; lateness after due p50 ${timerResult.p50} ms, p99 ${timerResult.p99} ms, max ${timerResult.max} ms; ${timerResult.fireRate.toFixed(1)} fired/s`);
   }
   await closeStore();
+  openUrl = '';
   await drop?.();
   fs.rmSync(dataDir, { recursive: true, force: true });
   const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
   line(JSON.stringify({
-    n: N,
+    n: total,
     concurrency: CONCURRENCY,
     rawParsePerInstance: round(a),
     rawPreParsed: round(b),
