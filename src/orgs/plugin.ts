@@ -36,13 +36,13 @@ interface TreeNode {
   children: TreeNode[];
 }
 
-function browseHref(treeName: string, open: Set<number>, q?: string): string {
+function browseHref(treeName: string, open: Set<number>): string {
   // Built by hand so the list of opened ids stays readable (`open=1,12`) instead of `%2C`-encoded.
   const params: string[] = [];
   if (treeName !== CURRENT_TREE) params.push(`tree=${encodeURIComponent(treeName)}`);
-  if (open.size) params.push(`open=${[...open].sort((a, b) => a - b).join(',')}`);
-  if (q) params.push(`q=${encodeURIComponent(q)}`);
-  return `/admin/orgs${params.length ? `?${params.join('&')}` : ''}`;
+  // Always present, even empty: no `open` at all means "first visit" and opens a lone root by itself.
+  params.push(`open=${[...open].sort((a, b) => a - b).join(',')}`);
+  return `/admin/orgs?${params.join('&')}`;
 }
 
 /** Builds the expanded part of the tree: only the units the reader opened load their children. */

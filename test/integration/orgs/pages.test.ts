@@ -64,6 +64,10 @@ test('opening a province by link lists its communes without any script', async (
   t.regex(res.payload, /data-org="00004"/);
   t.regex(res.payload, /aria-expanded="true"/);
   t.notRegex(res.payload, /data-org="26740"/);
+  // Folding the root leaves an explicit empty list, so the root stays folded.
+  t.regex(res.payload, new RegExp(`href="/admin/orgs\\?open=${ids['01']}"`));
+  const folded = await call(app.server, admin, 'GET', `/admin/orgs?open=`);
+  t.notRegex(folded.payload, /data-org="01"/);
 });
 
 test('the browser finds units by code and by name', async (t) => {
