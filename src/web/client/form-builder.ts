@@ -2,7 +2,7 @@
 // checks it with the server's own engine on every keystroke and keeps the JSON textarea in sync.
 import { compile, type Issue, type Plan } from '../../forms/engine.ts';
 import { issueText } from '../../forms/messages.ts';
-import { FIELD_TYPES, COLUMN_TYPES, MISSING, PERIOD_KINDS, type FormDefinition } from '../../forms/definition.ts';
+import { FIELD_TYPES, COLUMN_TYPES, MISSING, PERIOD_KINDS, ROLLUPS, type ChoiceOption, type FormDefinition } from '../../forms/definition.ts';
 
 interface Boot {
   key: string;
@@ -41,7 +41,7 @@ if (bootEl && root && textarea) {
   const setAt = (path: string, value: unknown) => {
     const parts = path.split('.');
     const last = parts.pop()!;
-    const parent = parts.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, def as unknown as Record<string, unknown>);
+    const parent = parts.reduce<Record<string, unknown>>((o, k) => (o[k] ??= {}) as Record<string, unknown>, def as unknown as Record<string, unknown>);
     if (value === undefined || value === '') delete parent[last];
     else parent[last] = value;
   };
@@ -67,10 +67,19 @@ if (bootEl && root && textarea) {
     return `${prefix}${n}`;
   };
 
+  // Choice options are edited as `Nhãn 1; Nhãn 2`; values are the labels without accents.
+  const slug = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const optionsText = (opts: ChoiceOption[] | undefined) => (opts ?? []).map((o) => o.label).join('; ');
+  const parseOptions = (text: string): ChoiceOption[] | undefined => {
+    const labels = text.split(';').map((x) => x.trim()).filter(Boolean);
+    return labels.length ? labels.map((label) => ({ value: slug(label) || label, label })) : undefined;
+  };
+
   const input = (label: string, path: string, opts: { cls?: string; type?: string; err?: string; testid?: string } = {}) => {
-    const v = getAt(path);
-    const el = h('input', { 'data-path': path, value: v === undefined || v === null ? '' : String(v), class: opts.cls, type: opts.type ?? 'text', readonly: readOnly, 'data-err': opts.err, 'data-testid': opts.testid, spellcheck: 'false' }) as HTMLInputElement;
-    if (opts.type === 'number') el.dataset.kind = 'number';
+    const raw = getAt(path);
+    const v = opts.type === 'options' ? optionsText(raw as ChoiceOption[] | undefined) : raw;
+    const el = h('input', { 'data-path': path, value: v === undefined || v === null ? '' : String(v), class: opts.cls, type: opts.type === 'options' ? 'text' : opts.type ?? 'text', readonly: readOnly, 'data-err': opts.err, 'data-testid': opts.testid, spellcheck: 'false' }) as HTMLInputElement;
+    if (opts.type === 'number' || opts.type === 'options') el.dataset.kind = opts.type;
     return h('label', {}, label, el);
   };
   const check = (label: string, path: string) => {
@@ -112,6 +121,12 @@ if (bootEl && root && textarea) {
           select(L('forms.builder.type'), `${fp}.type`, FIELD_TYPES.map((k) => [k, k])),
           check('*', `${fp}.required`),
           input(L('forms.builder.unit'), `${fp}.unit`, { cls: 'w-s' }),
+          ...(['number', 'integer', 'percent'].includes(f.type) ? [
+            input('Số lẻ', `${fp}.decimals`, { cls: 'w-s', type: 'number' }),
+            input('Min', `${fp}.min`, { cls: 'w-s', type: 'number' }),
+            input('Max', `${fp}.max`, { cls: 'w-s', type: 'number' }),
+          ] : []),
+          f.type === 'choice' ? input(L('forms.builder.options'), `${fp}.options`, { cls: 'w-l', type: 'options' }) : null,
           input(L('forms.builder.formula'), `${fp}.formula`, { cls: 'w-l', err: `field:${f.id}` }),
           button(L('forms.builder.remove'), 'remove', fp),
           errSlot(`field:${f.id}`),
@@ -128,6 +143,8 @@ if (bootEl && root && textarea) {
             input(L('forms.builder.label'), `${cp}.label`, { cls: 'w-m' }),
             select(L('forms.builder.type'), `${cp}.type`, COLUMN_TYPES.map((k) => [k, k])),
             input('Số lẻ', `${cp}.decimals`, { cls: 'w-s', type: 'number' }),
+            input('Min', `${cp}.min`, { cls: 'w-s', type: 'number' }),
+            input('Max', `${cp}.max`, { cls: 'w-s', type: 'number' }),
             input(L('forms.builder.formula'), `${cp}.formula`, { cls: 'w-l', err: `col:${tb.id}.${c.id}` }),
             button(L('forms.builder.remove'), 'remove', cp),
             errSlot(`col:${tb.id}.${c.id}`),
@@ -144,6 +161,9 @@ if (bootEl && root && textarea) {
             select(L('forms.builder.parent'), `${rp}.parent`, tb.rows.filter((x) => x.id !== r.id).map((x) => [x.id, `${x.code ?? ''} ${x.name}`]), true),
             check(L('forms.builder.total'), `${rp}.total`),
             input(L('forms.builder.formula'), `${rp}.formula`, { cls: 'w-l', err: `row:${r.id}` }),
+            select(L('forms.builder.rollup'), `${rp}.rollup.kind`, ROLLUPS.map((k) => [k, L(`forms.rollup.${k}`)]), true),
+            r.rollup?.kind === 'weighted' ? select(L('forms.rollup.by'), `${rp}.rollup.by`, tb.rows.filter((x) => x.id !== r.id).map((x) => [x.id, `${x.code ?? ''} ${x.name}`]), true) : null,
+            r.rollup?.kind === 'formula' ? input(L('forms.rollup.formula'), `${rp}.rollup.formula`, { cls: 'w-m', err: `row:${r.id}` }) : null,
             button(L('forms.builder.remove'), 'remove', rp),
             errSlot(`row:${r.id}`),
           ));
@@ -178,6 +198,7 @@ if (bootEl && root && textarea) {
   const errKey = (plan: Plan, p: Issue): string | null => {
     if (p.rule) return `rule:${p.rule}`;
     if (!p.target) return null;
+    if (plan.rowTable.has(p.target)) return `row:${p.target}`;
     const cell = plan.cells.get(p.target);
     if (!cell) return null;
     if (cell.kind === 'field') return `field:${cell.key}`;
@@ -218,6 +239,13 @@ if (bootEl && root && textarea) {
     let v: unknown = el.value;
     if (el.dataset.kind === 'boolean') v = el.checked || undefined;
     else if (el.dataset.kind === 'number') v = el.value === '' ? undefined : Number(el.value);
+    else if (el.dataset.kind === 'options') v = parseOptions(el.value);
+    if (/\.rollup\.kind$/.test(path) && !v) {
+      // No roll-up kind means no roll-up at all (an empty object would not validate).
+      setAt(path.replace(/\.kind$/, ''), undefined);
+      refresh();
+      return;
+    }
     setAt(path, v);
     refresh();
   });
