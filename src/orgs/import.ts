@@ -194,7 +194,7 @@ export async function importOrgs(content: Buffer | string, opts: { tree?: string
         parentId: parentIdOf.get(u.id) ?? null, path, depth,
         name: r?.name ?? before?.name, kind: r?.kind ?? before?.kind, level: r?.level ?? before?.level, validTo: r ? r.validTo : before?.validTo ?? null,
       };
-      const isNew = !before || (r && fresh.includes(r));
+      const isNew = !before;
       const differs = !before || before.parentId !== next.parentId || before.path !== path || before.name !== next.name || before.kind !== next.kind || before.level !== next.level || (before.validTo ?? null) !== (next.validTo ?? null);
       if (differs) {
         changes.push({ id: u.id, tree, code: u.code, ...next, updatedAt: now, createdAt: now });
