@@ -190,3 +190,12 @@ export function depthOf(table: TableDef): Map<string, number> {
   }
   return depth;
 }
+
+/** Whether a `YYYY-MM-DD` string is a real calendar day (31/02 is not). */
+export function isIsoDate(s: unknown): s is string {
+  if (typeof s !== 'string') return false;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}

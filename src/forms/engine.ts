@@ -4,7 +4,7 @@
 import { evaluate, parseExpression } from 'feelin';
 import { analyse, evalFeel, isBuiltin, type Reference } from './feel.ts';
 import {
-  childrenOf, fieldsOf, isMissing, rowLabel, tablesOf,
+  childrenOf, fieldsOf, isIsoDate, isMissing, rowLabel, tablesOf,
   type ColumnDef, type FieldDef, type FormDefinition, type FormValues, type RowDef, type RuleDef, type TableDef,
 } from './definition.ts';
 
@@ -563,7 +563,7 @@ export function checkInputs(plan: Plan, input: FormValues): Issue[] {
     } else if (type === 'boolean') {
       if (typeof v !== 'boolean') push('forms.value.notBoolean');
     } else if (type === 'date') {
-      if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) push('forms.value.notDate');
+      if (!isIsoDate(v)) push('forms.value.notDate');
     } else if (type === 'choice') {
       if (f?.options?.length && !f.options.some((o) => o.value === v)) push('forms.value.notChoice');
     } else if (typeof v !== 'string') push('forms.value.notText');

@@ -2,7 +2,7 @@
 // form, its version and the cell map; and the reader that maps a filled copy back to values.
 import ExcelJS from 'exceljs';
 import { compile, checkInputs, getValue, setValue, type Plan, type PlanCell } from './engine.ts';
-import { fieldsOf, isMissing, rowLabel, tablesOf, depthOf, type FormDefinition, type FormValues } from './definition.ts';
+import { fieldsOf, isIsoDate, isMissing, rowLabel, tablesOf, depthOf, type FormDefinition, type FormValues } from './definition.ts';
 import { feelToExcel } from './excel-formula.ts';
 import { parseVnNumber } from './numbers.ts';
 import { BadRequest, Invalid } from '../errors.ts';
@@ -400,10 +400,9 @@ function parseDateText(s: string): string | null {
   let m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
   if (m) {
     const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
-    return Number.isNaN(Date.parse(iso)) ? null : iso;
+    return isIsoDate(iso) ? iso : null;
   }
-  m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  return m && !Number.isNaN(Date.parse(s)) ? s : null;
+  return isIsoDate(s) ? s : null;
 }
 
 /** The cell address of each input and computed cell in a template (for tests and the upload page). */

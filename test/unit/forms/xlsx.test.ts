@@ -96,3 +96,27 @@ test('an Excel error value in an input cell is reported', async (t) => {
   t.is(problems.length, 1);
   t.regex(problems[0], /#DIV\/0!/);
 });
+
+test('bad dates, choices and yes/no answers are reported, and good ones are read as values', async (t) => {
+  const { loadShippedForms } = await import('../../../src/forms/shipped.ts');
+  const pakn = loadShippedForms().find((f) => f.key === 'pakn-xu-ly')!;
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(await renderXlsx(pakn, { version: 1 }) as unknown as ArrayBuffer);
+  const addr = addressesOf(wb);
+  const ws = wb.getWorksheet('Biểu')!;
+  ws.getCell(addr.get('nguoiLap')!).value = 'An';
+  ws.getCell(addr.get('kenhChinh')!).value = 'Qua mạng xã hội';
+  ws.getCell(addr.get('coDoiThoai')!).value = 'Chắc chắn';
+  ws.getCell(addr.get('ngayTongHop')!).value = '31/02/2025';
+  const problems = await problemsOf(readXlsx(pakn, 1, Buffer.from(await wb.xlsx.writeBuffer())));
+  t.deepEqual(problems.sort(), [
+    `Ô ${addr.get('coDoiThoai')} — Có tổ chức đối thoại với cá nhân, tổ chức: "Chắc chắn" phải là Có hoặc Không`,
+    `Ô ${addr.get('kenhChinh')} — Kênh tiếp nhận chủ yếu: "Qua mạng xã hội" không có trong danh sách`,
+    `Ô ${addr.get('ngayTongHop')} — Ngày tổng hợp số liệu: "31/02/2025" không phải là ngày`,
+  ].sort());
+  ws.getCell(addr.get('kenhChinh')!).value = 'Cổng Dịch vụ công quốc gia';
+  ws.getCell(addr.get('coDoiThoai')!).value = 'Có';
+  ws.getCell(addr.get('ngayTongHop')!).value = '05/03/2025';
+  const values = await readXlsx(pakn, 1, Buffer.from(await wb.xlsx.writeBuffer()));
+  t.deepEqual(values, { nguoiLap: 'An', kenhChinh: 'dvcqg', coDoiThoai: true, ngayTongHop: '2025-03-05' });
+});
