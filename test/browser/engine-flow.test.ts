@@ -1,0 +1,89 @@
+// In Chromium: a designer draws and deploys a process in the modeler, an officer completes a task
+// from the inbox, and an admin sees the instance diagram with the active step highlighted.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
+import { makeUser } from '../helpers/server.ts';
+import { bpmn } from '../processes/support.ts';
+import { deployDefinition } from '../../src/engine/definitions.ts';
+import { startProcess } from '../../src/engine/runtime.ts';
+import { EngineDefinition, EngineTask } from '../../src/engine/models.ts';
+
+let b: BrowserApp;
+
+test.before(async () => {
+  execFileSync(process.execPath, ['scripts/build-client.js'], { stdio: 'ignore' });
+  b = await startBrowserApp({ orgs: false });
+  await makeUser('designer', null, { username: 'thietke.quytrinh' });
+  await makeUser('officer', null, { username: 'canbo.xuly' });
+  await makeUser('admin', null, { username: 'quantri.quytrinh' });
+  await deployDefinition(bpmn('Process_browser', `
+    <startEvent id="Start" name="Tiếp nhận"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_check"/>
+    <userTask id="Task_check" name="Thẩm định hồ sơ" camunda:candidateGroups="officer"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_check" targetRef="Task_sign"/>
+    <userTask id="Task_sign" name="Ký duyệt" camunda:candidateGroups="leader"/>
+    <sequenceFlow id="Flow_3" sourceRef="Task_sign" targetRef="End"/>
+    <endEvent id="End" name="Trả kết quả"/>
+  `));
+});
+test.after.always(async () => {
+  await b?.close();
+});
+
+test.serial('a designer draws a small process in the modeler and deploys it', async (t) => {
+  const page = await b.newPage();
+  await loginAs(page, 'thietke.quytrinh');
+  await page.goto('/engine/modeler');
+  await page.waitForSelector('#modeler[data-ready="true"]');
+  // Drawing through the modeler's own commands, as the palette and context pad do.
+  await page.evaluate(() => {
+    const modeler = (window as unknown as { govflowModeler: { get(n: string): any } }).govflowModeler;
+    const registry = modeler.get('elementRegistry');
+    const modeling = modeler.get('modeling');
+    const start = registry.get('StartEvent_1');
+    const task = modeling.appendShape(start, { type: 'bpmn:UserTask' }, { x: 330, y: 178 });
+    modeling.updateLabel(task, 'Nhập số liệu');
+    const end = modeling.appendShape(task, { type: 'bpmn:EndEvent' }, { x: 500, y: 178 });
+    modeling.updateLabel(end, 'Kết thúc');
+  });
+  await page.click('[data-testid="deploy"]');
+  await page.waitForSelector('[data-testid="deploy-result"][data-status]');
+  t.is(await page.getAttribute('[data-testid="deploy-result"]', 'data-status'), 'ok', await page.textContent('[data-testid="deploy-result"]') ?? '');
+  t.regex(await page.textContent('[data-testid="deploy-result"]') ?? '', /Process_new/);
+  t.truthy(await EngineDefinition.findOne({ where: { key: 'Process_new' } }));
+  await page.screenshot({ path: 'test-results/engine-modeler.png' });
+});
+
+test.serial('an officer completes a task from the inbox', async (t) => {
+  const instance = await startProcess('Process_browser', { businessKey: 'HS-2026-001' });
+  const page = await b.newPage();
+  await loginAs(page, 'canbo.xuly');
+  await page.goto('/tasks');
+  const row = page.locator('[data-testid="task-rows"] tr', { hasText: 'HS-2026-001' });
+  await row.getByRole('link', { name: 'Thẩm định hồ sơ' }).click();
+  await page.waitForSelector('[data-testid="complete-form"]');
+  await page.fill('#variables', '{"hopLe": true}');
+  await page.fill('#comment', 'Hồ sơ hợp lệ');
+  await Promise.all([page.waitForURL('**/tasks?done=1'), page.click('[data-testid="complete"]')]);
+  const done = await EngineTask.findOne({ where: { instanceId: instance.id, elementId: 'Task_check' } });
+  t.is(done!.status, 'completed');
+  t.is(done!.completedBy, 'canbo.xuly');
+  t.truthy(await EngineTask.findOne({ where: { instanceId: instance.id, elementId: 'Task_sign', status: 'open' } }));
+});
+
+test.serial('an admin sees the instance diagram with the active step highlighted', async (t) => {
+  const instance = await startProcess('Process_browser', { businessKey: 'HS-2026-002' });
+  const [task] = await EngineTask.findAll({ where: { instanceId: instance.id } });
+  const { signalTask } = await import('../../src/engine/runtime.ts');
+  await signalTask(task, {}, 'canbo.xuly', null);
+  const page = await b.newPage();
+  await loginAs(page, 'quantri.quytrinh');
+  await page.goto(`/engine/instances/${instance.id}`);
+  await page.waitForSelector('#diagram[data-ready="true"]');
+  t.is(await page.locator('.djs-element.gf-active[data-element-id="Task_sign"]').count(), 1);
+  t.is(await page.locator('.djs-element.gf-done[data-element-id="Task_check"]').count(), 1);
+  t.is(await page.locator('[data-token="Task_sign"]').textContent(), '1');
+  t.regex(await page.textContent('[data-testid="active-steps"]') ?? '', /Task_sign/);
+  await page.screenshot({ path: 'test-results/engine-instance.png', fullPage: true });
+});
