@@ -64,6 +64,9 @@ test('searching by actor shows only that user\'s actions', async (t) => {
   const page = await call(app.server, admin, 'GET', '/admin/audit?actor=audit.officer');
   t.notRegex(page.payload, /batch\.job/);
   t.regex(page.payload, /auth\.logout/);
+  // Each actor, unit, action and target in the table is itself a search link.
+  t.regex(page.payload, /<a href="\/admin\/audit\?actor=audit\.officer">audit\.officer<\/a>/);
+  t.regex(page.payload, new RegExp(`<a href="/admin/audit\\?target=user%3A${officerId}">user:${officerId}</a>`));
 });
 
 test('searching by org shows only actions by people of that unit', async (t) => {
