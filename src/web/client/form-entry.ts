@@ -93,8 +93,16 @@ if (bootEl && form) {
     showIssues(ev.issues);
   };
 
-  form.addEventListener('input', recompute);
-  form.addEventListener('change', recompute);
+  // Large forms recompute once typing pauses; small ones on every keystroke.
+  const isLarge = plan.cells.size > 400;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    if (!isLarge) return recompute();
+    clearTimeout(timer);
+    timer = setTimeout(recompute, 150);
+  };
+  form.addEventListener('input', schedule);
+  form.addEventListener('change', schedule);
   // Reformat a number the Vietnamese way when the officer leaves its cell.
   form.addEventListener('focusout', (e) => {
     const el = e.target as HTMLInputElement;
