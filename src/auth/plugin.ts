@@ -56,7 +56,7 @@ export const authPlugin: Plugin<void> = {
           plugins: pub,
           validate: {
             payload: Joi.object({ username: Joi.string().trim().max(255).required(), password: Joi.string().max(200).required(), next: Joi.string().allow('').max(500) }),
-            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: '/' }).code(400).takeover(),
+            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: safeNext((request.payload as { next?: unknown } | null)?.next) }).code(400).takeover(),
           },
         },
         handler: async (request, h) => {

@@ -105,11 +105,12 @@ test.serial('an unknown username gets the same answer as a wrong password', asyn
   t.truthy(await AuditEntry.findOne({ where: { action: 'auth.login.failed', actorName: 'nobody.here' } }));
 });
 
-test.serial('an empty login form is a 400 page asking for both fields', async (t) => {
+test.serial('an empty login form is a 400 page asking for both fields and keeps where to go next', async (t) => {
   const anon = await anonymous(app.server);
-  const res = await app.server.inject({ method: 'POST', url: '/login', headers: { cookie: anon.cookie }, payload: { username: '', password: '', crumb: anon.crumb } });
+  const res = await app.server.inject({ method: 'POST', url: '/login', headers: { cookie: anon.cookie }, payload: { username: '', password: '', next: '/admin/users', crumb: anon.crumb } });
   t.is(res.statusCode, 400);
   t.regex(res.payload, /Vui lòng nhập tên đăng nhập và mật khẩu./);
+  t.regex(res.payload, /name="next" value="\/admin\/users"/, 'the page asked for is still remembered');
 });
 
 test.serial('after LOGIN_MAX_FAILURES wrong passwords the account is locked: 429 even with the right password', async (t) => {
