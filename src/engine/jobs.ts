@@ -40,6 +40,24 @@ function sqlTime(d: Date): string {
 
 /** Claims up to `limit` due jobs for this node; returns them leased. */
 export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Promise<EngineJob[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await claimOnce(limit, owner);
+    } catch (err) {
+      // Claims of several nodes can deadlock on the index; the loser simply claims again.
+      if (!isTransient(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Whether a database error is a deadlock, a lock wait timeout or a busy SQLite file (worth retrying). */
+export function isTransient(err: unknown): boolean {
+  const e = err as { parent?: { code?: string; errno?: number }; name?: string };
+  const code = e?.parent?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || e?.name === 'SequelizeTimeoutError';
+}
+
+async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
   const now = new Date();
   const leaseUntil = new Date(now.getTime() + getConfig().jobLeaseMs);
   // A unique token per claim lets us read back exactly the rows this claim took.
@@ -76,7 +94,7 @@ export async function runJob(job: EngineJob): Promise<void> {
     await handler(toCall(job));
     await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
   } catch (err) {
-    if (err instanceof AppError && err.status === 409) {
+    if ((err instanceof AppError && err.status === 409) || isTransient(err)) {
       // Another node moved the instance first; try again shortly from the new state.
       await EngineJob.update({ leaseOwner: null, leaseUntil: null, runAt: new Date(Date.now() + 50) }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
       return;
