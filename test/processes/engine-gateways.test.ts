@@ -1,6 +1,6 @@
 // Scenario: a user task feeds an exclusive gateway with FEEL conditions, then a parallel split and join.
 import test from 'ava';
-import { bpmn, engineDb, ended, instance, openTasks } from './support.ts';
+import { bpmn, engineDb, ended, instance, openTasks, restart } from './support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
 import { startProcess, signalTask } from '../../src/engine/runtime.ts';
 import type { TestDb } from '../helpers/db.ts';
@@ -33,7 +33,7 @@ test.before(async () => {
 });
 test.after.always(async () => db?.cleanup());
 
-test('a large amount goes through both parallel approvals and the join ends the instance', async (t) => {
+test.serial('a large amount goes through both parallel approvals and the join ends the instance, across restarts', async (t) => {
   // Given an instance started for unit 01
   const started = await startProcess('Process_approval', { businessKey: 'BK-1', variables: { orgCode: '01', financeUser: 'an' } });
   const [review] = await openTasks(started.id);
@@ -46,8 +46,10 @@ test('a large amount goes through both parallel approvals and the join ends the 
   const parallel = await openTasks(started.id);
   t.deepEqual(parallel.map((x) => x.elementId).sort(), ['Task_finance', 'Task_leader']);
   t.is(parallel.find((x) => x.elementId === 'Task_finance')!.assignee, 'an');
-  // And both approvals complete
+  // And both approvals complete, with a restart in between
+  await restart(db);
   await signalTask(parallel[0], {}, 'u1', null);
+  await restart(db);
   t.is((await instance(started.id)).status, 'active');
   await signalTask(parallel[1], {}, 'u2', null);
   // Then the instance has ended through the join
@@ -58,7 +60,7 @@ test('a large amount goes through both parallel approvals and the join ends the 
   t.deepEqual(JSON.parse(done.variables), { orgCode: '01', financeUser: 'an', amount: 500 });
 });
 
-test('a small amount takes the default flow and ends at once', async (t) => {
+test.serial('a small amount takes the default flow and ends at once', async (t) => {
   const started = await startProcess('Process_approval', { businessKey: 'BK-2', variables: { orgCode: '01' } });
   const [review] = await openTasks(started.id);
   await signalTask(review, { amount: 50 }, 'officer1', null);
