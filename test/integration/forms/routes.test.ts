@@ -115,3 +115,15 @@ test.serial('the builder, history and preview pages render for a designer', asyn
   const preview = await call(app.server, designer, 'GET', '/forms/kt-xh-thang/preview');
   t.true(preview.payload.includes('Vốn đầu tư thực hiện từ nguồn ngân sách Nhà nước'));
 });
+
+test.serial('the submission API recomputes on the server, lists blocking errors, and needs the CSRF header', async (t) => {
+  const bad = await call(app.server, officer, 'PUT', '/api/forms/bieu-thu/submissions/2025-04', { values: { r02: { th: 'mười', kh: 5 } }, submit: true });
+  t.is(bad.statusCode, 422);
+  t.deepEqual(json(bad).details.map((d: { message: string }) => d.message).sort(), ['02 Nông nghiệp / Thực hiện kỳ báo cáo: "mười" không phải là số', 'Người lập biểu: bắt buộc nhập']);
+  const ok = await call(app.server, officer, 'PUT', '/api/forms/bieu-thu/submissions/2025-04', { values: { nguoiLap: 'Hà', r02: { th: 2, kh: 5 }, r01: { th: 999 } }, submit: true });
+  t.is(ok.statusCode, 200);
+  t.is(json(ok).status, 'submitted');
+  t.deepEqual(json(ok).values.r01, { th: 2, kh: 5, ss: 40 });
+  const noCsrf = await app.server.inject({ method: 'PUT', url: '/api/forms/bieu-thu/submissions/2025-05', headers: { cookie: officer.cookie }, payload: { values: {} } });
+  t.is(noCsrf.statusCode, 403);
+});
