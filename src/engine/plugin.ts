@@ -261,8 +261,8 @@ export const enginePlugin: Plugin<void> = {
         options: {
           plugins: anyUser,
           validate: {
-            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'complete', 'comment').required() }),
-            payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(100000), comment: Joi.string().allow('').max(4000) }).unknown(false),
+            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'complete', 'comment', 'delegate').required() }),
+            payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(100000), comment: Joi.string().allow('').max(4000), username: Joi.string().trim().lowercase().max(64) }).unknown(false),
           },
         },
         handler: async (request, h) => {
@@ -275,6 +275,12 @@ export const enginePlugin: Plugin<void> = {
             case 'comment': {
               if (p.comment?.trim()) await commentTask(viewer, id, p.comment.trim());
               return back(h, `/tasks/${id}`);
+            }
+            case 'delegate': {
+              const to = (p as { username?: string }).username;
+              if (!to) throw new AppError('validation.failed', 400);
+              await delegateTask(viewer, id, to);
+              return back(h, '/tasks');
             }
             default:
               await completeTask(viewer, id, formVariables(p.variables), p.comment?.trim() || null);

@@ -469,7 +469,7 @@ interface Live {
 
 const live = new Map<string, Live>();
 /** Engines kept per process; the cache is only a shortcut and safe to lose. */
-const LIVE_MAX = 2000;
+const LIVE_MAX = 500;
 
 function remember(entry: Live): void {
   live.delete(entry.run.instanceId);
