@@ -100,10 +100,11 @@ export async function renderPdf(def: FormDefinition, opts: PdfOptions = {}, plan
   // Signature block.
   ensureSpace(doc, 110);
   doc.moveDown(1);
-  const d = opts.date;
+  // The date line is in Vietnam time whatever the server's zone.
+  const [yy, mm, dd] = opts.date ? new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' }).format(opts.date).split('-') : [];
   const sy = doc.y;
   const half = width / 2;
-  doc.font('I').fontSize(10).text(N(t(L, 'forms.doc.place', { place: opts.place ?? '……', day: d ? String(d.getDate()).padStart(2, '0') : '…', month: d ? String(d.getMonth() + 1).padStart(2, '0') : '…', year: d ? String(d.getFullYear()) : '……' })), left + half, sy, { width: half, align: 'center' });
+  doc.font('I').fontSize(10).text(N(t(L, 'forms.doc.place', { place: opts.place ?? '……', day: dd ?? '…', month: mm ?? '…', year: yy ?? '……' })), left + half, sy, { width: half, align: 'center' });
   const ty = doc.y + 2;
   doc.font('B').fontSize(10).text(N(def.preparerTitle ?? t(L, 'forms.doc.preparer')).toUpperCase(), left, ty, { width: half, align: 'center' });
   doc.font('I').fontSize(9).text(N(t(L, 'forms.doc.signHint')), left, doc.y, { width: half, align: 'center' });

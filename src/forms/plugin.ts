@@ -16,7 +16,7 @@ import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
 import { jsonSchemaOf } from './json-schema.ts';
-import { formsCatalog, presentEntry, presentHistory, presentVersion } from './presenters.ts';
+import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
 
 const designers = { govflow: { roles: ['designer', 'admin'] as Role[] } };
 const fillers = { govflow: { roles: ['officer', 'designer', 'admin'] as Role[] } };
@@ -78,7 +78,7 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
   return h.view('pages/forms/entry', {
     pageTitle: `${form.definition.code} — ${form.definition.name}`,
     form: { key: form.key, version: form.version, status: form.status, def: form.definition },
-    entry, period: opts.period, isPreview: opts.isPreview, status, isSubmitted: status === 'submitted',
+    entry, period: opts.period, periodLabel: periodText(opts.period, locale), isPreview: opts.isPreview, status, isSubmitted: status === 'submitted',
     explanations: explanations ?? {}, error: opts.error, problems: opts.problems, flash: opts.flash,
     orgName: viewer.orgName ?? '',
     boot: { definition: form.definition, catalog: formsCatalog(locale), locale, prev },
@@ -228,7 +228,8 @@ function pageRoutes(): ServerRoute[] {
       handler: async (request, h) => {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
-        const buf = await renderXlsx(v.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: (request.query as { period?: string }).period }, planOf(v));
+        const p = (request.query as { period?: string }).period;
+        const buf = await renderXlsx(v.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, planOf(v));
         return download(h, buf, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName(v, 'xlsx'));
       },
     },
@@ -300,7 +301,7 @@ function pageRoutes(): ServerRoute[] {
         const form = await getPublished((request.params as { key: string }).key);
         const viewer = mustViewer(request);
         const sub = await getSubmission(form, orgOf(viewer), p);
-        const buf = await renderPdf(form.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: p }, planOf(form));
+        const buf = await renderPdf(form.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, planOf(form));
         return download(h, buf, 'application/pdf', `${form.key}-${p}.pdf`);
       },
     },

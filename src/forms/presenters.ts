@@ -80,3 +80,16 @@ export function presentHistory(versions: Array<FormVersionView & { changes: Chan
 export function isEmptyDefinition(def: FormDefinition): boolean {
   return fieldsOf(def).length === 0 && tablesOf(def).length === 0;
 }
+
+/** A period key as people write it: `2025-02` → `Tháng 02 năm 2025`, `2025-Q1` → `Quý 1 năm 2025`. */
+export function periodText(period: string, locale: Locale): string {
+  let m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (m) return t(locale, 'forms.periodText.month', { month: m[2], year: m[1] });
+  m = /^(\d{4})-Q([1-4])$/.exec(period);
+  if (m) return t(locale, 'forms.periodText.quarter', { n: m[2], year: m[1] });
+  m = /^(\d{4})-H([12])$/.exec(period);
+  if (m) return t(locale, `forms.periodText.half${m[2]}`, { year: m[1] });
+  m = /^(\d{4})$/.exec(period);
+  if (m) return t(locale, 'forms.periodText.year', { year: m[1] });
+  return period;
+}

@@ -18,3 +18,12 @@ test('every message code the forms code uses exists in the catalog', (t) => {
   t.true(used.length > 20);
   t.deepEqual(used.filter((k) => !vi.has(k)), []);
 });
+
+test('period keys read as Vietnamese period names', async (t) => {
+  const { periodText } = await import('../../../src/forms/presenters.ts');
+  t.is(periodText('2025-02', 'vi'), 'Tháng 02 năm 2025');
+  t.is(periodText('2025-Q1', 'vi'), 'Quý 1 năm 2025');
+  t.is(periodText('2025-H2', 'vi'), '6 tháng cuối năm 2025');
+  t.is(periodText('2025', 'vi'), 'Năm 2025');
+  t.is(periodText('dot-xuat-1', 'vi'), 'dot-xuat-1');
+});

@@ -46,3 +46,8 @@ test('a long table continues across pages with its header repeated', async (t) =
   t.true(text.includes('Chỉ tiêu số 120'));
   t.true(text.includes('Trang 3'));
 });
+
+test('the date line of the signature block is the Vietnam date', async (t) => {
+  const text = pdfText(await renderPdf(smallForm(), { place: 'Hà Nội', date: new Date('2025-03-04T18:30:00Z') })).normalize('NFC');
+  t.true(text.includes('Hà Nội, ngày 05 tháng 03 năm 2025'));
+});
