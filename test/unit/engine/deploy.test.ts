@@ -20,9 +20,10 @@ const simple = (task = '<userTask id="Task_a" name="Việc"/>', key = 'Process_s
   <endEvent id="End" name="Xong"/>
 `);
 
-async function rejected(t: { throwsAsync: Function }, xml: string) {
-  const err = (await t.throwsAsync(deployDefinition(xml))) as { status: number; code: string; details: Array<{ code: string; elementId?: string; line?: number; column?: number }> };
-  return err;
+type Rejection = { status: number; code: string; details: Array<{ code: string; elementId?: string; line?: number; column?: number }> };
+
+async function rejected(t: { throwsAsync(p: Promise<unknown>): Promise<unknown> }, xml: string): Promise<Rejection> {
+  return (await t.throwsAsync(deployDefinition(xml))) as Rejection;
 }
 
 test.serial('malformed XML is a 422 with the line and column', async (t) => {
