@@ -148,8 +148,12 @@ function drawTable(doc: PDFKit.PDFDocument, table: TableDef, plan: Plan, values:
     doc.font('B').fontSize(10).text(N(table.title), left, doc.y, { width });
     doc.moveDown(0.3);
   }
-  const drawRow = (cells: string[], fonts: string[], aligns: Array<'left' | 'center' | 'right'>, indent = 0, fill?: string) => {
-    const heights = cells.map((c, i) => doc.font(fonts[i]).fontSize(size).heightOfString(c || ' ', { width: widths[i] - 2 * pad - (i === 1 ? indent : 0) }));
+  const lineH = doc.font('R').fontSize(size).currentLineHeight(true);
+  const drawRow = (cells: string[], fonts: string[], aligns: Array<'left' | 'center' | 'right'>, indent = 0, fill?: string, wrapAll = false) => {
+    // Only the indicator name (and header labels) wrap; measuring every number would double the layout work.
+    const heights = cells.map((c, i) => (wrapAll || i === 1 || (c.length > 8 && doc.font(fonts[i]).fontSize(size).widthOfString(c) > widths[i] - 2 * pad)
+      ? doc.font(fonts[i]).fontSize(size).heightOfString(c || ' ', { width: widths[i] - 2 * pad - (i === 1 ? indent : 0) })
+      : lineH));
     const h = Math.max(...heights) + 2 * pad;
     const y = doc.y;
     let x = left;
@@ -164,7 +168,7 @@ function drawTable(doc: PDFKit.PDFDocument, table: TableDef, plan: Plan, values:
     return h;
   };
   const header = () => {
-    drawRow(heads, heads.map(() => 'B'), heads.map(() => 'center'), 0, '#eeeeee');
+    drawRow(heads, heads.map(() => 'B'), heads.map(() => 'center'), 0, '#eeeeee', true);
     const nums = ['A', 'B', 'C', 'D', ...table.columns.map((_c, i) => String(i + 1))];
     drawRow(nums, nums.map(() => 'I'), nums.map(() => 'center'));
   };

@@ -345,17 +345,19 @@ export function readWorkbook(def: FormDefinition, version: number, wb: ExcelJS.W
     const where = whereOf(target);
     problems.push({ sheet: sheetName, cell: ref, target, code, message: t(locale, 'forms.xlsx.cell', { ref, where, problem: t(locale, code, params) }) });
   };
-  const rowCount = meta.rowCount;
-  for (let i = 2; i <= rowCount; i++) {
-    const mr = meta.getRow(i);
-    const ref = cellText(mr.getCell(1).value);
-    const key = cellText(mr.getCell(2).value);
-    const mode = cellText(mr.getCell(3).value);
-    if (mode !== 'input') continue;
+  // Plain value arrays (1-based rows and columns) are several times faster than cell objects.
+  const metaRows = meta.getSheetValues() as unknown as Array<ExcelJS.CellValue[] | undefined>;
+  const sheetRows = ws.getSheetValues() as unknown as Array<ExcelJS.CellValue[] | undefined>;
+  for (let i = 2; i < metaRows.length; i++) {
+    const mr = metaRows[i];
+    if (!mr || mr[3] !== 'input') continue;
+    const ref = String(mr[1] ?? '');
+    const key = String(mr[2] ?? '');
     const pc = plan.cells.get(key);
     if (!pc || pc.mode !== 'input') continue;
     refOf.set(key, ref);
-    const raw = unwrap(ws.getCell(ref).value);
+    const at = decodeRef(ref);
+    const raw = unwrap(at ? (sheetRows[at.row]?.[at.col] ?? null) : ws.getCell(ref).value);
     if (raw && typeof raw === 'object' && 'error' in (raw as object)) {
       problem(ref, key, 'forms.xlsx.formulaError', { value: String((raw as { error: unknown }).error) });
       continue;
@@ -394,6 +396,15 @@ export function readWorkbook(def: FormDefinition, version: number, wb: ExcelJS.W
   }
   if (problems.length) throw Invalid('forms.xlsx.invalid', { count: problems.length }, problems);
   return values;
+}
+
+/** `E12` → row 12, column 5. */
+function decodeRef(ref: string): { row: number; col: number } | null {
+  const m = /^([A-Z]{1,3})(\d+)$/.exec(ref);
+  if (!m) return null;
+  let col = 0;
+  for (const ch of m[1]) col = col * 26 + (ch.charCodeAt(0) - 64);
+  return { row: Number(m[2]), col };
 }
 
 function parseDateText(s: string): string | null {
