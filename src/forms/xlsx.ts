@@ -408,7 +408,7 @@ function decodeRef(ref: string): { row: number; col: number } | null {
 }
 
 function parseDateText(s: string): string | null {
-  let m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
   if (m) {
     const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
     return isIsoDate(iso) ? iso : null;
