@@ -4,7 +4,7 @@
 // its jobs are claimed again; timers fire once because the instance's version column lets only one
 // resume of a state commit.
 import crypto from 'node:crypto';
-import { Op, QueryTypes, type Transaction } from 'sequelize';
+import { Op, QueryTypes, Transaction } from 'sequelize';
 import { EngineJob } from './models.ts';
 import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
 import { JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, resumeInstance, retryServiceExecution, startByTimer } from './runtime.ts';
@@ -13,6 +13,7 @@ import { durationMs, resolveString } from './feel.ts';
 import { AppError } from '../errors.ts';
 import { db, isMysql } from '../store/index.ts';
 import { engineTransaction } from './write-lock.ts';
+import { isTransient } from './sql.ts';
 import { getConfig } from '../config.ts';
 import { log } from '../log.ts';
 
@@ -50,12 +51,6 @@ export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Pr
   }
 }
 
-/** Whether a database error is a deadlock, a lock wait timeout or a busy SQLite file (worth retrying). */
-export function isTransient(err: unknown): boolean {
-  const e = err as { parent?: { code?: string; errno?: number }; name?: string };
-  const code = e?.parent?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || e?.name === 'SequelizeTimeoutError';
-}
 
 async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
   const now = new Date();
@@ -64,7 +59,8 @@ async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
   const token = `${owner}#${++claimSeq}#${crypto.randomBytes(3).toString('hex')}`;
   const sequelize = db();
   if (isMysql()) {
-    await sequelize.transaction(async (t) => {
+    // READ COMMITTED takes no gap locks, so claims do not deadlock with inserts of new jobs.
+    await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, async (t) => {
       const rows = await sequelize.query<{ id: number }>(
         `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
         { replacements: [sqlTime(now), sqlTime(now)], type: QueryTypes.SELECT, transaction: t },

@@ -6,12 +6,13 @@ import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import * as elements from 'bpmn-elements';
 import type { Transaction } from 'sequelize';
-import { EngineHistory, EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
+import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { serviceHandler } from './handlers.ts';
 import { Conflict, Invalid, NotFound } from '../errors.ts';
 import { engineTransaction } from './write-lock.ts';
+import { changeRows, dbTime, insertRows, isTransient } from './sql.ts';
 import { log } from '../log.ts';
 
 /** Job kinds the engine itself schedules. */
@@ -113,11 +114,7 @@ class Run {
   }
 
   record(event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): void {
-    const meta = el ? this.meta(el.id) : undefined;
-    this.history.push({
-      instanceId: this.instanceId, elementId: el?.id ?? null, elementType: el?.type ?? meta?.type ?? null, elementName: meta?.name ?? null,
-      event, actor: null, outcome: null, comment: null, at: new Date(), ...extra,
-    });
+    this.history.push(historyRow(this, event, el, extra));
   }
 }
 
@@ -342,6 +339,7 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   const now = new Date();
   const status = opts.cancelled ? 'cancelled' : sit.status;
   const isEnded = status !== 'active' && status !== 'failed';
+  const hadIncident = Object.values(run.runtime.services).some((x) => x.incident);
   // Forget retry bookkeeping of executions that are gone (interrupted or finished).
   const live = new Set(sit.active.map((a) => a.executionId));
   for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
@@ -357,24 +355,52 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     activeElements: JSON.stringify(isEnded ? [] : sit.active),
     endedAt: isEnded ? now : null,
   };
-  return engineTransaction(async (t) => {
-    let instance: EngineInstance;
-    if (opts.isNew) {
-      instance = await EngineInstance.create({
-        id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey,
-        version: 1, startedBy: opts.startedBy ?? null, startedAt: now, ...fields,
-      }, { transaction: t });
-    } else {
-      const [count] = await EngineInstance.update({ ...fields, version: opts.expectedVersion + 1 }, { where: { id: run.instanceId, version: opts.expectedVersion }, transaction: t });
-      if (count !== 1) throw Conflict('engine.instanceChanged', { id: run.instanceId });
-      instance = EngineInstance.build({ id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: opts.expectedVersion + 1, ...fields }, { isNewRecord: false });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields });
+    } catch (err) {
+      // A deadlock rolled everything back; the same rows can simply be written again.
+      if (!isTransient(err) || attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
     }
+  }
+}
+
+interface Prepared {
+  now: Date;
+  status: EngineInstance['status'];
+  isEnded: boolean;
+  hadIncident: boolean;
+  desired: DesiredJob[];
+  rows: { jobs: number; subscriptions: number };
+  fields: { status: EngineInstance['status']; state: string | null; variables: string; runtime: string; activeElements: string; endedAt: Date | null };
+}
+
+async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared): Promise<Persisted> {
+  const { now, status, isEnded, hadIncident, desired, rows, fields } = prepared;
+  const history = [...run.history];
+  if (run.error) history.push(historyRow(run, 'failed', null, { outcome: run.error.message }));
+  if (status === 'completed') history.push(historyRow(run, 'completed', null));
+  return engineTransaction(async (t) => {
+    const version = opts.isNew ? 1 : opts.expectedVersion + 1;
+    if (opts.isNew) {
+      await insertRows('engine_instances',
+        ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at'],
+        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, dbTime(now), dbTime(fields.endedAt), dbTime(now)]], t);
+    } else {
+      const count = await changeRows(
+        'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
+        [fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, dbTime(fields.endedAt), version, dbTime(now), run.instanceId, opts.expectedVersion], t);
+      if (count !== 1) throw Conflict('engine.instanceChanged', { id: run.instanceId });
+    }
+    const instance = EngineInstance.build({
+      id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now, ...fields,
+    }, { isNewRecord: false });
     if (opts.completeTask) {
       const { task, variables, actor, comment } = opts.completeTask;
-      const [count] = await EngineTask.update(
-        { status: 'completed', completedAt: now, completedBy: actor, outcome: JSON.stringify({ variables, comment }) },
-        { where: { id: task.id, status: 'open' }, transaction: t },
-      );
+      const count = await changeRows(
+        "UPDATE engine_tasks SET status = 'completed', completed_at = ?, completed_by = ?, outcome = ?, updated_at = ? WHERE id = ? AND status = 'open'",
+        [dbTime(now), actor, JSON.stringify({ variables, comment }), dbTime(now), task.id], t);
       if (count !== 1) throw Conflict('engine.taskAlreadyCompleted', { id: task.id });
     }
     // The rows that exist follow from the situation persisted last time; no need to read them back.
@@ -395,15 +421,22 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     if (opts.resolveIncidentsOf) {
       await EngineIncident.update({ status: 'resolved', resolvedAt: now, resolvedBy: opts.resolveIncidentsOf.actor }, { where: { instanceId: run.instanceId, executionId: opts.resolveIncidentsOf.executionId, status: 'open' }, transaction: t });
     }
-    if (isEnded && !opts.isNew) {
+    if (isEnded && hadIncident) {
       await EngineIncident.update({ status: 'resolved', resolvedAt: now }, { where: { instanceId: run.instanceId, status: 'open' }, transaction: t });
     }
     if (run.newIncidents.length) await EngineIncident.bulkCreate(run.newIncidents.map((i) => ({ ...i, instanceId: run.instanceId, status: 'open' })), { transaction: t });
-    if (run.error) run.record('failed', null, { outcome: run.error.message });
-    if (status === 'completed') run.record('completed', null);
-    if (run.history.length) await EngineHistory.bulkCreate(run.history as never[], { transaction: t });
+    await insertRows('engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
+      history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]), t);
     return { instance, createdTasks, next: { active: fields.activeElements === '[]' ? [] : sit.active, ...rows } };
   });
+}
+
+function historyRow(run: Run, event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): HistoryRow {
+  const meta = el ? run.meta(el.id) : undefined;
+  return {
+    instanceId: run.instanceId, elementId: el?.id ?? null, elementType: el?.type ?? meta?.type ?? null, elementName: meta?.name ?? null,
+    event, actor: null, outcome: null, comment: null, at: new Date(), ...extra,
+  };
 }
 
 type DesiredJob = { kind: string; elementId: string; executionId: string; runAt: Date };
