@@ -304,6 +304,18 @@ export const enginePlugin: Plugin<void> = {
         },
       },
       {
+        method: 'POST', path: '/engine/deploy',
+        options: { plugins: designers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 5 * 1024 * 1024 } },
+        handler: async (request, h) => {
+          const viewer = mustViewer(request);
+          const p = request.payload as { file?: Buffer | string; filename?: string };
+          const xml = Buffer.isBuffer(p.file) ? p.file.toString('utf8') : String(p.file ?? '');
+          const result = await deployDefinition(xml, { deployedBy: viewer.username }).catch((err) => localized(request.app.locale, err));
+          if (result.isNew) await auditAdmin(request, 'engine.deploy', 'definition', result.id, { key: result.key, version: result.version });
+          return back(h, `/engine/definitions/${result.id}`);
+        },
+      },
+      {
         method: 'GET', path: '/engine/definitions/{id}', options: { plugins: designers, validate: { params: Joi.object({ id: Joi.number().integer().required() }) } },
         handler: async (request, h) => {
           const row = await getDefinitionRow({ id: Number(request.params.id) });

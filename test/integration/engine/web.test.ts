@@ -94,3 +94,19 @@ test.serial('the cockpit pages render for a designer', async (t) => {
     t.is(res.statusCode, 200, url);
   }
 });
+
+test.serial('a designer uploads a BPMN file from the cockpit and a broken one lists its problems', async (t) => {
+  const boundary = '----govflowtest';
+  const form = (content: string) => [
+    `--${boundary}`, 'Content-Disposition: form-data; name="crumb"', '', designer.crumb,
+    `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="p.bpmn"', 'Content-Type: application/xml', '', content,
+    `--${boundary}--`, '',
+  ].join('\r\n');
+  const headers = { cookie: designer.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` };
+  const ok = await app.server.inject({ method: 'POST', url: '/engine/deploy', headers, payload: form(xml.replace(/Process_web/g, 'Process_upload')) });
+  t.is(ok.statusCode, 303);
+  t.regex(ok.headers.location as string, /^\/engine\/definitions\/\d+$/);
+  const bad = await app.server.inject({ method: 'POST', url: '/engine/deploy', headers, payload: form('<definitions>') });
+  t.is(bad.statusCode, 422);
+  t.true(bad.payload.includes('error-list'));
+});
