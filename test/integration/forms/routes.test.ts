@@ -127,3 +127,13 @@ test.serial('the submission API recomputes on the server, lists blocking errors,
   const noCsrf = await app.server.inject({ method: 'PUT', url: '/api/forms/bieu-thu/submissions/2025-05', headers: { cookie: officer.cookie }, payload: { values: {} } });
   t.is(noCsrf.statusCode, 403);
 });
+
+test.serial('a new version shows a readable diff in the history', async (t) => {
+  t.is((await call(app.server, designer, 'POST', '/forms/bieu-thu/versions', {})).statusCode, 302);
+  const def = smallForm();
+  def.sections[1].tables![0].rows.push({ id: 'r04', code: '04', name: 'Dịch vụ', parent: 'r01' });
+  t.is((await call(app.server, designer, 'PUT', '/api/forms/bieu-thu', def)).statusCode, 200);
+  const page = await call(app.server, designer, 'GET', '/forms/bieu-thu/history');
+  t.is(page.statusCode, 200);
+  t.true(page.payload.includes('Thêm chỉ tiêu &quot;04 Dịch vụ&quot;'));
+});

@@ -120,3 +120,15 @@ test('bad dates, choices and yes/no answers are reported, and good ones are read
   const values = await readXlsx(pakn, 1, Buffer.from(await wb.xlsx.writeBuffer()));
   t.deepEqual(values, { nguoiLap: 'An', kenhChinh: 'dvcqg', coDoiThoai: true, ngayTongHop: '2025-03-05' });
 });
+
+test('a row formula becomes an Excel formula over the same column', async (t) => {
+  const { loadShippedForms } = await import('../../../src/forms/shipped.ts');
+  const tthc = loadShippedForms().find((f) => f.key === 'tthc-giai-quyet')!;
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(await renderXlsx(tthc, { version: 1 }) as unknown as ArrayBuffer);
+  const addr = addressesOf(wb);
+  const ws = wb.getWorksheet('Biểu')!;
+  const f = (ws.getCell(addr.get('TL_DUNGHAN.tinh')!).value as ExcelJS.CellFormulaValue).formula;
+  const [dagq, truoc, dung] = ['HS_DAGQ.tinh', 'HS_DAGQ_TRUOCHAN.tinh', 'HS_DAGQ_DUNGHAN.tinh'].map((k) => addr.get(k));
+  t.is(f, `IFERROR(IF(OR(${dagq}="",${dagq}=0),"",(${truoc}+${dung})/${dagq}*100),"")`);
+});
