@@ -48,7 +48,8 @@ export interface ElementMeta {
   handler?: string;
   retries?: string;
   timer?: { kind: 'timeDuration' | 'timeDate' | 'timeCycle'; value: string };
-  message?: { id: string; name: string };
+  /** The message waited for; `correlationKey` (Camunda 8 `zeebe:subscription`) overrides the instance's business key. */
+  message?: { id: string; name: string; correlationKey?: string };
   signal?: { id: string; name: string };
   outputs?: Array<{ source: string; target: string }>;
   attachedTo?: string;
@@ -123,6 +124,11 @@ function bodyOf(expr: Node | undefined): string | undefined {
   return typeof b === 'string' ? b.trim() : undefined;
 }
 
+function messageOf(ref: Node): NonNullable<ElementMeta['message']> {
+  const key = ext(ref, 'zeebe:Subscription')?.correlationKey as string | undefined;
+  return { id: ref.id, name: ref.name ?? ref.id, ...(key ? { correlationKey: key } : {}) };
+}
+
 function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta {
   const meta: ElementMeta = { id: el.id, type: el.$type, name: el.name ?? null };
   if (el.$type === 'bpmn:UserTask') {
@@ -162,7 +168,7 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
   }
   if (el.$type === 'bpmn:StartEvent') meta.isStart = true;
   const refHolder = el.$type === 'bpmn:ReceiveTask' ? el : undefined;
-  if (refHolder?.messageRef) meta.message = { id: refHolder.messageRef.id, name: refHolder.messageRef.name ?? refHolder.messageRef.id };
+  if (refHolder?.messageRef) meta.message = messageOf(refHolder.messageRef);
   for (const d of (el.eventDefinitions ?? []) as Node[]) {
     if (d.$type === 'bpmn:TimerEventDefinition') {
       for (const kind of ['timeDuration', 'timeDate', 'timeCycle'] as const) {
@@ -170,7 +176,7 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
         if (v) meta.timer = { kind, value: v };
       }
     }
-    if (d.$type === 'bpmn:MessageEventDefinition' && d.messageRef) meta.message = { id: d.messageRef.id, name: d.messageRef.name ?? d.messageRef.id };
+    if (d.$type === 'bpmn:MessageEventDefinition' && d.messageRef) meta.message = messageOf(d.messageRef);
     if (d.$type === 'bpmn:SignalEventDefinition' && d.signalRef) meta.signal = { id: d.signalRef.id, name: d.signalRef.name ?? d.signalRef.id };
   }
   return meta;
@@ -180,7 +186,7 @@ function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): v
   const values: Array<[string, unknown]> = [
     ['assignee', meta.assignee], ['candidateGroups', meta.candidateGroups], ['candidateUsers', meta.candidateUsers],
     ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
-    ['timer', meta.timer?.value],
+    ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey],
     ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
   ];
   if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);

@@ -254,7 +254,7 @@ interface Situation {
   active: Array<{ id: string; type: string; executionId: string }>;
   userTasks: Array<{ id: string; executionId: string }>;
   timers: Array<{ elementId: string; executionId: string; runAt: Date }>;
-  subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string }>;
+  subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string; businessKey?: string | null }>;
 }
 
 async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situation> {
@@ -267,7 +267,10 @@ async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situa
   const subscriptions: Situation['subscriptions'] = [];
   for (const a of active) {
     const meta = run.meta(a.id);
-    if (meta?.message && !meta.isStart) subscriptions.push({ kind: 'message', name: meta.message.name, refId: meta.message.id, elementId: a.id });
+    if (meta?.message && !meta.isStart) {
+      const key = meta.message.correlationKey ? resolveString(meta.message.correlationKey, run.vars) : run.businessKey;
+      subscriptions.push({ kind: 'message', name: meta.message.name, refId: meta.message.id, elementId: a.id, businessKey: key });
+    }
     if (meta?.signal && !meta.isStart) subscriptions.push({ kind: 'signal', name: meta.signal.name, refId: meta.signal.id, elementId: a.id });
   }
   let status: EngineInstance['status'] = 'active';
@@ -416,7 +419,7 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
 
     if (!opts.isNew && run.prev.subscriptions > 0) await EngineSubscription.destroy({ where: { instanceId: run.instanceId }, transaction: t });
     if (!isEnded && sit.subscriptions.length) {
-      await EngineSubscription.bulkCreate(sit.subscriptions.map((s) => ({ ...s, instanceId: run.instanceId, businessKey: run.businessKey })), { transaction: t });
+      await EngineSubscription.bulkCreate(sit.subscriptions.map((s) => ({ ...s, instanceId: run.instanceId, businessKey: s.businessKey === undefined ? run.businessKey : s.businessKey })), { transaction: t });
     }
     if (opts.resolveIncidentsOf) {
       await EngineIncident.update({ status: 'resolved', resolvedAt: now, resolvedBy: opts.resolveIncidentsOf.actor }, { where: { instanceId: run.instanceId, executionId: opts.resolveIncidentsOf.executionId, status: 'open' }, transaction: t });

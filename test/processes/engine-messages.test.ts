@@ -33,6 +33,13 @@ test.before(async () => {
     <sequenceFlow id="Flow_2" sourceRef="Catch_signal" targetRef="End"/>
     <endEvent id="End" name="Xong"/>
   `, { head: '<signal id="Signal_calendar" name="calendarChanged"/>' }));
+  await deployDefinition(bpmn('Process_child', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Catch_reply"/>
+    <intermediateCatchEvent id="Catch_reply" name="Chờ trả lời"><messageEventDefinition messageRef="Message_reply"/></intermediateCatchEvent>
+    <sequenceFlow id="Flow_2" sourceRef="Catch_reply" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `, { dialect: 'zeebe', head: '<message id="Message_reply" name="replyReceived"><extensionElements><zeebe:subscription correlationKey="=requestId"/></extensionElements></message>' }));
   await deployDefinition(bpmn('Process_cycle', `
     <startEvent id="Start_cycle" name="Mỗi giây"><timerEventDefinition><timeCycle>R2/PT0.3S</timeCycle></timerEventDefinition></startEvent>
     <sequenceFlow id="Flow_1" sourceRef="Start_cycle" targetRef="Task_open"/>
@@ -87,4 +94,13 @@ test.serial('a timer start event cycle R2 opens two instances', async (t) => {
   const rows = await EngineInstance.findAll({ where: { definitionKey: 'Process_cycle' } });
   t.is(rows.length, 2);
   for (const r of rows) t.deepEqual((await openTasks(r.id)).map((x) => x.elementId), ['Task_open']);
+});
+
+test.serial('a Camunda 8 correlation key picks the waiting instance by a variable', async (t) => {
+  const a = await startProcess('Process_child', { businessKey: 'C-1', variables: { requestId: 'REQ-7' } });
+  const b = await startProcess('Process_child', { businessKey: 'C-2', variables: { requestId: 'REQ-8' } });
+  const result = await correlateMessage('replyReceived', 'REQ-8');
+  t.is(result.instanceId, b.id);
+  t.is((await instance(b.id)).status, 'completed');
+  t.is((await instance(a.id)).status, 'active');
 });
