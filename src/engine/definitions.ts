@@ -8,7 +8,8 @@ import { BpmnModdle } from 'bpmn-moddle';
 import * as elements from 'bpmn-elements';
 import serializer, { TypeResolver, deserialize } from 'moddle-context-serializer';
 import { layoutProcess } from 'bpmn-auto-layout';
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError } from 'sequelize';
+import { db } from '../store/index.ts';
 import { EngineDefinition } from './models.ts';
 import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
 import { Invalid, NotFound } from '../errors.ts';
@@ -433,9 +434,13 @@ function cacheRow(row: EngineDefinition): LoadedDefinition {
 
 /** The latest version of a process by key. */
 export async function latestDefinition(key: string): Promise<LoadedDefinition> {
-  const row = await EngineDefinition.findOne({ where: { key }, order: [['version', 'DESC']] });
-  if (!row) throw NotFound('engine.definitionNotFound', { key });
-  return cacheRow(row);
+  // Every start asks this; a plain query for the id keeps it cheap, the parsed version comes from the cache.
+  const [latest] = await db().query<{ id: number }>(
+    `SELECT id FROM engine_definitions WHERE ${db().getQueryInterface().quoteIdentifier('key')} = ? ORDER BY version DESC LIMIT 1`,
+    { replacements: [key], type: QueryTypes.SELECT },
+  );
+  if (!latest) throw NotFound('engine.definitionNotFound', { id: key });
+  return loadDefinition(Number(latest.id));
 }
 
 /** The latest versions whose start event waits for a message (or signal) of this name. */

@@ -5,7 +5,8 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import * as elements from 'bpmn-elements';
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { db } from '../store/index.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
@@ -548,9 +549,9 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   // Only actions that do not depend on resuming (due timers firing, a service re-running) may skip it.
   const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal');
   if (cached && reusable && !cached.run.timerDue.some((due) => due <= Date.now())) {
-    const head = await EngineInstance.findByPk(instanceId, { attributes: ['version', 'status'] });
+    const [head] = await db().query<{ version: number; status: string }>('SELECT version, status FROM engine_instances WHERE id = ?', { replacements: [instanceId], type: QueryTypes.SELECT });
     if (!head) throw NotFound('engine.instanceNotFound', { id: instanceId });
-    if (head.version === cached.version && head.status === 'active') {
+    if (Number(head.version) === cached.version && head.status === 'active') {
       cached.run.reset();
       return { entry: cached, fresh: false };
     }
