@@ -90,6 +90,11 @@ export async function runJob(job: EngineJob): Promise<void> {
     await handler(toCall(job));
     await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
   } catch (err) {
+    if (err instanceof AppError && err.code === 'engine.instanceNotActive') {
+      // The instance ended meanwhile; its jobs have nothing left to do.
+      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+      return;
+    }
     if ((err instanceof AppError && err.status === 409) || isTransient(err)) {
       // Another node moved the instance first; try again shortly from the new state.
       await EngineJob.update({ leaseOwner: null, leaseUntil: null, runAt: new Date(Date.now() + 50) }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
