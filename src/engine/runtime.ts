@@ -556,22 +556,25 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
       return { entry: cached, fresh: false };
     }
   }
-  const row = await EngineInstance.findByPk(instanceId);
+  const [row] = await db().query<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number }>(
+    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version FROM engine_instances WHERE id = ?',
+    { replacements: [instanceId], type: QueryTypes.SELECT },
+  );
   if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
   if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
-  const def = await loadDefinition(row.definitionId);
+  const def = await loadDefinition(Number(row.definition_id));
   const runtime = JSON.parse(row.runtime) as RuntimeState;
-  const run = new Run(row.id, def, row.businessKey, JSON.parse(row.variables), runtime);
+  const run = new Run(row.id, def, row.business_key, JSON.parse(row.variables), runtime);
   // Older rows without counts: read the job and subscription rows to be safe.
-  run.prev = { active: JSON.parse(row.activeElements), jobs: runtime.rows?.jobs ?? 1, subscriptions: runtime.rows?.subscriptions ?? 1 };
-  if (action.kind === 'cancel') return { cancelRun: run, version: row.version };
+  run.prev = { active: JSON.parse(row.active_elements), jobs: runtime.rows?.jobs ?? 1, subscriptions: runtime.rows?.subscriptions ?? 1 };
+  if (action.kind === 'cancel') return { cancelRun: run, version: Number(row.version) };
   const state = JSON.parse(row.state ?? 'null');
   if (!state) throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   patch?.(state);
   for (const d of state.definitions ?? []) d.id = (def.sourceContext as { id?: string }).id;
   const { engine, timers } = buildEngine(run);
   engine.recover(state);
-  return { entry: { run, engine, timers, version: row.version }, fresh: true };
+  return { entry: { run, engine, timers, version: Number(row.version) }, fresh: true };
 }
 
 /** Runs one action against a stored instance and persists the outcome (409 when another action won). */
