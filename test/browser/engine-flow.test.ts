@@ -46,12 +46,22 @@ test.serial('a designer draws a small process in the modeler and deploys it', as
     modeling.updateLabel(task, 'Nhập số liệu');
     const end = modeling.appendShape(task, { type: 'bpmn:EndEvent' }, { x: 500, y: 178 });
     modeling.updateLabel(end, 'Kết thúc');
+    modeler.get('selection').select(task);
   });
+  // The assignment is typed into the properties panel, as in Camunda Modeler 8.
+  await page.click('[data-group-id="group-assignmentDefinition"] .bio-properties-panel-group-header');
+  await page.fill('#bio-properties-panel-assignmentDefinitionCandidateGroups', 'officer@{orgCode}');
+  await page.press('#bio-properties-panel-assignmentDefinitionCandidateGroups', 'Tab');
   await page.click('[data-testid="deploy"]');
   await page.waitForSelector('[data-testid="deploy-result"][data-status]');
   t.is(await page.getAttribute('[data-testid="deploy-result"]', 'data-status'), 'ok', await page.textContent('[data-testid="deploy-result"]') ?? '');
   t.regex(await page.textContent('[data-testid="deploy-result"]') ?? '', /Process_new/);
-  t.truthy(await EngineDefinition.findOne({ where: { key: 'Process_new' } }));
+  const deployed = await EngineDefinition.findOne({ where: { key: 'Process_new' } });
+  t.truthy(deployed);
+  t.regex(deployed!.xml, /zeebe:assignmentDefinition candidateGroups="officer@\{orgCode\}"/);
+  const started = await startProcess('Process_new', { variables: { orgCode: '79' } });
+  const [task] = await EngineTask.findAll({ where: { instanceId: started.id } });
+  t.is(task.candidateGroups, ',officer@79,');
   await page.screenshot({ path: 'test-results/engine-modeler.png' });
 });
 

@@ -1,12 +1,16 @@
 // Island of the designer page: a bpmn-js modeler that lints on the server as the designer draws
 // and deploys the diagram. Nothing here evaluates expressions; the server checks everything.
 import Modeler from 'bpmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, ZeebePropertiesProviderModule } from 'bpmn-js-properties-panel';
+import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
+import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
+import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 
 const EMPTY = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="Definitions_new" targetNamespace="http://govflow.local/bpmn">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="Definitions_new" targetNamespace="http://govflow.local/bpmn">
   <bpmn:process id="Process_new" name="Quy trình mới" isExecutable="true">
     <bpmn:startEvent id="StartEvent_1" name="Bắt đầu"/>
   </bpmn:process>
@@ -26,7 +30,13 @@ const host = document.getElementById('modeler') as HTMLElement;
 const problemsList = document.getElementById('problems') as HTMLUListElement;
 const result = document.getElementById('deploy-result') as HTMLElement;
 const crumb = host.dataset.crumb ?? '';
-const modeler = new Modeler({ container: host });
+// The Camunda 8 properties panel: assignments, schedules, forms, task types and FEEL conditions.
+const modeler = new Modeler({
+  container: host,
+  propertiesPanel: { parent: '#properties' },
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, ZeebePropertiesProviderModule, ZeebeBehaviorsModule],
+  moddleExtensions: { zeebe: zeebeModdle },
+});
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': crumb, accept: 'application/json' }, body: JSON.stringify(body) });
