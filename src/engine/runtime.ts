@@ -248,6 +248,32 @@ function listen(run: Run): EventEmitter {
   return listener;
 }
 
+/** A waiting element as bpmn-engine hands it out. */
+interface WaitingApi {
+  id: string;
+  type: string;
+  executionId: string;
+  owner?: { isSubProcess?: boolean };
+  getPostponed?: () => WaitingApi[];
+  signal(message?: unknown): void;
+}
+
+/** Every waiting element, including those inside running sub-processes. */
+function waitingApis(engine: Engine): WaitingApi[] {
+  const out: WaitingApi[] = [];
+  const seen = new Set<string>();
+  const visit = (apis: WaitingApi[]) => {
+    for (const a of apis) {
+      if (seen.has(a.executionId)) continue;
+      seen.add(a.executionId);
+      out.push(a);
+      if (a.owner?.isSubProcess && a.getPostponed) visit(a.getPostponed());
+    }
+  };
+  visit(((engine.execution?.getPostponed() ?? []) as unknown as WaitingApi[]));
+  return out;
+}
+
 /** The parts of the engine's situation after a run that are stored in rows. */
 interface Situation {
   status: EngineInstance['status'];
@@ -259,7 +285,7 @@ interface Situation {
 }
 
 async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situation> {
-  const postponed = run.ended ? [] : (engine.execution?.getPostponed() ?? []) as Array<{ id: string; type: string; executionId: string }>;
+  const postponed = run.ended ? [] : waitingApis(engine);
   const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
   const userTasks = active.filter((a) => a.type === 'bpmn:UserTask').map((a) => ({ id: a.id, executionId: a.executionId }));
   const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
@@ -600,17 +626,17 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
       await engine.resume({ listener: listen(run) } as never);
       await run.settle();
     }
-    const postponed = () => (engine.execution?.getPostponed() ?? []) as Array<{ id: string; executionId: string }>;
     switch (action.kind) {
       case 'task': {
-        if (!postponed().some((a) => a.executionId === action.task.executionId)) {
+        const api = waitingApis(engine).find((a) => a.executionId === action.task.executionId);
+        if (!api) {
           notActive = true;
           return;
         }
         const meta = run.meta(action.task.elementId);
         applyOutputs(run, meta, action.variables);
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
-        engine.execution.signal({ id: action.task.elementId, executionId: action.task.executionId } as never);
+        api.signal({ id: action.task.elementId, executionId: action.task.executionId });
         break;
       }
       case 'message':
