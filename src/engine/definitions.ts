@@ -300,8 +300,9 @@ export async function analyzeXml(input: string): Promise<Analysis> {
       for (const d of (el.eventDefinitions ?? []) as Node[]) {
         if (!SUPPORTED_EVENTS.has(d.$type)) problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(d.$type).replace(/^bpmn:/, '') }, elementId: el.id });
       }
-      if (el.loopCharacteristics && el.loopCharacteristics.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
-        problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: 'StandardLoopCharacteristics' }, elementId: el.id });
+      if (el.loopCharacteristics) {
+        // Loops and multi-instance are not run yet: one instance per unit is the way to fan out.
+        problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(el.loopCharacteristics.$type).replace(/^bpmn:/, '') }, elementId: el.id });
       }
       if (type === 'bpmn:SequenceFlow' && el.conditionExpression) {
         const lang = el.conditionExpression.language as string | undefined;

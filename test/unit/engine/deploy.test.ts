@@ -46,6 +46,11 @@ test.serial('an element the runtime cannot execute is listed by id', async (t) =
   t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
 });
 
+test.serial('a multi-instance task is listed as something the runtime cannot execute', async (t) => {
+  const err = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics></userTask>', 'Process_mi'));
+  t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+});
+
 test.serial('an unknown element is a parse problem with its position', async (t) => {
   const err = await rejected(t, simple('<fancyTask id="Task_a" name="?"/>', 'Process_unknown'));
   t.true(err.details.some((p) => p.code === 'engine.problem.xml' && typeof p.line === 'number'));
