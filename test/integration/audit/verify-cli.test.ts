@@ -1,28 +1,16 @@
 // `govflow audit verify` as an operator runs it: a real subprocess on the test database, exiting 0 on an
 // intact log and 1 with the broken row's number after someone edits or deletes rows with raw SQL.
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import test from 'ava';
-import { startApp, makeUser, login, call, repoRoot, type TestApp, type Session } from '../../helpers/server.ts';
+import { startApp, makeUser, login, call, type TestApp, type Session } from '../../helpers/server.ts';
+import { govflowCli } from '../../helpers/cli.ts';
 import { appendAudit } from '../../../src/audit/service.ts';
 import { db } from '../../../src/store/index.ts';
 
-const run = promisify(execFile);
 let app: TestApp;
 let admin: Session;
 
-/** Runs the CLI against the test database; resolves with its exit code and output. */
-async function govflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: app.db.url, DATA_DIR: app.db.dataDir, SECRET: app.db.config.secret, LOG_LEVEL: 'silent' };
-  try {
-    const r = await run(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), ...args], { env, cwd: repoRoot });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the CLI against the test database. */
+const govflow = (...args: string[]) => govflowCli(app.db, args);
 
 test.before(async () => {
   app = await startApp({ orgs: false });

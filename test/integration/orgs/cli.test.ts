@@ -1,26 +1,15 @@
 // `govflow import orgs FILE` from the shell, as an operator loads a tree on a new installation.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
-import { repoRoot, sharedData } from '../../helpers/server.ts';
+import { sharedData } from '../../helpers/server.ts';
+import { govflowCli } from '../../helpers/cli.ts';
 import { OrgUnit } from '../../../src/orgs/models.ts';
 
-const run = promisify(execFile);
 let db: TestDb;
 
-async function govflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: db.dataDir, SECRET: db.config.secret, LOG_LEVEL: 'silent' };
-  try {
-    const r = await run(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), ...args], { env, cwd: repoRoot });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const govflow = (...args: string[]) => govflowCli(db, args);
 
 test.before(async () => {
   db = await freshDb();
