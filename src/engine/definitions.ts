@@ -94,8 +94,12 @@ export const SERVICE_TYPES = new Set(['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn
 type Node = Record<string, any>;
 
 function dialectOf(xml: string): DefinitionMeta['dialect'] {
-  if (xml.includes('http://camunda.org/schema/zeebe/1.0')) return 'zeebe';
-  if (xml.includes('http://camunda.org/schema/1.0/bpmn')) return 'camunda';
+  const zeebe = xml.includes('http://camunda.org/schema/zeebe/1.0');
+  const camunda = xml.includes('http://camunda.org/schema/1.0/bpmn');
+  // Both declared (a Camunda 7 file touched by a Camunda 8 editor): the one the file uses more wins.
+  if (zeebe && camunda) return (xml.match(/camunda:/g)?.length ?? 0) > (xml.match(/zeebe:/g)?.length ?? 0) ? 'camunda' : 'zeebe';
+  if (zeebe) return 'zeebe';
+  if (camunda) return 'camunda';
   return 'bpmn';
 }
 

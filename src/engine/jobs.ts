@@ -17,6 +17,9 @@ import { isTransient } from './sql.ts';
 import { getConfig } from '../config.ts';
 import { log } from '../log.ts';
 
+/** Kinds whose rows the runtime writes and removes itself in the instance's transaction. */
+const ENGINE_KINDS = new Set([JOB_TIMER, JOB_SERVICE]);
+
 /** Tries of a domain job before it is marked failed. */
 const MAX_JOB_ATTEMPTS = 5;
 /** Jobs claimed per poll. */
@@ -88,7 +91,13 @@ export async function runJob(job: EngineJob): Promise<void> {
   try {
     if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
     await handler(toCall(job));
-    await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+    if (ENGINE_KINDS.has(job.kind)) {
+      // The instance's own transaction removed the job if its timer fired; a row still there is still
+      // wanted (its timer is not due by the engine's clock yet) and goes back to the queue.
+      await EngineJob.update({ leaseOwner: null, leaseUntil: null }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+    } else {
+      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+    }
   } catch (err) {
     if (err instanceof AppError && err.code === 'engine.instanceNotActive') {
       // The instance ended meanwhile; its jobs have nothing left to do.

@@ -248,6 +248,17 @@ function listen(run: Run): EventEmitter {
   return listener;
 }
 
+/** Fires the durable timers of a kept engine whose time has come, exactly as their timeout would. */
+function fireDueTimers(timers: any): void {
+  const now = Date.now();
+  const due = (timers.executing as Array<{ owner: { expireAt?: Date } | null; expireAt: Date; timerRef: unknown; callback: (...a: unknown[]) => void; args: unknown[] }>)
+    .filter((ref) => !ref.timerRef && new Date(ref.owner?.expireAt ?? ref.expireAt).getTime() <= now);
+  for (const ref of due) {
+    timers.clearTimeout(ref);
+    ref.callback(...ref.args);
+  }
+}
+
 /** A waiting element as bpmn-engine hands it out. */
 interface WaitingApi {
   id: string;
@@ -573,8 +584,9 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   const cached = live.get(instanceId);
   live.delete(instanceId);
   // Only actions that do not depend on resuming (due timers firing, a service re-running) may skip it.
-  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal');
-  if (cached && reusable && !cached.run.timerDue.some((due) => due <= Date.now())) {
+  // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
+  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume');
+  if (cached && reusable) {
     const [head] = await db().query<{ version: number; status: string }>('SELECT version, status FROM engine_instances WHERE id = ?', { replacements: [instanceId], type: QueryTypes.SELECT });
     if (!head) throw NotFound('engine.instanceNotFound', { id: instanceId });
     if (Number(head.version) === cached.version && head.status === 'active') {
@@ -624,8 +636,10 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
   await runEngine(run, async () => {
     if (fresh) {
       await engine.resume({ listener: listen(run) } as never);
-      await run.settle();
+    } else {
+      fireDueTimers(timers);
     }
+    await run.settle();
     switch (action.kind) {
       case 'task': {
         const api = waitingApis(engine).find((a) => a.executionId === action.task.executionId);
