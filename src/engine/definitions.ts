@@ -235,8 +235,8 @@ async function lint(root: Node): Promise<{ errors: DeployProblem[]; warnings: De
   const results = (await linter.lint(root)) as Record<string, Array<{ id: string; message: string; category: string }>>;
   const errors: DeployProblem[] = [];
   const warnings: DeployProblem[] = [];
-  for (const [rule, reports] of Object.entries(results)) {
-    for (const r of reports) {
+  for (const [rule, findings] of Object.entries(results)) {
+    for (const r of findings) {
       const p: DeployProblem = { code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message }, elementId: r.id, detail: r.message };
       (r.category === 'error' ? errors : warnings).push(p);
     }

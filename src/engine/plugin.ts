@@ -54,7 +54,7 @@ function formVariables(text: string | undefined): Record<string, unknown> {
     const v = JSON.parse(text);
     if (v && typeof v === 'object' && !Array.isArray(v)) return v;
   } catch {
-    // Reported below.
+    // Falls through to the error below.
   }
   throw new AppError('engine.badVariables', 400);
 }
