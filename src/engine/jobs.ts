@@ -91,13 +91,9 @@ export async function runJob(job: EngineJob): Promise<void> {
   try {
     if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
     await handler(toCall(job));
-    if (ENGINE_KINDS.has(job.kind)) {
-      // The instance's own transaction removed the job if its timer fired; a row still there is still
-      // wanted (its timer is not due by the engine's clock yet) and goes back to the queue.
-      await EngineJob.update({ leaseOwner: null, leaseUntil: null }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
-    } else {
-      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
-    }
+    // The instance's own transaction removed an engine job whose timer fired; a row still there is still
+    // wanted (not due yet by the engine's clock) and is claimed again when its lease runs out.
+    if (!ENGINE_KINDS.has(job.kind)) await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
   } catch (err) {
     if (err instanceof AppError && err.code === 'engine.instanceNotActive') {
       // The instance ended meanwhile; its jobs have nothing left to do.

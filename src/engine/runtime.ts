@@ -495,6 +495,11 @@ function desiredJobs(run: Run, sit: Situation, isEnded: boolean): DesiredJob[] {
 
 async function syncJobs(run: Run, desired: DesiredJob[], hasNone: boolean, t: Transaction): Promise<void> {
   const keyOf = (j: { kind: string; executionId: string | null; runAt: Date }) => `${j.kind}|${j.executionId}|${new Date(j.runAt).getTime()}`;
+  if (!hasNone && desired.length === 0) {
+    // The common case after a timer fired: nothing is wanted any more, so no need to read the rows first.
+    await changeRows(`DELETE FROM engine_jobs WHERE instance_id = ? AND kind IN ('${JOB_TIMER}', '${JOB_SERVICE}')`, [run.instanceId], t);
+    return;
+  }
   const existing = hasNone ? [] : await EngineJob.findAll({ where: { instanceId: run.instanceId, kind: [JOB_TIMER, JOB_SERVICE] }, attributes: ['id', 'kind', 'executionId', 'runAt'], transaction: t });
   const desiredKeys = new Set(desired.map(keyOf));
   const existingKeys = new Set(existing.map((j) => keyOf(j)));
