@@ -509,9 +509,18 @@ async function syncJobs(run: Run, desired: DesiredJob[], hasNone: boolean, t: Tr
   if (add.length) await EngineJob.bulkCreate(add.map((d) => ({ ...d, instanceId: run.instanceId, status: 'pending', attempts: 0 })), { transaction: t });
 }
 
+/** Tells the domains what happened; a listener that fails must not undo a committed action. */
+function emit(event: string, payload: unknown): void {
+  try {
+    engineEvents.emit(event, payload);
+  } catch (err) {
+    log.error('engine event listener failed', { event, error: String((err as Error)?.stack ?? err) });
+  }
+}
+
 function emitAfterCommit(run: Run, persisted: Persisted): void {
-  for (const task of persisted.createdTasks) engineEvents.emit('task.created', task);
-  if (persisted.instance.status !== 'active') engineEvents.emit('instance.ended', { id: run.instanceId, status: persisted.instance.status, definitionKey: run.def.key, businessKey: run.businessKey });
+  for (const task of persisted.createdTasks) emit('task.created', task);
+  if (persisted.instance.status !== 'active') emit('instance.ended', { id: run.instanceId, status: persisted.instance.status, definitionKey: run.def.key, businessKey: run.businessKey });
 }
 
 async function runEngine(run: Run, start: () => Promise<unknown>): Promise<void> {
@@ -683,7 +692,7 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
   emitAfterCommit(run, persisted);
-  if (action.kind === 'task') engineEvents.emit('task.completed', { taskId: action.task.id, instanceId, actor: action.actor });
+  if (action.kind === 'task') emit('task.completed', { taskId: action.task.id, instanceId, actor: action.actor });
   return persisted.instance;
 }
 
