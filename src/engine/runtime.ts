@@ -451,7 +451,18 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     if (gone.length) await EngineTask.update({ status: 'cancelled', completedAt: now }, { where: { instanceId: run.instanceId, executionId: gone, status: 'open' }, transaction: t });
     const have = new Set(prevTasks);
     const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
-    const createdTasks = fresh.length ? await EngineTask.bulkCreate(fresh, { transaction: t }) : [];
+    const createdTasks: EngineTask[] = [];
+    for (const row of fresh) {
+      const [id] = (await db().query(
+        'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        {
+          replacements: [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, dbTime(now), dbTime(now)],
+          transaction: t,
+          type: QueryTypes.INSERT,
+        },
+      )) as unknown as [number, number];
+      createdTasks.push(EngineTask.build({ ...row, id: Number(id), createdAt: now, updatedAt: now }, { isNewRecord: false }));
+    }
 
     await syncJobs(run, desired, opts.isNew || run.prev.jobs === 0, t);
 

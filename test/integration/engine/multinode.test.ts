@@ -17,13 +17,15 @@ const run = dialect === 'mysql' ? test.serial : test.skip;
 
 let database: TestDb;
 const nodes: ChildProcess[] = [];
+/** What the nodes wrote to stderr, shown when the test fails. */
+const nodeLogs: string[] = [];
 
 function serve(name: string, url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), 'serve'], {
     cwd: repoRoot,
     env: {
       ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), DATABASE_URL: url, DATA_DIR: database.dataDir,
-      PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '0', NODE_NAME: name, JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', LOG_LEVEL: 'error',
+      PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '0', NODE_NAME: name, JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,7 +40,10 @@ function serve(name: string, url: string): Promise<ChildProcess> {
         resolve(child);
       }
     });
-    child.stderr!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => {
+      out += String(d);
+      nodeLogs.push(`${name}: ${String(d).trim()}`);
+    });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
   });
 }
@@ -79,7 +84,13 @@ run('500 timers on three nodes fire exactly once when one node is killed mid-run
     if (open === 0) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  t.is(await EngineInstance.count({ where: { status: 'completed' } }), N);
+  const completed = await EngineInstance.count({ where: { status: 'completed' } });
+  if (completed !== N) {
+    t.log(`node logs:\n${nodeLogs.slice(-40).join('\n')}`);
+    t.log(`jobs left: ${JSON.stringify(await EngineJob.findAll({ limit: 5, raw: true }))}`);
+    t.log(`node exits: ${nodes.map((n) => `${n.exitCode}/${n.signalCode}`).join(', ')}`);
+  }
+  t.is(completed, N);
   t.is(await EngineInstance.count(), N);
   const fired = await db().query<{ n: number; c: number }>(
     "SELECT COUNT(*) AS c FROM (SELECT instance_id, COUNT(*) AS n FROM engine_history WHERE event = 'timer' GROUP BY instance_id HAVING n = 1) x",
