@@ -239,3 +239,9 @@ onDeployed(async (definition, meta) => {
 export async function listJobs(where: { instanceId?: string; status?: string } = {}, limit = 200): Promise<EngineJob[]> {
   return EngineJob.findAll({ where: { ...where }, order: [['runAt', 'ASC']], limit });
 }
+
+/** Puts a failed job back in the queue with a fresh budget (an admin after a fix). */
+export async function retryFailedJob(id: number): Promise<boolean> {
+  const [count] = await EngineJob.update({ status: 'pending', attempts: 0, runAt: new Date(), leaseOwner: null, leaseUntil: null }, { where: { id, status: 'failed' } });
+  return count === 1;
+}

@@ -13,7 +13,7 @@ import { log } from '../log.ts';
 import {
   analyzeXml, broadcastSignal, cancelInstance, claimTask, commentTask, completeTask, correlateMessage, delegateTask, deployDefinition,
   deployShippedProcesses, engineCounts, getDefinitionRow, getInstance, getTask, listDefinitions, listIncidents, listInstances, listTasks,
-  moveTimer, presentTask, retryIncident, startJobWorker, startProcess, stopJobWorker, unclaimTask, type DeployProblem, type TaskQuery,
+  listJobs, moveTimer, presentTask, retryFailedJob, retryIncident, startJobWorker, startProcess, stopJobWorker, unclaimTask, type DeployProblem, type TaskQuery,
 } from './service.ts';
 import { EngineJob } from './models.ts';
 
@@ -300,6 +300,7 @@ export const enginePlugin: Plugin<void> = {
             definitions: [...groups.entries()].map(([key, versions]) => ({ key, name: versions[0].name, latest: versions[0], versions })),
             isAdmin: hasRole(mustViewer(request), 'admin'),
             incidents: hasRole(mustViewer(request), 'admin') ? await listIncidents('open') : [],
+            failedJobs: hasRole(mustViewer(request), 'admin') ? await listJobs({ status: 'failed' }, 100) : [],
           });
         },
       },
@@ -368,6 +369,14 @@ export const enginePlugin: Plugin<void> = {
           const instance = await retryIncident(Number(request.params.id), viewer.username);
           await auditAdmin(request, 'engine.incident.retry', 'incident', String(request.params.id), { instanceId: instance.id });
           return back(h, `/engine/instances/${instance.id}`);
+        },
+      },
+      {
+        method: 'POST', path: '/engine/jobs/{id}/retry', options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ crumb: Joi.string() }) } },
+        handler: async (request, h) => {
+          if (!(await retryFailedJob(Number(request.params.id)))) throw new AppError('engine.jobNotFailed', 409, { id: request.params.id });
+          await auditAdmin(request, 'engine.job.retry', 'job', Number(request.params.id));
+          return back(h, '/engine');
         },
       },
       {

@@ -12,7 +12,7 @@ export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefi
 export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents } from './runtime.ts';
 export { listTasks, getTask, claimTask, unclaimTask, delegateTask, completeTask, completeTaskAsSystem, commentTask, canSeeTask, type TaskQuery } from './tasks.ts';
 export { registerServiceHandler, registerJobKind, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall } from './handlers.ts';
-export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs } from './jobs.ts';
+export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
 
 /** The folder of BPMN files shipped with the product. */
 export const PROCESSES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../processes');

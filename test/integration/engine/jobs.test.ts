@@ -2,7 +2,7 @@
 // a crashed worker's job taken over when its lease expires, and retries with back-off.
 import test from 'ava';
 import { engineDb, sleep } from '../../processes/support.ts';
-import { enqueueJob, runDueJobs, registerJobKind } from '../../../src/engine/service.ts';
+import { enqueueJob, runDueJobs, registerJobKind, retryFailedJob } from '../../../src/engine/service.ts';
 import { claimJobs, runJob } from '../../../src/engine/jobs.ts';
 import { EngineJob } from '../../../src/engine/models.ts';
 import type { TestDb } from '../../helpers/db.ts';
@@ -55,4 +55,18 @@ test.serial('a failing job is retried later and counts its attempts', async (t) 
   t.is(row.status, 'pending');
   t.true(row.runAt.getTime() > Date.now() + 1000);
   t.regex(row.lastError ?? '', /mail server down/);
+});
+
+test.serial('a job that failed five times stays as failed until an admin puts it back', async (t) => {
+  await EngineJob.destroy({ where: {} });
+  const id = await enqueueJob('test.flaky', {}, new Date(Date.now() - 10));
+  await EngineJob.update({ attempts: 4 }, { where: { id } });
+  const [job] = await claimJobs(1, 'node-a');
+  await runJob(job);
+  t.is((await EngineJob.findByPk(id))!.status, 'failed');
+  t.true(await retryFailedJob(id));
+  const row = (await EngineJob.findByPk(id))!;
+  t.is(row.status, 'pending');
+  t.is(row.attempts, 0);
+  t.false(await retryFailedJob(id));
 });

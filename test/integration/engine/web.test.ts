@@ -110,3 +110,16 @@ test.serial('a designer uploads a BPMN file from the cockpit and a broken one li
   t.is(bad.statusCode, 422);
   t.true(bad.payload.includes('error-list'));
 });
+
+test.serial('an admin sees a failed background job in the cockpit and puts it back in the queue', async (t) => {
+  const { enqueueJob } = await import('../../../src/engine/service.ts');
+  const { EngineJob } = await import('../../../src/engine/models.ts');
+  const id = await enqueueJob('outbox.mail', { to: 'x' });
+  await EngineJob.update({ status: 'failed', attempts: 5, lastError: 'SMTP 550' }, { where: { id } });
+  const page = await call(app.server, admin, 'GET', '/engine');
+  t.true(page.payload.includes('SMTP 550'));
+  const retried = await call(app.server, admin, 'POST', `/engine/jobs/${id}/retry`, {});
+  t.is(retried.statusCode, 303);
+  t.is((await EngineJob.findByPk(id))!.status, 'pending');
+  t.truthy(await AuditEntry.findOne({ where: { action: 'engine.job.retry' } }));
+});
