@@ -2,6 +2,7 @@
 // on SQLite, then the database suites again on MariaDB/MySQL when TEST_DATABASE_URL is set.
 // Ends with the plain line `N passed, N failed` and a non-zero exit code when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,20 @@ if (run('bash', ['scripts/ensure-system-deps.sh']).status !== 0) process.exit(1)
 if (run('node', ['scripts/build-client.js']).status !== 0) process.exit(1);
 
 const extra = process.argv.slice(2);
+
+/** Test files under the given folders of test/. */
+function testFiles(...folders) {
+  const out = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.test.ts')) out.push(path.relative(root, p));
+    }
+  };
+  for (const f of folders) if (fs.existsSync(path.join(root, 'test', f))) walk(path.join(root, 'test', f));
+  return out.sort();
+}
 
 function ava(label, files, env) {
   return new Promise((resolve) => {
@@ -37,9 +52,10 @@ function ava(label, files, env) {
 }
 
 const results = [];
-results.push(await ava('all suites on SQLite', extra.length ? extra : ['test/**/*.test.ts'], { GOVFLOW_TEST_DIALECT: 'sqlite' }));
+// test/multinode/ starts several servers on one MariaDB/MySQL database, so it runs in the second pass only.
+results.push(await ava('unit, integration, process and browser suites on SQLite', extra.length ? extra : testFiles('unit', 'integration', 'processes', 'browser'), { GOVFLOW_TEST_DIALECT: 'sqlite' }));
 if (process.env.TEST_DATABASE_URL && !extra.length) {
-  results.push(await ava('database suites on MariaDB/MySQL', ['test/integration/**/*.test.ts', 'test/processes/**/*.test.ts'], { GOVFLOW_TEST_DIALECT: 'mysql' }));
+  results.push(await ava('integration, process and multi-node suites on MariaDB/MySQL', testFiles('integration', 'processes', 'multinode'), { GOVFLOW_TEST_DIALECT: 'mysql' }));
 }
 const passed = results.reduce((n, r) => n + r.pass, 0);
 const failed = results.reduce((n, r) => n + r.fail, 0);
