@@ -119,6 +119,7 @@ export class EngineHistory extends Model {
 
 /** Defines the engine's models on a connection. */
 export function initEngineModels(sequelize: Sequelize): void {
+  // Column sizes (LONGTEXT on MySQL) live in the migration; the models only need the kind of value.
   const str = (n = 190, allowNull = true) => ({ type: DataTypes.STRING(n), allowNull });
   EngineDefinition.init(
     {
@@ -127,9 +128,9 @@ export function initEngineModels(sequelize: Sequelize): void {
       version: { type: DataTypes.INTEGER, allowNull: false },
       name: str(255),
       sha256: str(64, false),
-      xml: { type: DataTypes.TEXT('long'), allowNull: false },
-      context: { type: DataTypes.TEXT('long'), allowNull: false },
-      meta: { type: DataTypes.TEXT('long'), allowNull: false },
+      xml: { type: DataTypes.TEXT, allowNull: false },
+      context: { type: DataTypes.TEXT, allowNull: false },
+      meta: { type: DataTypes.TEXT, allowNull: false },
       sourceName: str(255),
       deployedBy: str(64),
     },
@@ -142,8 +143,8 @@ export function initEngineModels(sequelize: Sequelize): void {
       definitionKey: str(190, false),
       businessKey: str(190),
       status: str(16, false),
-      state: { type: DataTypes.TEXT('long'), allowNull: true },
-      variables: { type: DataTypes.TEXT('long'), allowNull: false },
+      state: { type: DataTypes.TEXT, allowNull: true },
+      variables: { type: DataTypes.TEXT, allowNull: false },
       runtime: { type: DataTypes.TEXT, allowNull: false },
       activeElements: { type: DataTypes.TEXT, allowNull: false },
       version: { type: DataTypes.INTEGER, allowNull: false },
