@@ -9,6 +9,7 @@ import { addressesOf } from '../../../src/forms/xlsx.ts';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forms-cli-'));
 const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'cli.sqlite')}`, NODE_ENV: 'test', LOG_LEVEL: 'silent', SECRET: 'x'.repeat(40) };
 const govflow = (...args: string[]) => spawnSync(process.execPath, ['bin/govflow.js', ...args], { env, encoding: 'utf8', timeout: 120000 });
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test.serial('form xlsx writes the template of a shipped form found by its printed code', (t) => {
   const r = govflow('form', 'xlsx', 'Biểu số 06a/VPCP/KSTT', path.join(dir, 'tthc.xlsx'));

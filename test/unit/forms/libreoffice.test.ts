@@ -12,6 +12,7 @@ const soffice = ['/usr/bin/libreoffice', '/usr/bin/soffice'].find((p) => fs.exis
 
 test('a template filled and saved again by LibreOffice reads back', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forms-lo-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(await renderXlsx(smallForm(), { version: 1 }) as unknown as ArrayBuffer);
   const addr = addressesOf(wb);

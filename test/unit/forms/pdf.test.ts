@@ -11,7 +11,11 @@ function pdfText(buf: Buffer, layout = true): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forms-pdf-'));
   const file = path.join(dir, 'x.pdf');
   fs.writeFileSync(file, buf);
-  return execFileSync('pdftotext', [...(layout ? ['-layout'] : []), file, '-'], { encoding: 'utf8' });
+  try {
+    return execFileSync('pdftotext', [...(layout ? ['-layout'] : []), file, '-'], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('the PDF carries the national motto, the form code, Vietnamese labels and the computed totals', async (t) => {
