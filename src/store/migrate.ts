@@ -10,6 +10,8 @@ export interface MigrationContext {
   qi: QueryInterface;
   sequelize: Sequelize;
   DataTypes: typeof DataTypes;
+  /** LONGTEXT on MySQL/MariaDB (TEXT there stops at 64 KB); plain TEXT on SQLite, which has no sizes. */
+  longText: DataTypes.TextDataType | DataTypes.TextDataTypeConstructor;
 }
 
 /** A migration module: `export const up: Migration = async ({ context }) => …`. */
@@ -28,7 +30,7 @@ function umzug(): Umzug<MigrationContext> {
         down: async () => (await import(pathToFileURL(file!).href)).down?.({ context }),
       }),
     },
-    context: { qi: sequelize.getQueryInterface(), sequelize, DataTypes },
+    context: { qi: sequelize.getQueryInterface(), sequelize, DataTypes, longText: sequelize.getDialect() === 'mysql' ? DataTypes.TEXT('long') : DataTypes.TEXT },
     storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
     logger: undefined,
   });

@@ -2,8 +2,7 @@ import type { Migration } from '../migrate.ts';
 
 // The process engine's tables: deployed definitions, instances with their persisted state, user
 // tasks, the shared job table, incidents, message/signal subscriptions and the history timeline.
-export const up: Migration = async ({ context: { qi, DataTypes } }) => {
-  const long = DataTypes.TEXT('long');
+export const up: Migration = async ({ context: { qi, DataTypes, longText: long } }) => {
   await qi.createTable('engine_definitions', {
     id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
     key: { type: DataTypes.STRING(190), allowNull: false },

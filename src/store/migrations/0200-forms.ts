@@ -1,8 +1,7 @@
 import type { Migration } from '../migrate.ts';
 
 // Report forms: versioned definitions (draft → published) and the submissions filled against them.
-export const up: Migration = async ({ context: { qi, DataTypes } }) => {
-  const long = DataTypes.TEXT('long');
+export const up: Migration = async ({ context: { qi, DataTypes, longText: long } }) => {
   await qi.createTable('form_definitions', {
     id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
     key: { type: DataTypes.STRING(60), allowNull: false },
