@@ -565,7 +565,8 @@ export function checkInputs(plan: Plan, input: FormValues): Issue[] {
     } else if (type === 'date') {
       if (!isIsoDate(v)) push('forms.value.notDate');
     } else if (type === 'choice') {
-      if (f?.options?.length && !f.options.some((o) => o.value === v)) push('forms.value.notChoice');
+      // A catalog field resolved to an empty list refuses every value; an unresolved one is not checked here.
+      if (f?.options && (f.options.length || f.catalog) && !f.options.some((o) => o.value === v)) push('forms.value.notChoice');
     } else if (typeof v !== 'string') push('forms.value.notText');
   }
   return issues;

@@ -22,7 +22,7 @@ export function jsonSchemaOf(def: FormDefinition, version: number, plan: Plan = 
       case 'number': case 'integer': case 'percent': s = numberSchema(f.type, f.min, f.max); break;
       case 'boolean': s = { type: ['boolean', 'null'] }; break;
       case 'date': s = { type: ['string', 'null'], format: 'date' }; break;
-      case 'choice': s = f.options?.length ? { enum: [...f.options.map((o) => o.value), null] } : { type: ['string', 'null'] }; break;
+      case 'choice': s = f.options && (f.options.length || f.catalog) ? { enum: [...f.options.map((o) => o.value), null] } : { type: ['string', 'null'] }; break;
       case 'file': s = { type: ['string', 'null'], description: 'file id' }; break;
       default: s = { type: ['string', 'null'] };
     }

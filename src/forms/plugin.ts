@@ -9,9 +9,9 @@ import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../auth/service.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  planOf, prepareInput, publishForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
+  definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { compile, evaluateForm, sampleValues, setValue } from './engine.ts';
+import { evaluateForm, sampleValues, setValue } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
@@ -61,7 +61,7 @@ function parseEntryPayload(payload: Record<string, unknown>): { values: FormValu
 async function entryView(request: Request, h: ResponseToolkit, form: FormVersionView, opts: { period: string; isPreview: boolean; values?: FormValues; issues?: import('./engine.ts').Issue[]; explanations?: Record<string, string>; error?: string; problems?: Array<{ message: string }>; flash?: string; status?: string }) {
   const locale = request.app.locale;
   const viewer = mustViewer(request);
-  const plan = planOf(form);
+  const { definition, plan } = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
   let values = opts.values;
   let issues = opts.issues;
   let explanations = opts.explanations;
@@ -73,7 +73,7 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
     explanations = sub.explanations;
     status = sub.status;
   }
-  const entry = presentEntry(form.definition, plan, values ?? {}, issues ?? [], locale);
+  const entry = presentEntry(definition, plan, values ?? {}, issues ?? [], locale);
   const prev = opts.isPreview ? null : await getPreviousValues(form, orgOf(viewer), opts.period);
   return h.view('pages/forms/entry', {
     pageTitle: `${form.definition.code} — ${form.definition.name}`,
@@ -81,14 +81,14 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
     entry, period: opts.period, periodLabel: periodText(opts.period, locale), isPreview: opts.isPreview, status, isSubmitted: status === 'submitted',
     explanations: explanations ?? {}, error: opts.error, problems: opts.problems, flash: opts.flash,
     orgName: viewer.orgName ?? '',
-    boot: { definition: form.definition, catalog: formsCatalog(locale), locale, prev },
+    boot: { definition, catalog: formsCatalog(locale), locale, prev },
   });
 }
 
 async function builderView(request: Request, h: ResponseToolkit, k: string, extra: Record<string, unknown> = {}) {
   const locale = request.app.locale;
   const form = await getFormVersion(k);
-  const problems = describeIssues(locale, compile(form.definition).problems);
+  const problems = describeIssues(locale, definitionProblems(form.definition));
   return h.view('pages/forms/builder', {
     pageTitle: `${t(locale, 'forms.builder.title')} — ${form.definition.code}`,
     form: { key: form.key, version: form.version, status: form.status, isDraft: form.status === 'draft', def: form.definition },
@@ -229,7 +229,8 @@ function pageRoutes(): ServerRoute[] {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
         const p = (request.query as { period?: string }).period;
-        const buf = await renderXlsx(v.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, planOf(v));
+        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await renderXlsx(r.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, r.plan);
         return download(h, buf, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName(v, 'xlsx'));
       },
     },
@@ -238,7 +239,9 @@ function pageRoutes(): ServerRoute[] {
       options: { plugins: designers, validate: { params: Joi.object({ key }), query: versionQuery } },
       handler: async (request, h) => {
         const v = await versionFor(request);
-        const buf = await renderPdf(v.definition, { locale: request.app.locale, values: sampleValues(planOf(v)) }, planOf(v));
+        const viewer = mustViewer(request);
+        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sampleValues(r.plan) }, r.plan);
         return download(h, buf, 'application/pdf', fileName(v, 'pdf'));
       },
     },
@@ -268,7 +271,8 @@ function pageRoutes(): ServerRoute[] {
           await saveSubmission(viewer, form, orgOf(viewer), p, values, { submit, explanations, locale: request.app.locale });
         } catch (err) {
           if (!(err instanceof AppError) || err.status !== 422) throw err;
-          const ev = evaluateForm(planOf(form), prepareInput(planOf(form), values), await getPreviousValues(form, orgOf(viewer), p));
+          const { plan } = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
+          const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(form, orgOf(viewer), p));
           return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(422);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=${submit ? 'submitted' : 'draft'}`);
@@ -301,7 +305,8 @@ function pageRoutes(): ServerRoute[] {
         const form = await getPublished((request.params as { key: string }).key);
         const viewer = mustViewer(request);
         const sub = await getSubmission(form, orgOf(viewer), p);
-        const buf = await renderPdf(form.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, planOf(form));
+        const r = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
+        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, r.plan);
         return download(h, buf, 'application/pdf', `${form.key}-${p}.pdf`);
       },
     },
@@ -321,14 +326,14 @@ function apiRoutes(): ServerRoute[] {
       handler: async (request) => {
         const { parseDefinition } = await import('./schema.ts');
         const def = parseDefinition(request.payload);
-        return { problems: describeIssues(locale(request), compile(def).problems) };
+        return { problems: describeIssues(locale(request), definitionProblems(def)) };
       },
     },
     {
       method: 'GET', path: '/api/forms/{key}', options: { plugins: fillers, validate: { params: Joi.object({ key }), query: versionQuery } },
       handler: async (request) => {
         const v = await versionFor(request);
-        return presentVersion(v, compile(v.definition).problems, locale(request));
+        return presentVersion(v, definitionProblems(v.definition), locale(request));
       },
     },
     {
@@ -350,7 +355,9 @@ function apiRoutes(): ServerRoute[] {
       method: 'GET', path: '/api/forms/{key}/schema', options: { plugins: fillers, validate: { params: Joi.object({ key }), query: versionQuery } },
       handler: async (request) => {
         const v = await versionFor(request);
-        return jsonSchemaOf(v.definition, v.version, planOf(v));
+        const viewer = mustViewer(request);
+        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
+        return jsonSchemaOf(r.definition, v.version, r.plan);
       },
     },
     {

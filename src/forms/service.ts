@@ -10,6 +10,7 @@ import { loadShippedForms } from './shipped.ts';
 import { readXlsx } from './xlsx.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { issueText } from './messages.ts';
+import { catalogProblems, resolveCatalogs, usesCatalogs, type CatalogContext } from './catalogs.ts';
 import { appendAudit } from '../audit/service.ts';
 import { actorOf, hasRole, type Viewer } from '../auth/service.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
@@ -37,6 +38,18 @@ export function planOf(v: FormVersionView): Plan {
   const plan = compile(v.definition);
   plans.set(v.id, { stamp, plan });
   return plan;
+}
+
+/** Every publish-check problem of a definition: the engine's and unknown catalogs. */
+export function definitionProblems(def: FormDefinition): Issue[] {
+  return [...compile(def).problems, ...catalogProblems(def)];
+}
+
+/** The definition with catalog choice fields resolved for a context, and its plan. */
+export async function resolveForm(form: FormVersionView, ctx: CatalogContext = {}): Promise<{ definition: FormDefinition; plan: Plan }> {
+  if (!usesCatalogs(form.definition)) return { definition: form.definition, plan: planOf(form) };
+  const definition = await resolveCatalogs(form.definition, ctx);
+  return { definition, plan: compile(definition) };
 }
 
 function view(row: FormVersion): FormVersionView {
@@ -154,7 +167,7 @@ export async function saveDraft(viewer: Viewer | null, key: string, input: unkno
     if (row.status !== 'draft') throw Conflict('forms.definition.published');
     await row.update({ code: def.code, name: def.name, periodKind: def.periodKind, definition: JSON.stringify(def) }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'form.save', targetType: 'form', targetId: `${key}@${row.version}` }, tx);
-    return { form: view(row), problems: compile(def).problems };
+    return { form: view(row), problems: definitionProblems(def) };
   });
 }
 
@@ -179,7 +192,7 @@ export async function publishForm(viewer: Viewer | null, key: string, locale: Lo
     if (!row) throw NotFound('forms.definition.notFound');
     if (row.status !== 'draft') throw Conflict('forms.definition.published');
     const def = parseDefinition(JSON.parse(row.definition));
-    const problems = compile(def).problems;
+    const problems = definitionProblems(def);
     if (problems.length) throw Invalid('forms.definition.hasErrors', { count: problems.length }, describeIssues(locale, problems));
     await row.update({ status: 'published', publishedAt: new Date(), publishedBy: viewer?.userId ?? null }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'form.publish', targetType: 'form', targetId: `${key}@${row.version}` }, tx);
@@ -250,6 +263,8 @@ export interface SaveOptions {
   /** Values of the previous period for rules that read `prev`. */
   prev?: FormValues | null;
   locale?: Locale;
+  /** Code of the unit the values are for (catalogs such as `communes` depend on it); the viewer's unit by default. */
+  orgCode?: string | null;
 }
 
 function canFill(viewer: Viewer | null): boolean {
@@ -261,7 +276,7 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
   if (!canFill(viewer)) throw Forbidden();
   if (form.status !== 'published') throw Conflict('forms.entry.notPublished');
   const locale = opts.locale ?? 'vi';
-  const plan = planOf(form);
+  const { plan } = await resolveForm(form, { viewer, orgCode: opts.orgCode ?? viewer?.orgCode });
   const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(form, orgUnitId, period);
   const evaluation = evaluateForm(plan, prepareInput(plan, input), prev);
   const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().normalize('NFC')]));
@@ -288,7 +303,8 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
 /** Reads a filled Excel template and saves its values as a draft; any problem rejects the whole file. */
 export async function uploadSubmission(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, file: Buffer, locale: Locale = 'vi') {
   if (!canFill(viewer)) throw Forbidden();
-  const values = await readXlsx(form.definition, form.version, file, locale, planOf(form));
+  const resolved = await resolveForm(form, { viewer, orgCode: viewer?.orgCode });
+  const values = await readXlsx(resolved.definition, form.version, file, locale, resolved.plan);
   return saveSubmission(viewer, form, orgUnitId, period, values, { locale });
 }
 

@@ -10,6 +10,8 @@ import { t, type Locale } from '../i18n/index.ts';
 
 /** Name of the hidden sheet that identifies a template. */
 export const META_SHEET = '_govflow';
+/** Hidden sheet holding long choice lists (one column per field) that data validation refers to. */
+export const LISTS_SHEET = '_lists';
 const MAGIC = 'govflow-form';
 const FIRST_MEASURE_COL = 5;
 
@@ -92,6 +94,22 @@ export async function buildTemplate(def: FormDefinition, opts: TemplateOptions, 
   if (def.legalBasis) line(t(L, 'forms.doc.legalBasis', { text: def.legalBasis }), { italic: true, size: 9 });
   r++;
 
+  // Lists: inline when short (Excel allows 255 characters, no commas in an item), else a column of a hidden sheet.
+  let lists: ExcelJS.Worksheet | undefined;
+  let listCol = 0;
+  const listFormula = (labels: string[]): string => {
+    const inline = labels.map((l) => l.replace(/"/g, '')).join(',');
+    if (inline.length <= 250 && !labels.some((l) => l.includes(','))) return `"${inline}"`;
+    if (!lists) {
+      lists = wb.addWorksheet(LISTS_SHEET);
+      lists.state = 'hidden';
+    }
+    listCol++;
+    const col = colLetter(listCol);
+    labels.forEach((l, i) => { lists!.getCell(`${col}${i + 1}`).value = l; });
+    return `'${LISTS_SHEET}'!$${col}$1:$${col}$${labels.length}`;
+  };
+
   const unlock = (cell: ExcelJS.Cell) => {
     cell.protection = { locked: false };
     cell.fill = inputFill;
@@ -120,7 +138,7 @@ export async function buildTemplate(def: FormDefinition, opts: TemplateOptions, 
           c.numFmt = numFmt(f.type === 'integer' ? 0 : f.decimals);
           c.dataValidation = numberValidation(f.type === 'integer', f.min, f.max);
         } else if (f.type === 'choice' && f.options?.length) {
-          c.dataValidation = { type: 'list', allowBlank: true, formulae: [`"${f.options.map((o) => o.label.replace(/"/g, '')).join(',')}"`], showErrorMessage: true };
+          c.dataValidation = { type: 'list', allowBlank: true, formulae: [listFormula(f.options.map((o) => o.label))], showErrorMessage: true };
         } else if (f.type === 'boolean') {
           c.dataValidation = { type: 'list', allowBlank: true, formulae: [`"${t(L, 'forms.doc.yes')},${t(L, 'forms.doc.no')}"`], showErrorMessage: true };
         } else if (f.type === 'date') {
@@ -213,8 +231,12 @@ export async function buildTemplate(def: FormDefinition, opts: TemplateOptions, 
 
   // Signature block.
   r++;
-  const signCol = colLetter(Math.max(half, maxCols - 2));
-  ws.mergeCells(`${signCol}${r}:${last}${r}`);
+  // Right of the preparer's A:D (forms without a wide table put it in E alone).
+  const signCol = colLetter(Math.max(half, maxCols - 2, FIRST_MEASURE_COL));
+  const mergeSign = (row: number) => {
+    if (signCol !== last) ws.mergeCells(`${signCol}${row}:${last}${row}`);
+  };
+  mergeSign(r);
   ws.getCell(`${signCol}${r}`).value = t(L, 'forms.doc.place', { place: '……', day: '…', month: '…', year: '……' });
   ws.getCell(`${signCol}${r}`).font = { italic: true };
   ws.getCell(`${signCol}${r}`).alignment = { horizontal: 'center' };
@@ -223,7 +245,7 @@ export async function buildTemplate(def: FormDefinition, opts: TemplateOptions, 
   ws.getCell(`A${r}`).value = (def.preparerTitle ?? t(L, 'forms.doc.preparer')).toUpperCase();
   ws.getCell(`A${r}`).font = { bold: true };
   ws.getCell(`A${r}`).alignment = { horizontal: 'center' };
-  ws.mergeCells(`${signCol}${r}:${last}${r}`);
+  mergeSign(r);
   ws.getCell(`${signCol}${r}`).value = (def.signerTitle ?? t(L, 'forms.doc.signer')).toUpperCase();
   ws.getCell(`${signCol}${r}`).font = { bold: true };
   ws.getCell(`${signCol}${r}`).alignment = { horizontal: 'center' };
@@ -231,7 +253,7 @@ export async function buildTemplate(def: FormDefinition, opts: TemplateOptions, 
   ws.mergeCells(`A${r}:D${r}`);
   ws.getCell(`A${r}`).value = t(L, 'forms.doc.signHint');
   ws.getCell(`A${r}`).alignment = { horizontal: 'center' };
-  ws.mergeCells(`${signCol}${r}:${last}${r}`);
+  mergeSign(r);
   ws.getCell(`${signCol}${r}`).value = t(L, 'forms.doc.signHintSeal');
   ws.getCell(`${signCol}${r}`).alignment = { horizontal: 'center' };
 
@@ -382,7 +404,7 @@ export function readWorkbook(def: FormDefinition, version: number, wb: ExcelJS.W
       else problem(ref, key, 'forms.xlsx.notBoolean', { value: text });
     } else if (type === 'choice') {
       const opt = pc.field?.options?.find((o) => o.label.normalize('NFC') === text.normalize('NFC') || o.value === text);
-      if (pc.field?.options?.length && !opt) problem(ref, key, 'forms.xlsx.notChoice', { value: text });
+      if (pc.field?.options && (pc.field.options.length || pc.field.catalog) && !opt) problem(ref, key, 'forms.xlsx.notChoice', { value: text });
       else setValue(values, key, opt?.value ?? text);
     } else setValue(values, key, text.normalize('NFC'));
   }
