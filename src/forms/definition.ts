@@ -41,6 +41,10 @@ export interface FieldDef {
   options?: ChoiceOption[];
   /** Name of a catalog the options come from (resolved by the host). */
   catalog?: string;
+  /** Accepted extensions of a file field (`pdf`, `docx`, …); pdf, docx, xlsx, png, jpg by default. */
+  accept?: string[];
+  /** Size limit of a file field in bytes (10 MB by default). */
+  maxBytes?: number;
   /** FEEL expression: the field is computed, not entered. */
   formula?: string;
   help?: string;
@@ -189,6 +193,12 @@ export function depthOf(table: TableDef): Map<string, number> {
     depth.set(r.id, d);
   }
   return depth;
+}
+
+/** Whether a value is a stored file: `{ sha256, name, size, type }`. */
+export function isFileValue(v: unknown): v is { sha256: string; name: string; size: number; type: string } {
+  const f = v as Record<string, unknown> | null;
+  return !!f && typeof f === 'object' && typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && typeof f.name === 'string' && typeof f.size === 'number' && typeof f.type === 'string';
 }
 
 /** Whether a `YYYY-MM-DD` string is a real calendar day (31/02 is not). */

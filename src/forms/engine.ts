@@ -4,7 +4,7 @@
 import { evaluate, parseExpression } from 'feelin';
 import { analyse, evalFeel, isBuiltin, type Reference } from './feel.ts';
 import {
-  childrenOf, fieldsOf, isIsoDate, isMissing, rowLabel, tablesOf,
+  childrenOf, fieldsOf, isFileValue, isIsoDate, isMissing, rowLabel, tablesOf,
   type ColumnDef, type FieldDef, type FormDefinition, type FormValues, type RowDef, type RuleDef, type TableDef,
 } from './definition.ts';
 
@@ -567,6 +567,8 @@ export function checkInputs(plan: Plan, input: FormValues): Issue[] {
     } else if (type === 'choice') {
       // A catalog field resolved to an empty list refuses every value; an unresolved one is not checked here.
       if (f?.options && (f.options.length || f.catalog) && !f.options.some((o) => o.value === v)) push('forms.value.notChoice');
+    } else if (type === 'file') {
+      if (!isFileValue(v)) push('forms.value.notFile', { value: '' });
     } else if (typeof v !== 'string') push('forms.value.notText');
   }
   return issues;

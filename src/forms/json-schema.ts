@@ -23,7 +23,13 @@ export function jsonSchemaOf(def: FormDefinition, version: number, plan: Plan = 
       case 'boolean': s = { type: ['boolean', 'null'] }; break;
       case 'date': s = { type: ['string', 'null'], format: 'date' }; break;
       case 'choice': s = f.options && (f.options.length || f.catalog) ? { enum: [...f.options.map((o) => o.value), null] } : { type: ['string', 'null'] }; break;
-      case 'file': s = { type: ['string', 'null'], description: 'file id' }; break;
+      case 'file':
+        s = {
+          type: ['object', 'null'], required: ['sha256', 'name', 'size', 'type'], additionalProperties: false,
+          properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, name: { type: 'string' }, size: { type: 'integer', minimum: 0 }, type: { type: 'string' } },
+          description: 'an uploaded file (POST …/submissions/{period}/files/{field})',
+        };
+        break;
       default: s = { type: ['string', 'null'] };
     }
     s.title = f.label;

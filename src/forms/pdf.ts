@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { compile, computeValues, getValue, type Plan } from './engine.ts';
-import { fieldsOf, isMissing, tablesOf, depthOf, type FormDefinition, type FormValues, type TableDef } from './definition.ts';
+import { fieldsOf, isFileValue, isMissing, tablesOf, depthOf, type FormDefinition, type FormValues, type TableDef } from './definition.ts';
 import { formatVnNumber } from './numbers.ts';
 import { t, type Locale } from '../i18n/index.ts';
 
@@ -87,6 +87,7 @@ export async function renderPdf(def: FormDefinition, opts: PdfOptions = {}, plan
       else if (typeof v === 'boolean') text = t(L, v ? 'forms.doc.yes' : 'forms.doc.no');
       else if (f.type === 'choice') text = f.options?.find((o) => o.value === v)?.label ?? String(v);
       else if (f.type === 'date' && typeof v === 'string') text = v.split('-').reverse().join('/');
+      else if (f.type === 'file') text = isFileValue(v) ? v.name : '';
       else text = String(v);
     }
     ensureSpace(doc, 16);

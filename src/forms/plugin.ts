@@ -9,13 +9,15 @@ import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../auth/service.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, uploadSubmission, type FormVersionView,
+  definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
 } from './service.ts';
 import { evaluateForm, sampleValues, setValue } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
 import { jsonSchemaOf } from './json-schema.ts';
+import { MAX_FILE_BYTES, readUpload, type Upload } from './files.ts';
+import { fieldsOf, isFileValue } from './definition.ts';
 import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
 
 const designers = { govflow: { roles: ['designer', 'admin'] as Role[] } };
@@ -46,12 +48,35 @@ async function versionFor(request: Request): Promise<FormVersionView> {
   return getFormVersion(k, version);
 }
 
+/** A file part of a multipart payload parsed with `output: 'annotated'`. */
+interface FilePart {
+  filename: string;
+  headers: Record<string, string>;
+  payload: Buffer;
+}
+
+function isFilePart(v: unknown): v is FilePart {
+  return !!v && typeof v === 'object' && 'filename' in v && 'payload' in v;
+}
+
+/** The file parts of a multipart payload that carry a file (an empty file input sends none). */
+function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
+  const out: Record<string, Upload> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : Buffer.from(String(v.payload ?? '')) };
+  }
+  return out;
+}
+
+/** Multipart with file names and types, for routes that take uploads of file fields. */
+const uploadPayload = { output: 'data' as const, parse: true, multipart: { output: 'annotated' as const }, maxBytes: MAX_FILE_BYTES + 1024 * 1024 };
+
 /** Flat form fields (`r01.th`, `nguoiLap`, `expl.ruleId`) to values and explanations. */
 function parseEntryPayload(payload: Record<string, unknown>): { values: FormValues; explanations: Record<string, string> } {
   const values: FormValues = {};
   const explanations: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
-    if (k === 'crumb' || k === 'action' || k === 'period') continue;
+    if (k === 'crumb' || k === 'action' || k === 'period' || isFilePart(v)) continue;
     if (k.startsWith('expl.')) explanations[k.slice(5)] = String(v);
     else if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(k)) setValue(values, k, v);
   }
@@ -256,7 +281,7 @@ function pageRoutes(): ServerRoute[] {
     },
     {
       method: 'POST', path: '/forms/{key}/fill',
-      options: { plugins: fillers, validate: { params: Joi.object({ key }) } },
+      options: { plugins: fillers, payload: uploadPayload, validate: { params: Joi.object({ key }) } },
       handler: async (request, h) => {
         const k = (request.params as { key: string }).key;
         const payload = (request.payload ?? {}) as Record<string, unknown>;
@@ -268,12 +293,12 @@ function pageRoutes(): ServerRoute[] {
         const { values, explanations } = parseEntryPayload(payload);
         const viewer = mustViewer(request);
         try {
-          await saveSubmission(viewer, form, orgOf(viewer), p, values, { submit, explanations, locale: request.app.locale });
+          await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, values, uploadsOf(payload), { submit, explanations, locale: request.app.locale });
         } catch (err) {
-          if (!(err instanceof AppError) || err.status !== 422) throw err;
+          if (!(err instanceof AppError) || ![400, 413, 422].includes(err.status)) throw err;
           const { plan } = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
           const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(form, orgOf(viewer), p));
-          return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(422);
+          return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(err.status);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=${submit ? 'submitted' : 'draft'}`);
       },
@@ -298,6 +323,14 @@ function pageRoutes(): ServerRoute[] {
       },
     },
     {
+      method: 'GET', path: '/forms/{key}/fill/files/{field}',
+      options: { plugins: fillers, validate: { params: Joi.object({ key, field: fieldId }), query: Joi.object({ period: period.required() }) } },
+      handler: async (request, h) => {
+        const { key: k, field } = request.params as { key: string; field: string };
+        return downloadFile(request, h, k, (request.query as { period: string }).period, field);
+      },
+    },
+    {
       method: 'GET', path: '/forms/{key}/fill.pdf',
       options: { plugins: fillers, validate: { params: Joi.object({ key }), query: Joi.object({ period: period.default(currentPeriod) }) } },
       handler: async (request, h) => {
@@ -311,6 +344,19 @@ function pageRoutes(): ServerRoute[] {
       },
     },
   ];
+}
+
+const fieldId = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60);
+
+/** The file of a field in the viewer's unit's submission: the same roles and unit as the submission itself. */
+async function downloadFile(request: Request, h: ResponseToolkit, k: string, p: string, field: string) {
+  const form = await getPublished(k);
+  const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
+  const def = fieldsOf(form.definition).find((f) => f.id === field && f.type === 'file');
+  const v = def ? sub.values[field] : null;
+  if (!isFileValue(v)) throw new AppError('forms.file.notFound', 404);
+  const bytes = await readUpload(v.sha256);
+  return h.response(bytes).type(v.type).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(v.name)}`).header('x-content-type-options', 'nosniff');
 }
 
 function apiRoutes(): ServerRoute[] {
@@ -367,6 +413,27 @@ function apiRoutes(): ServerRoute[] {
         const form = await getPublished(k);
         const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
         return { form: k, version: form.version, period: p, ...sub, issues: describeIssues(locale(request), sub.issues) };
+      },
+    },
+    {
+      method: 'GET', path: '/api/forms/{key}/submissions/{period}/files/{field}',
+      options: { plugins: fillers, validate: { params: Joi.object({ key, period, field: fieldId }) } },
+      handler: async (request, h) => {
+        const { key: k, period: p, field } = request.params as { key: string; period: string; field: string };
+        return downloadFile(request, h, k, p, field);
+      },
+    },
+    {
+      method: 'POST', path: '/api/forms/{key}/submissions/{period}/files/{field}',
+      options: { plugins: fillers, payload: uploadPayload, validate: { params: Joi.object({ key, period, field: fieldId }) } },
+      handler: async (request) => {
+        const { key: k, period: p, field } = request.params as { key: string; period: string; field: string };
+        const part = ((request.payload ?? {}) as Record<string, unknown>).file;
+        if (!isFilePart(part) || !part.filename) throw new AppError('forms.file.missing', 400);
+        const form = await getPublished(k);
+        const viewer = mustViewer(request);
+        const r = await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, { ...(await getSubmission(form, orgOf(viewer), p)).values }, uploadsOf({ [field]: part }), { locale: locale(request) });
+        return { form: k, version: form.version, period: p, file: r.submission.values[field], ...r.submission, issues: describeIssues(locale(request), r.submission.issues) };
       },
     },
     {

@@ -5,6 +5,8 @@ import { formatVnNumber } from './numbers.ts';
 import { describeIssues, type FormVersionView } from './service.ts';
 import { loadCatalogs, t, type Locale } from '../i18n/index.ts';
 import type { Change } from './diff.ts';
+import { acceptOf, maxBytesOf, sizeText } from './files.ts';
+import { isFileValue } from './definition.ts';
 
 /** The `forms.*` messages of a language, for the browser islands. */
 export function formsCatalog(locale: Locale): Record<string, string> {
@@ -36,7 +38,10 @@ export function presentEntry(def: FormDefinition, plan: Plan, values: FormValues
       const v = getValue(values, f.id);
       return {
         id: f.id, label: f.label, type: f.type, unit: f.unit ?? '', required: !!f.required, isComputed: cell.mode !== 'input',
-        value: f.type === 'boolean' ? (v === true ? 'true' : v === false ? 'false' : '') : display(v, cell.mode === 'input' ? undefined : f.decimals),
+        value: f.type === 'boolean' ? (v === true ? 'true' : v === false ? 'false' : '') : f.type === 'file' ? '' : display(v, cell.mode === 'input' ? undefined : f.decimals),
+        file: f.type === 'file' && isFileValue(v) ? { name: v.name, size: sizeText(v.size) } : null,
+        accept: f.type === 'file' ? acceptOf(f).map((a) => `.${a}`).join(',') : '',
+        fileHint: f.type === 'file' ? t(locale, 'forms.file.hint', { accept: acceptOf(f).join(', '), max: sizeText(maxBytesOf(f)) }) : '',
         options: f.options ?? [], errors: byTarget.get(f.id) ?? [],
       };
     }),
@@ -59,7 +64,7 @@ export function presentEntry(def: FormDefinition, plan: Plan, values: FormValues
       };
     }),
   }));
-  return { sections, summary: described, warnings: described.filter((i) => i.severity === 'warning' && i.rule) };
+  return { sections, hasFiles: fieldsOf(def).some((f) => f.type === 'file'), summary: described, warnings: described.filter((i) => i.severity === 'warning' && i.rule) };
 }
 
 /** The history page: versions newest first with readable changes. */

@@ -18,6 +18,8 @@ const field = Joi.object({
   max: Joi.number(),
   options: Joi.array().items(Joi.object({ value: Joi.string().max(200).required(), label: text.required() })),
   catalog: Joi.string().max(100),
+  accept: Joi.array().items(Joi.string().pattern(/^\.?[A-Za-z0-9]{1,10}$/)).max(30),
+  maxBytes: Joi.number().integer().min(1).max(50 * 1024 * 1024),
   formula: expr.allow(''),
   help: text.allow(''),
 });

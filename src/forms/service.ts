@@ -10,6 +10,8 @@ import { loadShippedForms } from './shipped.ts';
 import { readXlsx } from './xlsx.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { issueText } from './messages.ts';
+import { checkUpload, hasUpload, storeUploads, type FileValue, type Upload } from './files.ts';
+import { fieldsOf, isFileValue } from './definition.ts';
 import { catalogProblems, resolveCatalogs, usesCatalogs, type CatalogContext } from './catalogs.ts';
 import { appendAudit } from '../audit/service.ts';
 import { actorOf, hasRole, type Viewer } from '../auth/service.ts';
@@ -277,6 +279,11 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
   if (form.status !== 'published') throw Conflict('forms.entry.notPublished');
   const locale = opts.locale ?? 'vi';
   const { plan } = await resolveForm(form, { viewer, orgCode: opts.orgCode ?? viewer?.orgCode });
+  // A file value must name bytes that were uploaded.
+  for (const f of fieldsOf(form.definition)) {
+    const v = input?.[f.id];
+    if (f.type === 'file' && isFileValue(v) && !hasUpload(v.sha256)) throw Invalid('forms.file.unknown', { where: f.label, name: v.name });
+  }
   const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(form, orgUnitId, period);
   const evaluation = evaluateForm(plan, prepareInput(plan, input), prev);
   const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().normalize('NFC')]));
@@ -298,6 +305,29 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
     await appendAudit(actorOf(viewer), { action: opts.submit ? 'form.submit' : 'form.saveDraft', targetType: 'formSubmission', targetId: row.id, detail: { form: `${form.key}@${form.version}`, orgUnitId, period } }, tx);
     return { submission: { id: row.id, status: row.status, values: evaluation.values, explanations, issues: evaluation.issues, updatedAt: row.updatedAt }, evaluation };
   });
+}
+
+/**
+ * Saves values with uploaded files: every file is checked against its field first (a wrong type is a
+ * 400, a file too large a 413, and then nothing is stored or saved), then stored by content, then the
+ * values are saved with `{ sha256, name, size, type }` in each file field. File fields without a new
+ * upload keep the file already saved.
+ */
+export async function saveSubmissionWithFiles(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, input: FormValues, uploads: Record<string, Upload>, opts: SaveOptions = {}) {
+  if (!canFill(viewer)) throw Forbidden();
+  const fileFields = fieldsOf(form.definition).filter((f) => f.type === 'file' && !f.formula);
+  const checked: Array<{ value: FileValue; data: Buffer; field: string }> = [];
+  for (const [id, up] of Object.entries(uploads)) {
+    const field = fileFields.find((f) => f.id === id);
+    if (!field) throw Invalid('forms.file.noField', { name: id });
+    checked.push({ value: checkUpload(field, up), data: up.data, field: id });
+  }
+  const values: FormValues = { ...input };
+  const existing = await getSubmission(form, orgUnitId, period);
+  for (const f of fileFields) if (!(f.id in values) && isFileValue(existing.values[f.id])) values[f.id] = existing.values[f.id];
+  await storeUploads(checked);
+  for (const c of checked) values[c.field] = c.value;
+  return saveSubmission(viewer, form, orgUnitId, period, values, opts);
 }
 
 /** Reads a filled Excel template and saves its values as a draft; any problem rejects the whole file. */

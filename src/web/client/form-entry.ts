@@ -24,6 +24,12 @@ if (bootEl && form) {
     for (const c of plan.inputs) {
       const el = form.elements.namedItem(c.key) as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | null;
       if (!el || !('value' in el)) continue;
+      if (c.field?.type === 'file') {
+        // The bytes go to the server with the form; for the live checks a chosen or saved file counts as a value.
+        const input = el as HTMLInputElement;
+        if (input.files?.length || input.dataset.hasFile) setValue(values, c.key, { sha256: '0'.repeat(64), name: input.files?.[0]?.name ?? '', size: input.files?.[0]?.size ?? 0, type: '' });
+        continue;
+      }
       const raw = el.value.trim();
       if (raw === '') continue;
       if (c.numeric) setValue(values, c.key, parseVnNumber(raw) ?? raw);
