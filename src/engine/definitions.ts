@@ -8,12 +8,12 @@ import { BpmnModdle } from 'bpmn-moddle';
 import * as elements from 'bpmn-elements';
 import serializer, { TypeResolver, deserialize } from 'moddle-context-serializer';
 import { layoutProcess } from 'bpmn-auto-layout';
-import { Op, QueryTypes, UniqueConstraintError } from 'sequelize';
-import { db } from '../store/index.ts';
+import { Op, UniqueConstraintError } from 'sequelize';
 import { EngineDefinition } from './models.ts';
 import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
 import { Invalid, NotFound } from '../errors.ts';
 import { engineTransaction } from './write-lock.ts';
+import { selectRows } from './sql.ts';
 import { log } from '../log.ts';
 
 const require = createRequire(import.meta.url);
@@ -440,10 +440,7 @@ function cacheRow(row: EngineDefinition): LoadedDefinition {
 /** The latest version of a process by key. */
 export async function latestDefinition(key: string): Promise<LoadedDefinition> {
   // Every start asks this; a plain query for the id keeps it cheap, the parsed version comes from the cache.
-  const [latest] = await db().query<{ id: number }>(
-    `SELECT id FROM engine_definitions WHERE ${db().getQueryInterface().quoteIdentifier('key')} = ? ORDER BY version DESC LIMIT 1`,
-    { replacements: [key], type: QueryTypes.SELECT },
-  );
+  const [latest] = await selectRows<{ id: number }>('SELECT id FROM engine_definitions WHERE `key` = ? ORDER BY version DESC LIMIT 1', [key]);
   if (!latest) throw NotFound('engine.definitionNotFound', { id: key });
   return loadDefinition(Number(latest.id));
 }

@@ -3,17 +3,14 @@
 // guarded by the instance's version column. Any node can run any action; the loser of a race gets 409.
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Engine } from 'bpmn-engine';
 import * as elements from 'bpmn-elements';
-import { QueryTypes, type Transaction } from 'sequelize';
-import { db } from '../store/index.ts';
+import { Machine } from './machine.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { serviceHandler } from './handlers.ts';
 import { Conflict, Invalid, NotFound } from '../errors.ts';
-import { engineTransaction } from './write-lock.ts';
-import { changeRows, dbTime, insertRows, isTransient } from './sql.ts';
+import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type RunResult, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 
 /** Job kinds the engine itself schedules. */
@@ -121,7 +118,7 @@ class Run {
 
 const DEFAULT_RETRY = { tries: 3, backoffMs: 10000, exponential: true };
 
-function buildEngine(run: Run): { engine: Engine; timers: any } {
+function buildEngine(run: Run): { engine: Machine; timers: any } {
   const timers: any = new (elements as any).Timers({
     setTimeout: (fn: (...a: unknown[]) => void, delay: number, ...args: unknown[]) => {
       // Timers are durable job rows; only an already expired timer is armed in memory.
@@ -169,12 +166,20 @@ function buildEngine(run: Run): { engine: Engine; timers: any } {
       return undefined;
     },
   };
-  const engine = new Engine({ name: run.instanceId, sourceContext: run.def.sourceContext as never, timers, expressions, extensions } as never);
-  engine.on('end', () => {
-    run.ended = true;
-  });
-  engine.on('error', (err: Error) => {
-    run.error = err;
+  const engine = new Machine(run.def.sourceContext, { timers, expressions, extensions }, {
+    onActivity(routingKey, message) {
+      const { content } = message;
+      if (routingKey === 'activity.start') {
+        if (!content.isRecovered) run.record('start', content);
+      } else if (routingKey === 'activity.end') run.record('end', content);
+      else run.record('timer', content);
+    },
+    onEnd() {
+      run.ended = true;
+    },
+    onError(err) {
+      run.error = err;
+    },
   });
   return { engine, timers };
 }
@@ -238,16 +243,6 @@ function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<st
   }
 }
 
-function listen(run: Run): EventEmitter {
-  const listener = new EventEmitter();
-  listener.on('activity.start', (api: { id: string; type: string; content: { isRecovered?: boolean } }) => {
-    if (!api.content?.isRecovered) run.record('start', api);
-  });
-  listener.on('activity.end', (api: { id: string; type: string }) => run.record('end', api));
-  listener.on('activity.timeout', (api: { id: string; type: string }) => run.record('timer', api));
-  return listener;
-}
-
 /** Fires the durable timers of a kept engine whose time has come, exactly as their timeout would. */
 function fireDueTimers(timers: any): void {
   const now = Date.now();
@@ -270,7 +265,7 @@ interface WaitingApi {
 }
 
 /** Every waiting element, including those inside running sub-processes. */
-function waitingApis(engine: Engine): WaitingApi[] {
+function waitingApis(engine: Machine): WaitingApi[] {
   const out: WaitingApi[] = [];
   const seen = new Set<string>();
   const visit = (apis: WaitingApi[]) => {
@@ -281,7 +276,7 @@ function waitingApis(engine: Engine): WaitingApi[] {
       if (a.owner?.isSubProcess && a.getPostponed) visit(a.getPostponed());
     }
   };
-  visit(((engine.execution?.getPostponed() ?? []) as unknown as WaitingApi[]));
+  visit(engine.getPostponed() as WaitingApi[]);
   return out;
 }
 
@@ -295,7 +290,7 @@ interface Situation {
   subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string; businessKey?: string | null }>;
 }
 
-async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situation> {
+function situationOf(run: Run, engine: Machine, timers: any): Situation {
   const postponed = run.ended ? [] : waitingApis(engine);
   const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
   const userTasks = active.filter((a) => a.type === 'bpmn:UserTask').map((a) => ({ id: a.id, executionId: a.executionId }));
@@ -313,14 +308,9 @@ async function situationOf(run: Run, engine: Engine, timers: any): Promise<Situa
   }
   let status: EngineInstance['status'] = 'active';
   if (run.error) status = 'failed';
-  else if (run.ended || engine.state === 'idle') status = 'completed';
-  let state: string | null = null;
-  if (status === 'active' || status === 'failed') {
-    const s = (await engine.getState()) as unknown as { definitions: Array<{ source?: string }> };
-    // The definition is cached per version; storing it in every instance would triple the row.
-    for (const d of s.definitions) delete d.source;
-    state = JSON.stringify(s);
-  }
+  else if (run.ended) status = 'completed';
+  // The definition source is cached per version and not part of the state.
+  const state = status === 'active' || status === 'failed' ? JSON.stringify(engine.getState()) : null;
   return { status, state, active, userTasks, timers: timerRows, subscriptions };
 }
 
@@ -422,65 +412,77 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
   const history = [...run.history];
   if (run.error) history.push(historyRow(run, 'failed', null, { outcome: run.error.message }));
   if (status === 'completed') history.push(historyRow(run, 'completed', null));
-  return engineTransaction(async (t) => {
+  const at = dbTime(now);
+  const done = await withTx(async (tx) => {
     const version = opts.isNew ? 1 : opts.expectedVersion + 1;
+    // Every statement is queued; the guarded updates are checked after one round trip, and an action
+    // without them (a start) travels with its COMMIT.
+    const guards: Array<{ result: Promise<RunResult>; conflict: () => Error }> = [];
     if (opts.isNew) {
-      await insertRows('engine_instances',
+      insertRows(tx, 'engine_instances',
         ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at'],
-        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, dbTime(now), dbTime(fields.endedAt), dbTime(now)]], t);
+        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at]]);
     } else {
-      const count = await changeRows(
-        'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
-        [fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, dbTime(fields.endedAt), version, dbTime(now), run.instanceId, opts.expectedVersion], t);
-      if (count !== 1) throw Conflict('engine.instanceChanged', { id: run.instanceId });
+      guards.push({
+        result: tx.queue(
+          'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
+          [fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, dbTime(fields.endedAt), version, at, run.instanceId, opts.expectedVersion]),
+        conflict: () => Conflict('engine.instanceChanged', { id: run.instanceId }),
+      });
     }
-    const instance = EngineInstance.build({
-      id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now, ...fields,
-    }, { isNewRecord: false });
     if (opts.completeTask) {
       const { task, variables, actor, comment } = opts.completeTask;
-      const count = await changeRows(
-        "UPDATE engine_tasks SET status = 'completed', completed_at = ?, completed_by = ?, outcome = ?, updated_at = ? WHERE id = ? AND status = 'open'",
-        [dbTime(now), actor, JSON.stringify({ variables, comment }), dbTime(now), task.id], t);
-      if (count !== 1) throw Conflict('engine.taskAlreadyCompleted', { id: task.id });
+      guards.push({
+        result: tx.queue(
+          "UPDATE engine_tasks SET status = 'completed', completed_at = ?, completed_by = ?, outcome = ?, updated_at = ? WHERE id = ? AND status = 'open'",
+          [at, actor, JSON.stringify({ variables, comment }), at, task.id]),
+        conflict: () => Conflict('engine.taskAlreadyCompleted', { id: task.id }),
+      });
     }
     // The rows that exist follow from the situation persisted last time; no need to read them back.
     const prevTasks = run.prev.active.filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId);
     const wanted = new Set(isEnded ? [] : sit.userTasks.map((u) => u.executionId));
     const gone = prevTasks.filter((id) => !wanted.has(id) && id !== opts.completeTask?.task.executionId);
-    if (gone.length) await EngineTask.update({ status: 'cancelled', completedAt: now }, { where: { instanceId: run.instanceId, executionId: gone, status: 'open' }, transaction: t });
+    if (gone.length) {
+      void tx.queue(`UPDATE engine_tasks SET status = 'cancelled', completed_at = ?, updated_at = ? WHERE instance_id = ? AND status = 'open' AND execution_id IN (${placeholders(gone.length)})`,
+        [at, at, run.instanceId, ...gone]);
+    }
     const have = new Set(prevTasks);
     const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
-    const createdTasks: EngineTask[] = [];
-    for (const row of fresh) {
-      const [id] = (await db().query(
-        'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        {
-          replacements: [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, dbTime(now), dbTime(now)],
-          transaction: t,
-          type: QueryTypes.INSERT,
-        },
-      )) as unknown as [number, number];
-      createdTasks.push(EngineTask.build({ ...row, id: Number(id), createdAt: now, updatedAt: now }, { isNewRecord: false }));
-    }
+    const taskIds = fresh.map((row) => tx.queue(
+      'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, at, at]));
 
-    await syncJobs(run, desired, opts.isNew || run.prev.jobs === 0, t);
+    await syncJobs(tx, run, desired, opts.isNew || run.prev.jobs === 0, at);
 
-    if (!opts.isNew && run.prev.subscriptions > 0) await EngineSubscription.destroy({ where: { instanceId: run.instanceId }, transaction: t });
+    if (!opts.isNew && run.prev.subscriptions > 0) void tx.queue('DELETE FROM engine_subscriptions WHERE instance_id = ?', [run.instanceId]);
     if (!isEnded && sit.subscriptions.length) {
-      await EngineSubscription.bulkCreate(sit.subscriptions.map((s) => ({ ...s, instanceId: run.instanceId, businessKey: s.businessKey === undefined ? run.businessKey : s.businessKey })), { transaction: t });
+      insertRows(tx, 'engine_subscriptions', ['instance_id', 'kind', 'name', 'ref_id', 'element_id', 'business_key'],
+        sit.subscriptions.map((s) => [run.instanceId, s.kind, s.name, s.refId, s.elementId, s.businessKey === undefined ? run.businessKey : s.businessKey]));
     }
     if (opts.resolveIncidentsOf) {
-      await EngineIncident.update({ status: 'resolved', resolvedAt: now, resolvedBy: opts.resolveIncidentsOf.actor }, { where: { instanceId: run.instanceId, executionId: opts.resolveIncidentsOf.executionId, status: 'open' }, transaction: t });
+      void tx.queue("UPDATE engine_incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE instance_id = ? AND execution_id = ? AND status = 'open'",
+        [at, opts.resolveIncidentsOf.actor, run.instanceId, opts.resolveIncidentsOf.executionId]);
     }
     if (isEnded && hadIncident) {
-      await EngineIncident.update({ status: 'resolved', resolvedAt: now }, { where: { instanceId: run.instanceId, status: 'open' }, transaction: t });
+      void tx.queue("UPDATE engine_incidents SET status = 'resolved', resolved_at = ? WHERE instance_id = ? AND status = 'open'", [at, run.instanceId]);
     }
-    if (run.newIncidents.length) await EngineIncident.bulkCreate(run.newIncidents.map((i) => ({ ...i, instanceId: run.instanceId, status: 'open' })), { transaction: t });
-    await insertRows('engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
-      history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]), t);
-    return { instance, createdTasks, next: { active: fields.activeElements === '[]' ? [] : sit.active, ...rows } };
+    insertRows(tx, 'engine_incidents', ['instance_id', 'element_id', 'execution_id', 'handler', 'error', 'attempts', 'status', 'created_at'],
+      run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, i.attempts, 'open', at]));
+    insertRows(tx, 'engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
+      history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]));
+    if (guards.length) {
+      await tx.flush();
+      for (const g of guards) if ((await g.result).changes !== 1) throw g.conflict();
+    }
+    return { version, taskIds, fresh };
   });
+  const instance = EngineInstance.build({
+    id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: done.version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now, ...fields,
+  }, { isNewRecord: false });
+  const ids = await Promise.all(done.taskIds);
+  const createdTasks = done.fresh.map((row, i) => EngineTask.build({ ...row, id: ids[i].insertId, createdAt: now, updatedAt: now }, { isNewRecord: false }));
+  return { instance, createdTasks, next: { active: fields.activeElements === '[]' ? [] : sit.active, ...rows } };
 }
 
 function historyRow(run: Run, event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): HistoryRow {
@@ -504,20 +506,24 @@ function desiredJobs(run: Run, sit: Situation, isEnded: boolean): DesiredJob[] {
   return desired;
 }
 
-async function syncJobs(run: Run, desired: DesiredJob[], hasNone: boolean, t: Transaction): Promise<void> {
+async function syncJobs(tx: Tx, run: Run, desired: DesiredJob[], hasNone: boolean, at: string | null): Promise<void> {
   const keyOf = (j: { kind: string; executionId: string | null; runAt: Date }) => `${j.kind}|${j.executionId}|${new Date(j.runAt).getTime()}`;
+  const kinds = `kind IN ('${JOB_TIMER}', '${JOB_SERVICE}')`;
   if (!hasNone && desired.length === 0) {
     // The common case after a timer fired: nothing is wanted any more, so no need to read the rows first.
-    await changeRows(`DELETE FROM engine_jobs WHERE instance_id = ? AND kind IN ('${JOB_TIMER}', '${JOB_SERVICE}')`, [run.instanceId], t);
+    void tx.queue(`DELETE FROM engine_jobs WHERE instance_id = ? AND ${kinds}`, [run.instanceId]);
     return;
   }
-  const existing = hasNone ? [] : await EngineJob.findAll({ where: { instanceId: run.instanceId, kind: [JOB_TIMER, JOB_SERVICE] }, attributes: ['id', 'kind', 'executionId', 'runAt'], transaction: t });
+  const existing = hasNone ? [] : (await tx.all<{ id: number; kind: string; execution_id: string | null; run_at: Date | string }>(
+    `SELECT id, kind, execution_id, run_at FROM engine_jobs WHERE instance_id = ? AND ${kinds}`, [run.instanceId]))
+    .map((j) => ({ id: j.id, kind: j.kind, executionId: j.execution_id, runAt: new Date(j.run_at) }));
   const desiredKeys = new Set(desired.map(keyOf));
   const existingKeys = new Set(existing.map((j) => keyOf(j)));
   const stale = existing.filter((j) => !desiredKeys.has(keyOf(j))).map((j) => j.id);
-  if (stale.length) await EngineJob.destroy({ where: { id: stale }, transaction: t });
+  if (stale.length) void tx.queue(`DELETE FROM engine_jobs WHERE id IN (${placeholders(stale.length)})`, stale);
   const add = desired.filter((d) => !existingKeys.has(keyOf(d)));
-  if (add.length) await EngineJob.bulkCreate(add.map((d) => ({ ...d, instanceId: run.instanceId, status: 'pending', attempts: 0 })), { transaction: t });
+  await insertRows(tx, 'engine_jobs', ['kind', 'instance_id', 'element_id', 'execution_id', 'run_at', 'status', 'attempts', 'created_at'],
+    add.map((d) => [d.kind, run.instanceId, d.elementId, d.executionId, dbTime(d.runAt), 'pending', 0, at]));
 }
 
 /** Tells the domains what happened; a listener that fails must not undo a committed action. */
@@ -561,7 +567,7 @@ export async function startProcess(key: string, input: StartInput = {}): Promise
 /** An engine kept in memory after an action, reused by the next action on the same node. */
 interface Live {
   run: Run;
-  engine: Engine;
+  engine: Machine;
   timers: any;
   version: number;
 }
@@ -587,16 +593,16 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
   run.fireStartTimers = !!action.fireStartTimers;
   const { engine, timers } = buildEngine(run);
   await runEngine(run, async () => {
-    await engine.execute({ listener: listen(run) } as never);
+    engine.execute();
     if (action.messageRefId) {
       await run.settle();
-      engine.execution.signal({ id: action.messageRefId } as never);
+      engine.signal({ id: action.messageRefId });
     }
   });
   if (run.error) {
     throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
   }
-  const sit = await situationOf(run, engine, timers);
+  const sit = situationOf(run, engine, timers);
   const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ run, engine, timers, version: persisted.instance.version });
@@ -612,17 +618,15 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
   const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume');
   if (cached && reusable) {
-    const [head] = await db().query<{ version: number; status: string }>('SELECT version, status FROM engine_instances WHERE id = ?', { replacements: [instanceId], type: QueryTypes.SELECT });
+    const [head] = await selectRows<{ version: number; status: string }>('SELECT version, status FROM engine_instances WHERE id = ?', [instanceId]);
     if (!head) throw NotFound('engine.instanceNotFound', { id: instanceId });
     if (Number(head.version) === cached.version && head.status === 'active') {
       cached.run.reset();
       return { entry: cached, fresh: false };
     }
   }
-  const [row] = await db().query<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number }>(
-    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version FROM engine_instances WHERE id = ?',
-    { replacements: [instanceId], type: QueryTypes.SELECT },
-  );
+  const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number }>(
+    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version FROM engine_instances WHERE id = ?', [instanceId]);
   if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
   if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   const def = await loadDefinition(Number(row.definition_id));
@@ -634,7 +638,6 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   const state = JSON.parse(row.state ?? 'null');
   if (!state) throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   patch?.(state);
-  for (const d of state.definitions ?? []) d.id = (def.sourceContext as { id?: string }).id;
   const { engine, timers } = buildEngine(run);
   engine.recover(state);
   return { entry: { run, engine, timers, version: Number(row.version) }, fresh: true };
@@ -660,7 +663,7 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
   let notActive = false;
   await runEngine(run, async () => {
     if (fresh) {
-      await engine.resume({ listener: listen(run) } as never);
+      engine.resume();
     } else {
       fireDueTimers(timers);
     }
@@ -682,7 +685,7 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
       case 'signal': {
         Object.assign(run.vars, action.variables);
         run.record(action.kind, null, { outcome: action.refId });
-        engine.execution.signal({ id: action.refId } as never);
+        engine.signal({ id: action.refId });
         break;
       }
       default:
@@ -693,7 +696,7 @@ async function act(instanceId: string, action: Action, patch?: StatePatch): Prom
     throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : '' });
   }
   if (run.error) log.warn('instance failed', { instanceId, error: run.error.message });
-  const sit = await situationOf(run, engine, timers);
+  const sit = situationOf(run, engine, timers);
   const persisted = await persist(run, sit, {
     isNew: false,
     expectedVersion: entry.version,

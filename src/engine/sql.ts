@@ -1,7 +1,11 @@
-// Raw statements for the runtime's hot path: the same rows Sequelize would write, without building
-// model instances for each of them.
-import { QueryTypes, type Transaction } from 'sequelize';
-import { db, isMysql } from '../store/index.ts';
+// Raw statements for the runtime's hot path. On MySQL/MariaDB they go straight to mysql2 on the store's
+// batching pool (Sequelize's query pipeline costs several times the driver's per statement, and every
+// statement its own round trip); on SQLite they go through Sequelize, whose transactions the engine
+// already queues in process (write-lock.ts).
+import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import type mysql from 'mysql2';
+import { batchingPool, db, isMysql } from '../store/index.ts';
+import { engineTransaction } from './write-lock.ts';
 
 /** An instant as the open dialect stores DATE columns (SQLite keeps Sequelize's text form). */
 export function dbTime(d: Date | null | undefined): string | null {
@@ -11,25 +15,206 @@ export function dbTime(d: Date | null | undefined): string | null {
   return isMysql() ? text : `${text} +00:00`;
 }
 
-/** Runs an UPDATE or DELETE and returns how many rows it changed. */
-export async function changeRows(sql: string, replacements: unknown[], transaction: Transaction): Promise<number> {
-  const result = (await db().query(sql, { replacements, transaction, type: QueryTypes.UPDATE })) as unknown;
-  const [, meta] = result as [unknown, unknown];
-  if (typeof meta === 'number') return meta;
-  const m = meta as { affectedRows?: number; changes?: number } | undefined;
-  return m?.affectedRows ?? m?.changes ?? 0;
+/** What a write statement reports. */
+export interface RunResult {
+  changes: number;
+  insertId: number;
 }
 
-/** Inserts rows (objects with the same keys, in column order) in one statement. */
-export async function insertRows(table: string, columns: string[], rows: unknown[][], transaction: Transaction): Promise<void> {
+/** Statements inside one engine transaction. */
+export interface Tx {
+  /**
+   * Queues a write whose result is needed only later: it travels with the next statement that must run
+   * now, the next flush() or the COMMIT. Read the result after one of those.
+   */
+  queue(sql: string, params: unknown[]): Promise<RunResult>;
+  /** Sends what is queued (one round trip on MySQL/MariaDB). */
+  flush(): Promise<void>;
+  /** Runs a write now (with whatever is queued) and returns its result. */
+  run(sql: string, params: unknown[]): Promise<RunResult>;
+  /** Runs a SELECT now (with whatever is queued) and returns its rows. */
+  all<T>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+interface Pending {
+  sql: string;
+  params: unknown[];
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A transaction on one connection of the batching pool: statements go in as few round trips as possible. */
+class BatchTx implements Tx {
+  private pending: Pending[] = [];
+
+  constructor(private readonly connection: mysql.PoolConnection) {}
+
+  queue(sql: string, params: unknown[]): Promise<RunResult> {
+    return this.push(sql, params).then((r) => {
+      const h = r as { affectedRows?: number; insertId?: number };
+      return { changes: h.affectedRows ?? 0, insertId: Number(h.insertId ?? 0) };
+    });
+  }
+
+  push(sql: string, params: unknown[]): Promise<unknown> {
+    const p = new Promise<unknown>((resolve, reject) => this.pending.push({ sql, params, resolve, reject }));
+    // A failed batch rejects every statement in it; only the ones someone awaits should surface.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    const sql = batch.map((b) => b.sql).join(';\n');
+    const params = batch.flatMap((b) => b.params);
+    await new Promise<void>((resolve, reject) => {
+      this.connection.query(sql, params, (err, results) => {
+        if (err) {
+          for (const b of batch) b.reject(err);
+          return reject(err);
+        }
+        const list = batch.length === 1 ? [results] : (results as unknown[]);
+        batch.forEach((b, i) => b.resolve(list[i]));
+        resolve();
+      });
+    });
+  }
+
+  async run(sql: string, params: unknown[]): Promise<RunResult> {
+    const result = this.queue(sql, params);
+    await this.flush();
+    return result;
+  }
+
+  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const result = this.push(sql, params);
+    await this.flush();
+    return (await result) as T[];
+  }
+}
+
+/** The same interface over Sequelize (SQLite): statements run one after another in its transaction. */
+class SequelizeTx implements Tx {
+  private tail: Promise<unknown> = Promise.resolve();
+  private error: unknown = null;
+
+  constructor(private readonly transaction: Transaction | undefined) {}
+
+  queue(sql: string, params: unknown[]): Promise<RunResult> {
+    const p = this.tail.then(() => this.exec(sql, params));
+    this.tail = p.catch((err) => {
+      this.error ??= err;
+    });
+    return p;
+  }
+
+  async flush(): Promise<void> {
+    await this.tail;
+    if (this.error) throw this.error;
+  }
+
+  async run(sql: string, params: unknown[]): Promise<RunResult> {
+    return this.queue(sql, params);
+  }
+
+  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
+    await this.flush();
+    return db().query<T & object>(sql, { replacements: params, transaction: this.transaction, type: QueryTypes.SELECT }) as Promise<T[]>;
+  }
+
+  private async exec(sql: string, params: unknown[]): Promise<RunResult> {
+    const transaction = this.transaction;
+    if (/^\s*INSERT/i.test(sql)) {
+      const [id, changes] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.INSERT })) as unknown as [number, number];
+      return { changes: Number(changes ?? 0), insertId: Number(id ?? 0) };
+    }
+    const [, meta] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.UPDATE })) as unknown as [unknown, unknown];
+    const m = meta as number | { affectedRows?: number; changes?: number } | undefined;
+    return { changes: typeof m === 'number' ? m : (m?.affectedRows ?? m?.changes ?? 0), insertId: 0 };
+  }
+}
+
+function connectionOf(): Promise<mysql.PoolConnection> {
+  return new Promise((resolve, reject) => batchingPool().getConnection((err, c) => (err ? reject(err) : resolve(c))));
+}
+
+/**
+ * Runs fn in one transaction: committed when fn returns, rolled back when it throws. On MySQL/MariaDB
+ * BEGIN travels with the first statements and COMMIT with the last queued ones, so an action whose
+ * results are read only after commit costs one round trip.
+ */
+export async function withTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!isMysql()) {
+    return engineTransaction(async (t) => {
+      const tx = new SequelizeTx(t);
+      const result = await fn(tx);
+      await tx.flush();
+      return result;
+    });
+  }
+  const connection = await connectionOf();
+  const tx = new BatchTx(connection);
+  let broken = false;
+  try {
+    void tx.push('START TRANSACTION', []);
+    let result: T;
+    try {
+      result = await fn(tx);
+      void tx.push('COMMIT', []);
+      await tx.flush();
+    } catch (err) {
+      await new Promise<void>((resolve) => connection.query('ROLLBACK', (e) => {
+        broken = !!e;
+        resolve();
+      }));
+      throw err;
+    }
+    return result;
+  } finally {
+    if (broken) connection.destroy();
+    else connection.release();
+  }
+}
+
+/** One SELECT outside a transaction. */
+export async function selectRows<T>(sql: string, params: unknown[]): Promise<T[]> {
+  if (!isMysql()) return db().query<T & object>(sql, { replacements: params, type: QueryTypes.SELECT }) as Promise<T[]>;
+  return new Promise((resolve, reject) => {
+    batchingPool().query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])));
+  });
+}
+
+/** Model instances from raw rows (column names as stored, dates as the driver returns them). */
+export function modelsOf<M extends Model>(model: ModelStatic<M>, rows: Array<Record<string, unknown>>): M[] {
+  const attributes = Object.entries(model.getAttributes());
+  return rows.map((row) => {
+    const values: Record<string, unknown> = {};
+    for (const [name, a] of attributes) {
+      const v = row[a.field ?? name];
+      const isDate = (a.type as { key?: string }).key === 'DATE';
+      values[name] = isDate && v !== null && v !== undefined && !(v instanceof Date) ? new Date(v as string) : v;
+    }
+    return model.build(values as never, { isNewRecord: false, raw: true });
+  });
+}
+
+/** Inserts rows (values in column order) in one statement. */
+export function insertRows(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   if (!rows.length) return;
   const one = `(${columns.map(() => '?').join(', ')})`;
-  await db().query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.map(() => one).join(', ')}`, { replacements: rows.flat(), transaction, type: QueryTypes.INSERT });
+  void tx.queue(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.map(() => one).join(', ')}`, rows.flat());
+}
+
+/** `?, ?, ?` for an IN list of n values. */
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
 }
 
 /** Whether a database error is a deadlock, a lock wait timeout or a busy SQLite file (worth retrying). */
 export function isTransient(err: unknown): boolean {
-  const e = err as { parent?: { code?: string; errno?: number }; name?: string };
-  const code = e?.parent?.code;
+  const e = err as { code?: string; parent?: { code?: string; errno?: number }; name?: string };
+  const code = e?.parent?.code ?? e?.code;
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || e?.name === 'SequelizeTimeoutError';
 }
