@@ -15,8 +15,8 @@ import serializer, { TypeResolver } from 'moddle-context-serializer';
 import { loadConfig, setConfig } from '../src/config.ts';
 import { initStore, closeStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { deployDefinition, startProcess, completeTaskAsSystem, runDueJobs } from '../src/engine/service.ts';
-import { EngineHistory, EngineInstance, EngineJob, EngineTask } from '../src/engine/models.ts';
+import { deployDefinition, startProcess, completeTaskAsSystem, openTasksOf, runDueJobs } from '../src/engine/service.ts';
+import { EngineHistory, EngineInstance, EngineJob } from '../src/engine/models.ts';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10000);
@@ -83,8 +83,8 @@ async function use(store: Store): Promise<void> {
 
 async function flow(i: number): Promise<void> {
   const instance = await startProcess('Process_bench', { businessKey: `B-${i}`, variables: { i } });
-  const task = await EngineTask.findOne({ where: { instanceId: instance.id, status: 'open' }, attributes: ['id'] });
-  await completeTaskAsSystem(task!.id, { done: true }, 'bench');
+  const [task] = await openTasksOf(instance.id);
+  await completeTaskAsSystem(task.id, { done: true }, 'bench');
 }
 
 async function timers(): Promise<{ count: number; p50: number; p99: number; max: number; fireRate: number }> {

@@ -379,6 +379,7 @@ export async function deployDefinition(xml: string, opts: { sourceName?: string;
         }, { transaction: t });
         return { row, isNew: true };
       });
+      latestIds.delete(meta.key);
       if (result.isNew) for (const hook of deployHooks) await hook(result.row, meta);
       return { id: result.row.id, key: result.row.key, version: result.row.version, isNew: result.isNew, warnings: analysis.warnings };
     } catch (err) {
@@ -416,6 +417,13 @@ export interface LoadedDefinition {
 }
 
 const cache = new Map<number, LoadedDefinition>();
+/** The latest version id per key as last read, and when: a start reads it again after LATEST_TTL_MS. */
+const latestIds = new Map<string, { id: number; at: number }>();
+/**
+ * How long a start trusts the latest version it read. A deploy on this node takes effect at once;
+ * one made on another node (or by the CLI) reaches new starts here within this time.
+ */
+const LATEST_TTL_MS = 1000;
 
 /** Loads (once per process) the parsed context of a definition version. */
 export async function loadDefinition(id: number): Promise<LoadedDefinition> {
@@ -439,9 +447,12 @@ function cacheRow(row: EngineDefinition): LoadedDefinition {
 
 /** The latest version of a process by key. */
 export async function latestDefinition(key: string): Promise<LoadedDefinition> {
-  // Every start asks this; a plain query for the id keeps it cheap, the parsed version comes from the cache.
+  // Every start asks this: the id is remembered for a moment, the parsed version comes from the cache.
+  const known = latestIds.get(key);
+  if (known && Date.now() - known.at < LATEST_TTL_MS) return loadDefinition(known.id);
   const [latest] = await selectRows<{ id: number }>('SELECT id FROM engine_definitions WHERE `key` = ? ORDER BY version DESC LIMIT 1', [key]);
   if (!latest) throw NotFound('engine.definitionNotFound', { id: key });
+  latestIds.set(key, { id: Number(latest.id), at: Date.now() });
   return loadDefinition(Number(latest.id));
 }
 
@@ -481,4 +492,5 @@ export async function definitionIdsOf(key: string): Promise<number[]> {
 /** Forgets the parsed definitions of this process (tests simulate a restart with it). */
 export function clearDefinitionCache(): void {
   cache.clear();
+  latestIds.clear();
 }

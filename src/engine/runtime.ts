@@ -9,7 +9,7 @@ import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTa
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { serviceHandler } from './handlers.ts';
-import { Conflict, Invalid, NotFound } from '../errors.ts';
+import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type RunResult, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 
@@ -616,14 +616,12 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   live.delete(instanceId);
   // Only actions that do not depend on resuming (due timers firing, a service re-running) may skip it.
   // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
+  // The kept engine is trusted without reading the row: if another node moved the instance meanwhile,
+  // the version guard refuses the write and act() runs the action again on the stored state.
   const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume');
   if (cached && reusable) {
-    const [head] = await selectRows<{ version: number; status: string }>('SELECT version, status FROM engine_instances WHERE id = ?', [instanceId]);
-    if (!head) throw NotFound('engine.instanceNotFound', { id: instanceId });
-    if (Number(head.version) === cached.version && head.status === 'active') {
-      cached.run.reset();
-      return { entry: cached, fresh: false };
-    }
+    cached.run.reset();
+    return { entry: cached, fresh: false };
   }
   const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number }>(
     'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version FROM engine_instances WHERE id = ?', [instanceId]);
@@ -645,6 +643,18 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
 
 /** Runs one action against a stored instance and persists the outcome (409 when another action won). */
 async function act(instanceId: string, action: Action, patch?: StatePatch): Promise<EngineInstance> {
+  const kept = live.has(instanceId);
+  try {
+    return await actOnce(instanceId, action, patch);
+  } catch (err) {
+    // A kept engine that turned out stale (another node acted since) answers with a conflict of its
+    // own; the stored state decides. Nothing of the refused attempt was written or announced.
+    if (kept && err instanceof AppError && err.status === 409) return actOnce(instanceId, action, patch);
+    throw err;
+  }
+}
+
+async function actOnce(instanceId: string, action: Action, patch?: StatePatch): Promise<EngineInstance> {
   const got = await engineFor(instanceId, action, patch);
   if ('cancelRun' in got) {
     const run = got.cancelRun;

@@ -10,7 +10,7 @@ import './jobs.ts';
 
 export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, type DeployProblem, type DeployResult } from './definitions.ts';
 export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents } from './runtime.ts';
-export { listTasks, getTask, claimTask, unclaimTask, delegateTask, completeTask, completeTaskAsSystem, commentTask, canSeeTask, type TaskQuery } from './tasks.ts';
+export { listTasks, openTasksOf, getTask, claimTask, unclaimTask, delegateTask, completeTask, completeTaskAsSystem, commentTask, canSeeTask, type TaskQuery } from './tasks.ts';
 export { registerServiceHandler, registerJobKind, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall } from './handlers.ts';
 export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
 

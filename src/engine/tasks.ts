@@ -15,6 +15,11 @@ async function taskById(id: number): Promise<EngineTask | null> {
   return task ?? null;
 }
 
+/** The open tasks of an instance, oldest first (for domains and scripts that just started or moved one). */
+export async function openTasksOf(instanceId: string): Promise<EngineTask[]> {
+  return modelsOf(EngineTask, await selectRows<Record<string, unknown>>("SELECT * FROM engine_tasks WHERE instance_id = ? AND status = 'open' ORDER BY id", [instanceId]));
+}
+
 function split(list: string | null): string[] {
   return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
