@@ -4,7 +4,7 @@
 // its jobs are claimed again; timers fire once because the instance's version column lets only one
 // resume of a state commit.
 import crypto from 'node:crypto';
-import { Op, QueryTypes, Transaction } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { EngineJob } from './models.ts';
 import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
 import { JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, resumeInstance, retryServiceExecution, startByTimer } from './runtime.ts';
@@ -13,7 +13,7 @@ import { durationMs, resolveString } from './feel.ts';
 import { AppError } from '../errors.ts';
 import { db, isMysql } from '../store/index.ts';
 import { engineTransaction } from './write-lock.ts';
-import { isTransient } from './sql.ts';
+import { isTransient, modelsOf, placeholders, withTx } from './sql.ts';
 import { getConfig } from '../config.ts';
 import { log } from '../log.ts';
 
@@ -62,22 +62,25 @@ async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
   const token = `${owner}#${++claimSeq}#${crypto.randomBytes(3).toString('hex')}`;
   const sequelize = db();
   if (isMysql()) {
-    // READ COMMITTED takes no gap locks, so claims do not deadlock with inserts of new jobs.
-    await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, async (t) => {
-      const rows = await sequelize.query<{ id: number }>(
+    // READ COMMITTED takes no gap locks, so claims do not deadlock with inserts of new jobs. Two round
+    // trips: lock the due rows, then lease them, read them back and commit.
+    const claimed = await withTx(async (tx) => {
+      const due = await tx.all<{ id: number }>(
         `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
-        { replacements: [sqlTime(now), sqlTime(now)], type: QueryTypes.SELECT, transaction: t },
-      );
-      if (!rows.length) return;
-      await sequelize.query(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${rows.map((r) => Number(r.id)).join(',')})`, { replacements: [token, sqlTime(leaseUntil)], transaction: t });
-    });
-  } else {
-    await EngineJob.update({ leaseOwner: token, leaseUntil }, {
-      where: {
-        id: { [Op.in]: sequelize.literal(`(SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))} AND (lease_until IS NULL OR lease_until < ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))}) ORDER BY run_at LIMIT ${Number(limit)})`) },
-      },
-    });
+        [sqlTime(now), sqlTime(now)]);
+      if (!due.length) return null;
+      const ids = due.map((r) => Number(r.id));
+      void tx.queue(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${placeholders(ids.length)})`, [token, sqlTime(leaseUntil), ...ids]);
+      // Wrapped: the rows arrive with the COMMIT, after this function has returned.
+      return { rows: tx.queueRows<Record<string, unknown>>(`SELECT * FROM engine_jobs WHERE id IN (${placeholders(ids.length)}) ORDER BY run_at`, ids) };
+    }, { readCommitted: true });
+    return claimed ? modelsOf(EngineJob, await claimed.rows) : [];
   }
+  await EngineJob.update({ leaseOwner: token, leaseUntil }, {
+    where: {
+      id: { [Op.in]: sequelize.literal(`(SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))} AND (lease_until IS NULL OR lease_until < ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))}) ORDER BY run_at LIMIT ${Number(limit)})`) },
+    },
+  });
   return EngineJob.findAll({ where: { leaseOwner: token }, order: [['runAt', 'ASC']] });
 }
 

@@ -34,6 +34,8 @@ export interface Tx {
   run(sql: string, params: unknown[]): Promise<RunResult>;
   /** Runs a SELECT now (with whatever is queued) and returns its rows. */
   all<T>(sql: string, params: unknown[]): Promise<T[]>;
+  /** Queues a SELECT whose rows are needed only after the next flush() or the COMMIT. */
+  queueRows<T>(sql: string, params: unknown[]): Promise<T[]>;
 }
 
 interface Pending {
@@ -89,9 +91,13 @@ class BatchTx implements Tx {
   }
 
   async all<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const result = this.push(sql, params);
+    const result = this.queueRows<T>(sql, params);
     await this.flush();
-    return (await result) as T[];
+    return result;
+  }
+
+  queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.push(sql, params) as Promise<T[]>;
   }
 }
 
@@ -124,6 +130,14 @@ class SequelizeTx implements Tx {
     return db().query<T & object>(sql, { replacements: params, transaction: this.transaction, type: QueryTypes.SELECT }) as Promise<T[]>;
   }
 
+  queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const p = this.tail.then(() => this.all<T>(sql, params));
+    this.tail = p.catch((err) => {
+      this.error ??= err;
+    });
+    return p;
+  }
+
   private async exec(sql: string, params: unknown[]): Promise<RunResult> {
     const transaction = this.transaction;
     if (/^\s*INSERT/i.test(sql)) {
@@ -145,7 +159,7 @@ function connectionOf(): Promise<mysql.PoolConnection> {
  * BEGIN travels with the first statements and COMMIT with the last queued ones, so an action whose
  * results are read only after commit costs one round trip.
  */
-export async function withTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
   if (!isMysql()) {
     return engineTransaction(async (t) => {
       const tx = new SequelizeTx(t);
@@ -158,6 +172,7 @@ export async function withTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   const tx = new BatchTx(connection);
   let broken = false;
   try {
+    if (opts.readCommitted) void tx.push('SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []);
     void tx.push('START TRANSACTION', []);
     let result: T;
     try {
