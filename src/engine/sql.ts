@@ -4,8 +4,9 @@
 // already queues in process (write-lock.ts).
 import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
 import type mysql from 'mysql2';
-import { batchingPool, db, isMysql } from '../store/index.ts';
-import { engineTransaction } from './write-lock.ts';
+import type sqlite3 from 'sqlite3';
+import { batchingPool, db, isMysql, sqliteConnections } from '../store/index.ts';
+import { engineTransaction, oneWriterAtATime } from './write-lock.ts';
 
 /** An instant as the open dialect stores DATE columns (SQLite keeps Sequelize's text form). */
 export function dbTime(d: Date | null | undefined): string | null {
@@ -150,6 +151,84 @@ class SequelizeTx implements Tx {
   }
 }
 
+function sqliteRun(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    connection.run(sql, params, function done(this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(err);
+      else resolve({ changes: this.changes, insertId: this.lastID });
+    });
+  });
+}
+
+function sqliteAll<T>(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<T[]> {
+  return new Promise((resolve, reject) => connection.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+}
+
+/** The same interface on the engine's own SQLite connection: statements run one after another. */
+class SqliteTx implements Tx {
+  private tail: Promise<unknown> = Promise.resolve();
+  private error: unknown = null;
+
+  constructor(private readonly connection: sqlite3.Database) {}
+
+  private chain<R>(step: () => Promise<R>): Promise<R> {
+    const p = this.tail.then(step);
+    this.tail = p.catch((err) => {
+      this.error ??= err;
+    });
+    return p;
+  }
+
+  queue(sql: string, params: unknown[]): Promise<RunResult> {
+    return this.chain(() => sqliteRun(this.connection, sql, params));
+  }
+
+  async flush(): Promise<void> {
+    await this.tail;
+    if (this.error) throw this.error;
+  }
+
+  async run(sql: string, params: unknown[]): Promise<RunResult> {
+    const result = this.queue(sql, params);
+    await this.flush();
+    return result;
+  }
+
+  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const rows = this.queueRows<T>(sql, params);
+    await this.flush();
+    return rows;
+  }
+
+  queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.chain(() => sqliteAll<T>(this.connection, sql, params));
+  }
+}
+
+/** BEGIN IMMEDIATE on the writer, retried while another connection holds the write lock; then fn; then COMMIT. */
+async function sqliteTransaction<T>(connection: sqlite3.Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sqliteRun(connection, 'BEGIN IMMEDIATE', []);
+      break;
+    } catch (err) {
+      // Waiting inside SQLite would park a libuv thread; wait here instead (up to about 20 s in all).
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 400) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt)));
+    }
+  }
+  const tx = new SqliteTx(connection);
+  try {
+    const result = await fn(tx);
+    await tx.flush();
+    await sqliteRun(connection, 'COMMIT', []);
+    return result;
+  } catch (err) {
+    await sqliteRun(connection, 'ROLLBACK', []).catch(() => undefined);
+    throw err;
+  }
+}
+
 function connectionOf(): Promise<mysql.PoolConnection> {
   return new Promise((resolve, reject) => batchingPool().getConnection((err, c) => (err ? reject(err) : resolve(c))));
 }
@@ -161,12 +240,16 @@ function connectionOf(): Promise<mysql.PoolConnection> {
  */
 export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
   if (!isMysql()) {
-    return engineTransaction(async (t) => {
-      const tx = new SequelizeTx(t);
-      const result = await fn(tx);
-      await tx.flush();
-      return result;
-    });
+    const links = sqliteConnections();
+    if (!links) {
+      return engineTransaction(async (t) => {
+        const tx = new SequelizeTx(t);
+        const result = await fn(tx);
+        await tx.flush();
+        return result;
+      });
+    }
+    return oneWriterAtATime(() => sqliteTransaction(links.writer, fn));
   }
   const connection = await connectionOf();
   const tx = new BatchTx(connection);
@@ -195,7 +278,11 @@ export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitte
 
 /** One SELECT outside a transaction. */
 export async function selectRows<T>(sql: string, params: unknown[]): Promise<T[]> {
-  if (!isMysql()) return db().query<T & object>(sql, { replacements: params, type: QueryTypes.SELECT }) as Promise<T[]>;
+  if (!isMysql()) {
+    const links = sqliteConnections();
+    if (links) return sqliteAll<T>(links.reader, sql, params);
+    return db().query<T & object>(sql, { replacements: params, type: QueryTypes.SELECT }) as Promise<T[]>;
+  }
   return new Promise((resolve, reject) => {
     batchingPool().query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])));
   });

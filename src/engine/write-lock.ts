@@ -6,10 +6,15 @@ import { inTransaction, isMysql } from '../store/index.ts';
 
 let tail: Promise<unknown> = Promise.resolve();
 
+/** Runs fn after every engine write started before it has finished (SQLite: one writer per process). */
+export function oneWriterAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = tail.then(fn);
+  tail = run.catch(() => undefined);
+  return run;
+}
+
 /** Runs fn in a transaction; on SQLite one engine transaction at a time per process. */
 export async function engineTransaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {
   if (isMysql()) return inTransaction(fn);
-  const run = tail.then(() => inTransaction(fn));
-  tail = run.catch(() => undefined);
-  return run;
+  return oneWriterAtATime(() => inTransaction(fn));
 }

@@ -10,6 +10,7 @@ import { log } from '../log.ts';
 let sequelize: Sequelize | undefined;
 let openUrl = '';
 let batchPool: mysql.Pool | undefined;
+let sqliteLinks: { writer: sqlite3.Database; reader: sqlite3.Database } | undefined;
 
 /** A SQLite connection that reports a taken lock at once instead of blocking a thread (see connect()). */
 class NonBlockingDatabase extends sqlite3.Database {
@@ -104,11 +105,38 @@ export function batchingPool(): mysql.Pool {
   return batchPool;
 }
 
+/**
+ * Two long-lived connections to the SQLite file for the engine's hot path (Sequelize opens and closes
+ * a connection for every transaction): `writer` runs the engine's transactions, one at a time per
+ * process, and reports a taken write lock at once (the caller retries); `reader` reads committed
+ * rows beside it (WAL). Null for an in-memory database, where a second connection would be another
+ * database.
+ */
+export function sqliteConnections(): { writer: sqlite3.Database; reader: sqlite3.Database } | null {
+  if (isMysql()) throw new Error('sqliteConnections() is for SQLite');
+  const storage = openUrl.slice('sqlite:'.length) || ':memory:';
+  if (storage === ':memory:') return null;
+  if (!sqliteLinks) {
+    const writer = new sqlite3.Database(storage);
+    writer.configure('busyTimeout', 0);
+    writer.run('PRAGMA foreign_keys = ON');
+    const reader = new sqlite3.Database(storage);
+    reader.configure('busyTimeout', 5000);
+    sqliteLinks = { writer, reader };
+  }
+  return sqliteLinks;
+}
+
 /** Closes the connections. */
 export async function closeStore(): Promise<void> {
   const pool = batchPool;
   batchPool = undefined;
   if (pool) await new Promise<void>((resolve) => pool.end(() => resolve()));
+  const links = sqliteLinks;
+  sqliteLinks = undefined;
+  if (links) {
+    for (const c of [links.writer, links.reader]) await new Promise<void>((resolve) => c.close(() => resolve()));
+  }
   await sequelize?.close();
   sequelize = undefined;
 }
