@@ -52,6 +52,8 @@ export interface ElementMeta {
   /** The message waited for; `correlationKey` (Camunda 8 `zeebe:subscription`) overrides the instance's business key. */
   message?: { id: string; name: string; correlationKey?: string };
   signal?: { id: string; name: string };
+  /** Camunda 8 input mappings: local values of a task (the handler's call, the user task's row). */
+  inputs?: Array<{ source: string; target: string }>;
   outputs?: Array<{ source: string; target: string }>;
   attachedTo?: string;
   cancelActivity?: boolean;
@@ -166,6 +168,7 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
     }
   }
   const io = dialect === 'zeebe' ? ext(el, 'zeebe:IoMapping') : undefined;
+  if (io?.inputParameters?.length) meta.inputs = (io.inputParameters as Node[]).map((p) => ({ source: p.source, target: p.target }));
   if (io?.outputParameters?.length) meta.outputs = (io.outputParameters as Node[]).map((p) => ({ source: p.source, target: p.target }));
   if (el.$type === 'bpmn:BoundaryEvent') {
     meta.attachedTo = el.attachedToRef?.id;
@@ -192,6 +195,7 @@ function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): v
     ['assignee', meta.assignee], ['candidateGroups', meta.candidateGroups], ['candidateUsers', meta.candidateUsers],
     ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
     ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey],
+    ...(meta.inputs ?? []).map((o) => [`input ${o.target}`, o.source] as [string, unknown]),
     ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
   ];
   if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);

@@ -56,6 +56,8 @@ export class EngineTask extends Model {
   declare completedAt: Date | null;
   declare completedBy: string | null;
   declare outcome: string | null;
+  /** Input mappings evaluated when the task was created (JSON object), or null. */
+  declare input: string | null;
   declare createdAt: Date;
   declare updatedAt: Date;
 }
@@ -176,6 +178,7 @@ export function initEngineModels(sequelize: Sequelize): void {
       completedAt: { type: DataTypes.DATE, allowNull: true },
       completedBy: str(64),
       outcome: { type: DataTypes.TEXT, allowNull: true },
+      input: { type: DataTypes.TEXT, allowNull: true },
     },
     { sequelize, tableName: 'engine_tasks', underscored: true },
   );

@@ -197,23 +197,25 @@ function serviceFactory(run: Run) {
           if (pending.incident || (pending.nextAt && Date.parse(pending.nextAt) > Date.now())) return;
         }
         const attempt = (pending?.attempts ?? 0) + 1;
-        const name = meta?.handler ? resolveString(meta.handler, run.vars) : null;
+        const local = inputsOf(run, meta);
+        const scope = local ? { ...run.vars, ...local } : run.vars;
+        const name = meta?.handler ? resolveString(meta.handler, scope) : null;
         run.inflight++;
         Promise.resolve()
           .then(() => {
             const handler = name ? serviceHandler(name) : undefined;
             if (!handler) throw new Error(`no service handler registered as "${name ?? ''}"`);
-            return handler({ instanceId: run.instanceId, businessKey: run.businessKey, definitionKey: run.def.key, elementId, variables: structuredClone(run.vars), attempt });
+            return handler({ instanceId: run.instanceId, businessKey: run.businessKey, definitionKey: run.def.key, elementId, variables: structuredClone(scope), attempt });
           })
           .then(
             (result) => {
               delete run.runtime.services[executionId];
-              if (result && typeof result === 'object' && !Array.isArray(result)) applyOutputs(run, meta, toPlain(result) as Record<string, unknown>);
+              if (result && typeof result === 'object' && !Array.isArray(result)) applyOutputs(run, meta, toPlain(result) as Record<string, unknown>, local);
               callback(null, result ?? {});
             },
             (err: unknown) => {
               const error = err instanceof Error ? err.message : String(err);
-              const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, run.vars))) || DEFAULT_RETRY;
+              const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
               if (attempt < policy.tries) {
                 const wait = policy.exponential ? policy.backoffMs * 2 ** (attempt - 1) : policy.backoffMs;
                 run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error };
@@ -234,9 +236,22 @@ function serviceFactory(run: Run) {
   };
 }
 
-function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<string, unknown>): void {
+/** The values of an element's input mappings, evaluated against the process variables (null: none). */
+function inputsOf(run: Run, meta: ElementMeta | undefined): Record<string, unknown> | null {
+  if (!meta?.inputs?.length) return null;
+  const local: Record<string, unknown> = {};
+  // Later inputs may read earlier ones, as in Camunda 8.
+  for (const i of meta.inputs) local[i.target] = resolveValue(i.source, { ...run.vars, ...local });
+  return local;
+}
+
+/**
+ * Puts a task's result into the process variables: through its output mappings (which see the
+ * variables, the task's inputs and the result), or else every result value as is.
+ */
+function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<string, unknown>, local: Record<string, unknown> | null = null): void {
   if (meta?.outputs?.length) {
-    const scope = { ...run.vars, ...values };
+    const scope = { ...run.vars, ...local, ...values };
     for (const o of meta.outputs) run.vars[o.target] = resolveValue(o.source, scope);
   } else {
     Object.assign(run.vars, values);
@@ -326,7 +341,9 @@ function interpolate(text: string | null, vars: Record<string, unknown>): string
 
 function taskRow(run: Run, t: { id: string; executionId: string }) {
   const meta = run.meta(t.id) ?? { id: t.id, type: 'bpmn:UserTask', name: null };
-  const v = run.vars;
+  const local = inputsOf(run, meta as ElementMeta);
+  // Assignment, schedule and form see the task's inputs, as in Camunda 8.
+  const v = local ? { ...run.vars, ...local } : run.vars;
   const groups = resolveList(meta.candidateGroups, v).map((g) => interpolate(g, v)!);
   const users = resolveList(meta.candidateUsers, v).map((u) => interpolate(u, v)!);
   const priority = meta.priority ? Number(resolveValue(meta.priority, v)) : 50;
@@ -346,6 +363,7 @@ function taskRow(run: Run, t: { id: string; executionId: string }) {
     followUpAt: resolveDate(meta.followUpDate, v),
     priority: Number.isFinite(priority) ? priority : 50,
     status: 'open' as const,
+    input: local ? JSON.stringify(local) : null,
   };
 }
 
@@ -450,8 +468,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     const have = new Set(prevTasks);
     const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
     const taskIds = fresh.map((row) => tx.queue(
-      'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, at, at]));
+      'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, input, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));
 
     await syncJobs(tx, run, desired, opts.isNew || run.prev.jobs === 0, at);
 
@@ -686,7 +704,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         const meta = run.meta(action.task.elementId);
-        applyOutputs(run, meta, action.variables);
+        applyOutputs(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null);
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
         api.signal({ id: action.task.elementId, executionId: action.task.executionId });
         break;

@@ -85,7 +85,7 @@ export function presentTask(t: EngineTask) {
     id: t.id, instanceId: t.instanceId, processKey: t.definitionKey, businessKey: t.businessKey, elementId: t.elementId, name: t.name,
     formKey: t.formKey, assignee: t.assignee, candidateGroups: list(t.candidateGroups), candidateUsers: list(t.candidateUsers), orgCode: t.orgCode,
     dueAt: t.dueAt, followUpAt: t.followUpAt, priority: t.priority, status: t.status, createdAt: t.createdAt, claimedAt: t.claimedAt,
-    completedAt: t.completedAt, completedBy: t.completedBy,
+    completedAt: t.completedAt, completedBy: t.completedBy, input: t.input ? (JSON.parse(t.input) as Record<string, unknown>) : {},
   };
 }
 

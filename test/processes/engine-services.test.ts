@@ -86,3 +86,57 @@ test.serial('a service that succeeds runs once and never leaves a job', async (t
   await sleep(10);
   t.is(JSON.parse((await instance(started.id)).variables).sum, 2);
 });
+
+test.serial('Camunda 8 input mappings are local to their task: the handler and the user task see them, the process keeps only what outputs map', async (t) => {
+  const seen: Array<Record<string, unknown>> = [];
+  registerServiceHandler('score', ({ variables }) => {
+    seen.push(variables);
+    return { points: Number(variables.weight) * Number(variables.value) };
+  });
+  await deployDefinition(bpmn('Process_inputs', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_score"/>
+    <serviceTask id="Task_score" name="Chấm điểm">
+      <extensionElements>
+        <zeebe:taskDefinition type="score"/>
+        <zeebe:ioMapping>
+          <zeebe:input source="=report.units" target="value"/>
+          <zeebe:input source="=value * 0 + 2" target="weight"/>
+          <zeebe:output source="=points + value" target="score"/>
+        </zeebe:ioMapping>
+      </extensionElements>
+    </serviceTask>
+    <sequenceFlow id="Flow_2" sourceRef="Task_score" targetRef="Task_review"/>
+    <userTask id="Task_review" name="Duyệt">
+      <extensionElements>
+        <zeebe:ioMapping>
+          <zeebe:input source="=report.owner" target="reviewer"/>
+          <zeebe:input source="=score &gt;= 20" target="passed"/>
+          <zeebe:output source="=if approved then reviewer else null" target="approvedBy"/>
+        </zeebe:ioMapping>
+        <zeebe:assignmentDefinition assignee="=reviewer"/>
+      </extensionElements>
+    </userTask>
+    <sequenceFlow id="Flow_3" sourceRef="Task_review" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `, { dialect: 'zeebe' }));
+  const started = await startProcess('Process_inputs', { variables: { report: { units: 7, owner: 'mai' } } });
+  // The handler got the inputs on top of the process variables (a later input reads an earlier one).
+  t.is(seen.length, 1);
+  t.is(seen[0].value, 7);
+  t.is(seen[0].weight, 2);
+  // Only the output mapping reached the process: not the inputs, not the raw result.
+  t.deepEqual(JSON.parse((await instance(started.id)).variables), { report: { units: 7, owner: 'mai' }, score: 21 });
+  // The user task is assigned through its input and carries the inputs on its row.
+  await restart(db);
+  const [task] = await openTasks(started.id);
+  t.is(task.assignee, 'mai');
+  t.deepEqual(JSON.parse(task.input!), { reviewer: 'mai', passed: true });
+  // Its output mapping reads the inputs together with the completion's values.
+  const { completeTaskAsSystem } = await import('../../src/engine/tasks.ts');
+  await completeTaskAsSystem(task.id, { approved: true }, 'mai');
+  const vars = JSON.parse((await instance(started.id)).variables);
+  t.is(vars.approvedBy, 'mai');
+  t.false('reviewer' in vars);
+  t.false('approved' in vars);
+});

@@ -123,3 +123,28 @@ test.serial('an admin sees a failed background job in the cockpit and puts it ba
   t.is((await EngineJob.findByPk(id))!.status, 'pending');
   t.truthy(await AuditEntry.findOne({ where: { action: 'engine.job.retry' } }));
 });
+
+test.serial('a task with Camunda 8 input mappings shows its inputs on the task page and in the API', async (t) => {
+  const zeebe = bpmn('Process_web_inputs', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_sign"/>
+    <userTask id="Task_sign" name="Ký số báo cáo">
+      <extensionElements>
+        <zeebe:assignmentDefinition candidateGroups="officer"/>
+        <zeebe:ioMapping><zeebe:input source="=period + &quot; / &quot; + unit" target="reportTitle"/></zeebe:ioMapping>
+      </extensionElements>
+    </userTask>
+    <sequenceFlow id="Flow_2" sourceRef="Task_sign" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `, { dialect: 'zeebe' });
+  t.is((await call(app.server, designer, 'POST', '/api/engine/definitions', { xml: zeebe })).statusCode, 201);
+  const started = await call(app.server, officer, 'POST', '/api/engine/processes/Process_web_inputs/start', { businessKey: 'BC-2025-10', variables: { period: 'Tháng 10/2025', unit: 'Hà Nội' } });
+  t.is(started.statusCode, 201);
+  const tasks = JSON.parse((await call(app.server, officer, 'GET', '/api/engine/tasks?scope=unassigned')).payload);
+  const task = tasks.find((x: { businessKey: string }) => x.businessKey === 'BC-2025-10');
+  t.deepEqual(task.input, { reportTitle: 'Tháng 10/2025 / Hà Nội' });
+  const page = await call(app.server, officer, 'GET', `/tasks/${task.id}`);
+  t.is(page.statusCode, 200);
+  t.regex(page.payload, /data-testid="task-input"[^>]*>[^<]*Tháng 10\/2025 \/ Hà Nội/);
+  t.true(page.payload.includes('Dữ liệu đầu vào'));
+});
