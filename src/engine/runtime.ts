@@ -10,7 +10,7 @@ import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { serviceHandler } from './handlers.ts';
 import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
-import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type RunResult, type Tx } from './sql.ts';
+import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 
 /** Job kinds the engine itself schedules. */
@@ -433,29 +433,24 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
   const at = dbTime(now);
   const done = await withTx(async (tx) => {
     const version = opts.isNew ? 1 : opts.expectedVersion + 1;
-    // Every statement is queued; the guarded updates are checked after one round trip, and an action
-    // without them (a start) travels with its COMMIT.
-    const guards: Array<{ result: Promise<RunResult>; conflict: () => Error }> = [];
+    // Every statement is queued and travels with the COMMIT; a guarded update that changes no row fails the
+    // whole transaction with its conflict.
     if (opts.isNew) {
       insertRows(tx, 'engine_instances',
         ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at'],
         [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at]]);
     } else {
-      guards.push({
-        result: tx.queue(
-          'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
-          [fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, dbTime(fields.endedAt), version, at, run.instanceId, opts.expectedVersion]),
-        conflict: () => Conflict('engine.instanceChanged', { id: run.instanceId }),
-      });
+      void tx.expectOne(
+        'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
+        [fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, dbTime(fields.endedAt), version, at, run.instanceId, opts.expectedVersion],
+        () => Conflict('engine.instanceChanged', { id: run.instanceId }));
     }
     if (opts.completeTask) {
       const { task, variables, actor, comment } = opts.completeTask;
-      guards.push({
-        result: tx.queue(
-          "UPDATE engine_tasks SET status = 'completed', completed_at = ?, completed_by = ?, outcome = ?, updated_at = ? WHERE id = ? AND status = 'open'",
-          [at, actor, JSON.stringify({ variables, comment }), at, task.id]),
-        conflict: () => Conflict('engine.taskAlreadyCompleted', { id: task.id }),
-      });
+      void tx.expectOne(
+        "UPDATE engine_tasks SET status = 'completed', completed_at = ?, completed_by = ?, outcome = ?, updated_at = ? WHERE id = ? AND status = 'open'",
+        [at, actor, JSON.stringify({ variables, comment }), at, task.id],
+        () => Conflict('engine.taskAlreadyCompleted', { id: task.id }));
     }
     // The rows that exist follow from the situation persisted last time; no need to read them back.
     const prevTasks = run.prev.active.filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId);
@@ -489,10 +484,6 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
       run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, i.attempts, 'open', at]));
     insertRows(tx, 'engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
       history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]));
-    if (guards.length) {
-      await tx.flush();
-      for (const g of guards) if ((await g.result).changes !== 1) throw g.conflict();
-    }
     return { version, taskIds, fresh };
   });
   const instance = EngineInstance.build({

@@ -37,6 +37,20 @@ export interface Tx {
   all<T>(sql: string, params: unknown[]): Promise<T[]>;
   /** Queues a SELECT whose rows are needed only after the next flush() or the COMMIT. */
   queueRows<T>(sql: string, params: unknown[]): Promise<T[]>;
+  /** Queues a write that must change exactly one row; otherwise the transaction fails with conflict(). */
+  expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult>;
+}
+
+/**
+ * Follows a guarded statement on MariaDB: fails with ER_SUBQUERY_NO_1_ROW when that statement changed
+ * no row, which stops the batch before its COMMIT. IF() evaluates only the branch it takes.
+ */
+const INLINE_GUARD = 'SELECT IF(ROW_COUNT() = 1, 1, (SELECT 1 UNION ALL SELECT 2)) AS guard';
+const ER_SUBQUERY_NO_1_ROW = 1242;
+
+function toRunResult(r: unknown): RunResult {
+  const h = r as { affectedRows?: number; insertId?: number };
+  return { changes: h.affectedRows ?? 0, insertId: Number(h.insertId ?? 0) };
 }
 
 interface Pending {
@@ -49,14 +63,28 @@ interface Pending {
 /** A transaction on one connection of the batching pool: statements go in as few round trips as possible. */
 class BatchTx implements Tx {
   private pending: Pending[] = [];
+  readonly guards: Array<{ result: Promise<RunResult>; conflict: () => Error }> = [];
 
-  constructor(private readonly connection: mysql.PoolConnection) {}
+  /** inline: guards travel as statements in the batch (MariaDB), so a guarded action still commits in one round trip. */
+  constructor(private readonly connection: mysql.PoolConnection, readonly inline: boolean) {}
 
   queue(sql: string, params: unknown[]): Promise<RunResult> {
-    return this.push(sql, params).then((r) => {
-      const h = r as { affectedRows?: number; insertId?: number };
-      return { changes: h.affectedRows ?? 0, insertId: Number(h.insertId ?? 0) };
-    });
+    const result = this.push(sql, params).then(toRunResult);
+    // As in push(): a failed batch surfaces through flush(), not through results nobody awaits.
+    result.catch(() => undefined);
+    return result;
+  }
+
+  expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult> {
+    const result = this.queue(sql, params);
+    if (this.inline) void this.push(INLINE_GUARD, []);
+    this.guards.push({ result, conflict });
+    return result;
+  }
+
+  /** Throws the conflict of the first guarded statement that did not change exactly one row. */
+  async checkGuards(): Promise<void> {
+    for (const g of this.guards) if ((await g.result).changes !== 1) throw g.conflict();
   }
 
   push(sql: string, params: unknown[]): Promise<unknown> {
@@ -139,6 +167,18 @@ class SequelizeTx implements Tx {
     return p;
   }
 
+  expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult> {
+    const p = this.tail.then(async () => {
+      const r = await this.exec(sql, params);
+      if (r.changes !== 1) throw conflict();
+      return r;
+    });
+    this.tail = p.catch((err) => {
+      this.error ??= err;
+    });
+    return p;
+  }
+
   private async exec(sql: string, params: unknown[]): Promise<RunResult> {
     const transaction = this.transaction;
     if (/^\s*INSERT/i.test(sql)) {
@@ -203,6 +243,14 @@ class SqliteTx implements Tx {
   queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.chain(() => sqliteAll<T>(this.connection, sql, params));
   }
+
+  expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult> {
+    return this.chain(async () => {
+      const r = await sqliteRun(this.connection, sql, params);
+      if (r.changes !== 1) throw conflict();
+      return r;
+    });
+  }
 }
 
 /** BEGIN IMMEDIATE on the writer, retried while another connection holds the write lock; then fn; then COMMIT. */
@@ -251,29 +299,54 @@ export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitte
     }
     return oneWriterAtATime(() => sqliteTransaction(links.writer, fn));
   }
+  return batchTransaction(fn, opts, await inlineGuards());
+}
+
+/** Whether the server runs the inline guard as intended (checked once per pool: MariaDB does; others flush first). */
+const guardSupport = new WeakMap<mysql.Pool, Promise<boolean>>();
+function inlineGuards(): Promise<boolean> {
+  const pool = batchingPool();
+  let known = guardSupport.get(pool);
+  if (!known) {
+    known = selectRows<{ v: string }>('SELECT VERSION() AS v', []).then(([row]) => /mariadb/i.test(String(row?.v ?? '')));
+    guardSupport.set(pool, known);
+  }
+  return known;
+}
+
+async function batchTransaction<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitted?: boolean }, inline: boolean): Promise<T> {
   const connection = await connectionOf();
-  const tx = new BatchTx(connection);
+  const tx = new BatchTx(connection, inline);
   let broken = false;
+  let guardFailed = false;
   try {
     if (opts.readCommitted) void tx.push('SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []);
     void tx.push('START TRANSACTION', []);
     let result: T;
     try {
       result = await fn(tx);
+      if (tx.guards.length && !inline) {
+        await tx.flush();
+        await tx.checkGuards();
+      }
       void tx.push('COMMIT', []);
       await tx.flush();
     } catch (err) {
+      guardFailed = inline && (err as { errno?: number }).errno === ER_SUBQUERY_NO_1_ROW;
       await new Promise<void>((resolve) => connection.query('ROLLBACK', (e) => {
         broken = !!e;
         resolve();
       }));
-      throw err;
+      if (!guardFailed) throw err;
     }
-    return result;
+    if (!guardFailed) return result!;
   } finally {
     if (broken) connection.destroy();
     else connection.release();
   }
+  // An inline guard stopped the batch: run the action again checking each guard, to answer with the
+  // conflict that applies (conflicts are rare; the common path stays one round trip).
+  return batchTransaction(fn, opts, false);
 }
 
 /** One SELECT outside a transaction. */
