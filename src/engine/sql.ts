@@ -1,7 +1,7 @@
-// Raw statements for the runtime's hot path. On MySQL/MariaDB they go straight to mysql2 on the store's
-// batching pool (Sequelize's query pipeline costs several times the driver's per statement, and every
-// statement its own round trip); on SQLite they go through Sequelize, whose transactions the engine
-// already queues in process (write-lock.ts).
+// Raw statements for the runtime's hot path, without Sequelize's query pipeline (several times the
+// driver's cost per statement). On MySQL/MariaDB a transaction's statements are queued and sent in as
+// few round trips as possible over the store's batching pool; on SQLite they run one after another on
+// the engine's own writer connection, one transaction at a time per process (write-lock.ts).
 import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
 import type mysql from 'mysql2';
 import type sqlite3 from 'sqlite3';
@@ -130,86 +130,13 @@ class BatchTx implements Tx {
   }
 }
 
-/** The same interface over Sequelize (SQLite): statements run one after another in its transaction. */
-class SequelizeTx implements Tx {
+/** Statements that run one after another (SQLite has no batches); the first failure is thrown by flush(). */
+abstract class SequentialTx implements Tx {
   private tail: Promise<unknown> = Promise.resolve();
   private error: unknown = null;
 
-  constructor(private readonly transaction: Transaction | undefined) {}
-
-  queue(sql: string, params: unknown[]): Promise<RunResult> {
-    const p = this.tail.then(() => this.exec(sql, params));
-    this.tail = p.catch((err) => {
-      this.error ??= err;
-    });
-    return p;
-  }
-
-  async flush(): Promise<void> {
-    await this.tail;
-    if (this.error) throw this.error;
-  }
-
-  async run(sql: string, params: unknown[]): Promise<RunResult> {
-    return this.queue(sql, params);
-  }
-
-  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
-    await this.flush();
-    return db().query<T & object>(sql, { replacements: params, transaction: this.transaction, type: QueryTypes.SELECT }) as Promise<T[]>;
-  }
-
-  queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const p = this.tail.then(() => this.all<T>(sql, params));
-    this.tail = p.catch((err) => {
-      this.error ??= err;
-    });
-    return p;
-  }
-
-  expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult> {
-    const p = this.tail.then(async () => {
-      const r = await this.exec(sql, params);
-      if (r.changes !== 1) throw conflict();
-      return r;
-    });
-    this.tail = p.catch((err) => {
-      this.error ??= err;
-    });
-    return p;
-  }
-
-  private async exec(sql: string, params: unknown[]): Promise<RunResult> {
-    const transaction = this.transaction;
-    if (/^\s*INSERT/i.test(sql)) {
-      const [id, changes] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.INSERT })) as unknown as [number, number];
-      return { changes: Number(changes ?? 0), insertId: Number(id ?? 0) };
-    }
-    const [, meta] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.UPDATE })) as unknown as [unknown, unknown];
-    const m = meta as number | { affectedRows?: number; changes?: number } | undefined;
-    return { changes: typeof m === 'number' ? m : (m?.affectedRows ?? m?.changes ?? 0), insertId: 0 };
-  }
-}
-
-function sqliteRun(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    connection.run(sql, params, function done(this: sqlite3.RunResult, err: Error | null) {
-      if (err) reject(err);
-      else resolve({ changes: this.changes, insertId: this.lastID });
-    });
-  });
-}
-
-function sqliteAll<T>(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<T[]> {
-  return new Promise((resolve, reject) => connection.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
-}
-
-/** The same interface on the engine's own SQLite connection: statements run one after another. */
-class SqliteTx implements Tx {
-  private tail: Promise<unknown> = Promise.resolve();
-  private error: unknown = null;
-
-  constructor(private readonly connection: sqlite3.Database) {}
+  protected abstract exec(sql: string, params: unknown[]): Promise<RunResult>;
+  protected abstract rows<T>(sql: string, params: unknown[]): Promise<T[]>;
 
   private chain<R>(step: () => Promise<R>): Promise<R> {
     const p = this.tail.then(step);
@@ -220,7 +147,7 @@ class SqliteTx implements Tx {
   }
 
   queue(sql: string, params: unknown[]): Promise<RunResult> {
-    return this.chain(() => sqliteRun(this.connection, sql, params));
+    return this.chain(() => this.exec(sql, params));
   }
 
   async flush(): Promise<void> {
@@ -241,15 +168,65 @@ class SqliteTx implements Tx {
   }
 
   queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.chain(() => sqliteAll<T>(this.connection, sql, params));
+    return this.chain(() => this.rows<T>(sql, params));
   }
 
   expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult> {
     return this.chain(async () => {
-      const r = await sqliteRun(this.connection, sql, params);
+      const r = await this.exec(sql, params);
       if (r.changes !== 1) throw conflict();
       return r;
     });
+  }
+}
+
+/** Over a Sequelize transaction (an in-memory SQLite database). */
+class SequelizeTx extends SequentialTx {
+  constructor(private readonly transaction: Transaction | undefined) {
+    super();
+  }
+
+  protected async exec(sql: string, params: unknown[]): Promise<RunResult> {
+    const transaction = this.transaction;
+    if (/^\s*INSERT/i.test(sql)) {
+      const [id, changes] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.INSERT })) as unknown as [number, number];
+      return { changes: Number(changes ?? 0), insertId: Number(id ?? 0) };
+    }
+    const [, meta] = (await db().query(sql, { replacements: params, transaction, type: QueryTypes.UPDATE })) as unknown as [unknown, unknown];
+    const m = meta as number | { affectedRows?: number; changes?: number } | undefined;
+    return { changes: typeof m === 'number' ? m : (m?.affectedRows ?? m?.changes ?? 0), insertId: 0 };
+  }
+
+  protected rows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return db().query<T & object>(sql, { replacements: params, transaction: this.transaction, type: QueryTypes.SELECT }) as Promise<T[]>;
+  }
+}
+
+function sqliteRun(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    connection.run(sql, params, function done(this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(err);
+      else resolve({ changes: this.changes, insertId: this.lastID });
+    });
+  });
+}
+
+function sqliteAll<T>(connection: sqlite3.Database, sql: string, params: unknown[]): Promise<T[]> {
+  return new Promise((resolve, reject) => connection.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+}
+
+/** On the engine's own SQLite writer connection. */
+class SqliteTx extends SequentialTx {
+  constructor(private readonly connection: sqlite3.Database) {
+    super();
+  }
+
+  protected exec(sql: string, params: unknown[]): Promise<RunResult> {
+    return sqliteRun(this.connection, sql, params);
+  }
+
+  protected rows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return sqliteAll<T>(this.connection, sql, params);
   }
 }
 
