@@ -60,13 +60,35 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** What every transaction does the same way: run() and all() are a queued statement plus a flush. */
+abstract class QueuedTx implements Tx {
+  abstract queue(sql: string, params: unknown[]): Promise<RunResult>;
+  abstract queueRows<T>(sql: string, params: unknown[]): Promise<T[]>;
+  abstract expectOne(sql: string, params: unknown[], conflict: () => Error): Promise<RunResult>;
+  abstract flush(): Promise<void>;
+
+  async run(sql: string, params: unknown[]): Promise<RunResult> {
+    const result = this.queue(sql, params);
+    await this.flush();
+    return result;
+  }
+
+  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const rows = this.queueRows<T>(sql, params);
+    await this.flush();
+    return rows;
+  }
+}
+
 /** A transaction on one connection of the batching pool: statements go in as few round trips as possible. */
-class BatchTx implements Tx {
+class BatchTx extends QueuedTx {
   private pending: Pending[] = [];
   readonly guards: Array<{ result: Promise<RunResult>; conflict: () => Error }> = [];
 
   /** inline: guards travel as statements in the batch (MariaDB), so a guarded action still commits in one round trip. */
-  constructor(private readonly connection: mysql.PoolConnection, readonly inline: boolean) {}
+  constructor(private readonly connection: mysql.PoolConnection, readonly inline: boolean) {
+    super();
+  }
 
   queue(sql: string, params: unknown[]): Promise<RunResult> {
     const result = this.push(sql, params).then(toRunResult);
@@ -113,25 +135,13 @@ class BatchTx implements Tx {
     });
   }
 
-  async run(sql: string, params: unknown[]): Promise<RunResult> {
-    const result = this.queue(sql, params);
-    await this.flush();
-    return result;
-  }
-
-  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const result = this.queueRows<T>(sql, params);
-    await this.flush();
-    return result;
-  }
-
   queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.push(sql, params) as Promise<T[]>;
   }
 }
 
 /** Statements that run one after another (SQLite has no batches); the first failure is thrown by flush(). */
-abstract class SequentialTx implements Tx {
+abstract class SequentialTx extends QueuedTx {
   private tail: Promise<unknown> = Promise.resolve();
   private error: unknown = null;
 
@@ -153,18 +163,6 @@ abstract class SequentialTx implements Tx {
   async flush(): Promise<void> {
     await this.tail;
     if (this.error) throw this.error;
-  }
-
-  async run(sql: string, params: unknown[]): Promise<RunResult> {
-    const result = this.queue(sql, params);
-    await this.flush();
-    return result;
-  }
-
-  async all<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const rows = this.queueRows<T>(sql, params);
-    await this.flush();
-    return rows;
   }
 
   queueRows<T>(sql: string, params: unknown[]): Promise<T[]> {
