@@ -1,4 +1,4 @@
-// The runtime: one action on one instance = recover its state, run bpmn-engine until every branch
+// The runtime: one action on one instance = recover its state, run the BPMN definition until every branch
 // waits, and persist state, tasks, jobs, subscriptions, incidents and history in one transaction
 // guarded by the instance's version column. Any node can run any action; the loser of a race gets 409.
 import crypto from 'node:crypto';
@@ -269,7 +269,7 @@ function fireDueTimers(timers: any): void {
   }
 }
 
-/** A waiting element as bpmn-engine hands it out. */
+/** A waiting element as bpmn-elements hands it out. */
 interface WaitingApi {
   id: string;
   type: string;
