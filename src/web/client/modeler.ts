@@ -4,6 +4,7 @@ import Modeler from 'bpmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, ZeebePropertiesProviderModule } from 'bpmn-js-properties-panel';
 import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
+import { MODELER_VI, translateModule } from './modeler-vi.ts';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
@@ -30,11 +31,19 @@ const host = document.getElementById('modeler') as HTMLElement;
 const problemsList = document.getElementById('problems') as HTMLUListElement;
 const result = document.getElementById('deploy-result') as HTMLElement;
 const crumb = host.dataset.crumb ?? '';
+// The layout renders the user's language into <html lang>; bpmn-js itself only speaks English.
+const isVietnamese = document.documentElement.lang.toLowerCase().startsWith('vi');
 // The Camunda 8 properties panel: assignments, schedules, forms, task types and FEEL conditions.
 const modeler = new Modeler({
   container: host,
   propertiesPanel: { parent: '#properties' },
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, ZeebePropertiesProviderModule, ZeebeBehaviorsModule],
+  additionalModules: [
+    BpmnPropertiesPanelModule,
+    BpmnPropertiesProviderModule,
+    ZeebePropertiesProviderModule,
+    ZeebeBehaviorsModule,
+    ...(isVietnamese ? [translateModule(MODELER_VI)] : []),
+  ],
   moddleExtensions: { zeebe: zeebeModdle },
 });
 
