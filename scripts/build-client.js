@@ -1,4 +1,4 @@
-// Bundles every browser island src/web/client/*.ts into public/build/<name>.js with esbuild.
+// Bundles every browser island src/web/client/*.ts into public/build/<name>.js with esbuild (modules they share live in src/web/client/lib/).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
