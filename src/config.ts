@@ -41,6 +41,8 @@ export interface Config {
   jobLeaseMs: number;
   /** Whether this node runs the job worker (timers, reminders, outbox). */
   jobWorker: boolean;
+  /** Running process instances this node keeps in memory between actions (0: none; each costs 0.4–1 MB). */
+  engineCache: number;
   /** Name of this node in job leases and logs; defaults to host name and process id. */
   nodeName: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
@@ -69,6 +71,7 @@ const schema = Joi.object({
   JOB_POLL_MS: Joi.number().integer().min(10).default(500),
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
+  ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
   NODE_NAME: Joi.string(),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobPollMs: v.JOB_POLL_MS,
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,
+    engineCache: v.ENGINE_CACHE,
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });

@@ -12,6 +12,7 @@ import { serviceHandler } from './handlers.ts';
 import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
+import { getConfig } from '../config.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -581,14 +582,20 @@ interface Live {
   version: number;
 }
 
+/** Engines kept per process, oldest first; the cache is only a shortcut and safe to lose. */
 const live = new Map<string, Live>();
-/** Engines kept per process; the cache is only a shortcut and safe to lose. */
-const LIVE_MAX = 500;
 
 function remember(entry: Live): void {
   live.delete(entry.run.instanceId);
+  const max = getConfig().engineCache;
+  if (max <= 0) return;
   live.set(entry.run.instanceId, entry);
-  if (live.size > LIVE_MAX) live.delete(live.keys().next().value!);
+  while (live.size > max) live.delete(live.keys().next().value!);
+}
+
+/** How many engines this process keeps in memory now. */
+export function keptEngineCount(): number {
+  return live.size;
 }
 
 /** Drops every engine kept in memory (tests simulate a restart with it). */

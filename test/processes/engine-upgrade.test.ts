@@ -53,3 +53,28 @@ test.serial('a state written by bpmn-engine is recovered, its task completed, an
   t.is(row.status, 'completed');
   t.deepEqual(JSON.parse(row.variables), { checked: true });
 });
+
+test.serial('ENGINE_CACHE bounds the engines kept in memory; with 0 every action recovers from the database', async (t) => {
+  const { getConfig, setConfig } = await import('../../src/config.ts');
+  const { keptEngineCount, forgetLiveEngines } = await import('../../src/engine/runtime.ts');
+  const original = getConfig();
+  try {
+    forgetLiveEngines();
+    setConfig({ ...original, engineCache: 2 });
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await startProcess('Process_upgrade', { businessKey: `CACHE-${i}` })).id);
+    t.is(keptEngineCount(), 2);
+    setConfig({ ...original, engineCache: 0 });
+    forgetLiveEngines();
+    for (const id of ids) {
+      for (const task of await openTasks(id)) await signalTask(task, {}, 'officer', null);
+      t.is(keptEngineCount(), 0);
+      const [sign] = await openTasks(id);
+      await signalTask(sign, {}, 'leader', null);
+      t.is((await instance(id)).status, 'completed');
+    }
+    t.is(keptEngineCount(), 0);
+  } finally {
+    setConfig(original);
+  }
+});
