@@ -52,6 +52,8 @@ export interface ElementMeta {
   /** The message waited for; `correlationKey` (Camunda 8 `zeebe:subscription`) overrides the instance's business key. */
   message?: { id: string; name: string; correlationKey?: string };
   signal?: { id: string; name: string };
+  /** Multi-instance: one task per item of a collection (or `cardinality` times), in parallel or one after another. */
+  loop?: { sequential: boolean; collection?: string; elementVariable: string; cardinality?: string; outputCollection?: string; outputElement?: string };
   /** Camunda 8 input mappings: local values of a task (the handler's call, the user task's row). */
   inputs?: Array<{ source: string; target: string }>;
   outputs?: Array<{ source: string; target: string }>;
@@ -170,6 +172,18 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
   const io = dialect === 'zeebe' ? ext(el, 'zeebe:IoMapping') : undefined;
   if (io?.inputParameters?.length) meta.inputs = (io.inputParameters as Node[]).map((p) => ({ source: p.source, target: p.target }));
   if (io?.outputParameters?.length) meta.outputs = (io.outputParameters as Node[]).map((p) => ({ source: p.source, target: p.target }));
+  const lc = el.loopCharacteristics as Node | undefined;
+  if (lc?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
+    const z = ext(lc, 'zeebe:LoopCharacteristics');
+    meta.loop = {
+      sequential: !!lc.isSequential,
+      collection: z?.inputCollection ?? lc.collection,
+      elementVariable: z?.inputElement ?? lc.elementVariable ?? 'item',
+      cardinality: bodyOf(lc.loopCardinality),
+      outputCollection: z?.outputCollection,
+      outputElement: z?.outputElement,
+    };
+  }
   if (el.$type === 'bpmn:BoundaryEvent') {
     meta.attachedTo = el.attachedToRef?.id;
     meta.cancelActivity = el.cancelActivity !== false;
@@ -196,6 +210,7 @@ function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): v
     ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
     ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey],
     ...(meta.inputs ?? []).map((o) => [`input ${o.target}`, o.source] as [string, unknown]),
+    ['inputCollection', meta.loop?.collection], ['loopCardinality', meta.loop?.cardinality], ['outputElement', meta.loop?.outputElement],
     ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
   ];
   if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);
@@ -211,6 +226,48 @@ function walk(container: Node, visit: (el: Node) => void): void {
     visit(el);
     if (el.flowElements) walk(el, visit);
   }
+}
+
+/** Task types that may be multi-instance (sub-processes and call activities may not). */
+const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', ...SERVICE_TYPES]);
+
+/**
+ * Multi-instance tasks run when they loop over a FEEL collection or a FEEL count; standard loops,
+ * completion conditions and multi-instance sub-processes are refused by id.
+ */
+function loopProblems(el: Node, problems: DeployProblem[]): void {
+  const lc = el.loopCharacteristics as Node;
+  const refuse = (type: string) => {
+    problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type }, elementId: el.id });
+  };
+  if (lc.$type !== 'bpmn:MultiInstanceLoopCharacteristics' || !LOOPABLE.has(el.$type)) return refuse(String(lc.$type).replace(/^bpmn:/, ''));
+  if (lc.completionCondition) return refuse('completionCondition');
+  const z = ext(lc, 'zeebe:LoopCharacteristics');
+  const collection = z?.inputCollection ?? lc.collection;
+  const cardinality = bodyOf(lc.loopCardinality);
+  if (!collection && !cardinality) problems.push({ code: 'engine.problem.loopWithoutCollection', params: { id: el.id }, elementId: el.id });
+  if (collection && !isFeel(collection)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: collection }, elementId: el.id });
+  if (cardinality && !isFeel(cardinality) && !/^\d+$/.test(cardinality)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: cardinality }, elementId: el.id });
+}
+
+/** Camunda 8 names the collection on an extension element; bpmn-elements reads the attributes Camunda 7 uses. */
+function adaptLoops(context: string, metaElements: Record<string, ElementMeta>): string {
+  const ctx = JSON.parse(context) as { activities?: Array<{ id: string; behaviour?: { loopCharacteristics?: { behaviour?: Record<string, unknown> } } }> };
+  let changed = false;
+  for (const a of ctx.activities ?? []) {
+    const loop = metaElements[a.id]?.loop;
+    const b = a.behaviour?.loopCharacteristics?.behaviour;
+    if (!loop || !b) continue;
+    if (loop.collection && b.collection !== loop.collection) {
+      b.collection = loop.collection;
+      changed = true;
+    }
+    if (b.elementVariable !== loop.elementVariable) {
+      b.elementVariable = loop.elementVariable;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(ctx) : context;
 }
 
 /** Fills in missing incoming/outgoing references from the sequence flows; true when something changed. */
@@ -308,10 +365,7 @@ export async function analyzeXml(input: string): Promise<Analysis> {
       for (const d of (el.eventDefinitions ?? []) as Node[]) {
         if (!SUPPORTED_EVENTS.has(d.$type)) problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(d.$type).replace(/^bpmn:/, '') }, elementId: el.id });
       }
-      if (el.loopCharacteristics) {
-        // Loops and multi-instance are not run yet: one instance per unit is the way to fan out.
-        problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(el.loopCharacteristics.$type).replace(/^bpmn:/, '') }, elementId: el.id });
-      }
+      if (el.loopCharacteristics) loopProblems(el, problems);
       if (type === 'bpmn:SequenceFlow' && el.conditionExpression) {
         const lang = el.conditionExpression.language as string | undefined;
         const body = bodyOf(el.conditionExpression) ?? '';
@@ -341,7 +395,7 @@ export async function analyzeXml(input: string): Promise<Analysis> {
     problems,
     warnings: linted.warnings,
     xml,
-    context,
+    context: context && adaptLoops(context, metaElements),
     meta: { key: proc.id, name: proc.name ?? null, dialect, elements: metaElements, messageStarts, signalStarts, timerStarts },
   };
 }

@@ -188,17 +188,18 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
 function serviceFactory(run: Run) {
   return function Service(activity: { id: string; type: string }) {
     return {
-      execute(message: { content: { executionId: string } }, callback: (err: Error | null, output?: unknown) => void) {
+      execute(message: { content: { executionId: string } & Record<string, unknown> }, callback: (err: Error | null, output?: unknown) => void) {
         const executionId = message.content.executionId;
         const elementId = activity.id;
         const meta = run.meta(elementId);
+        const iteration = iterationScope(meta, message.content);
         const pending = run.runtime.services[executionId];
         if (pending && run.retryExecutionId !== executionId) {
           // A failed try waits for its retry job (or for an admin after an incident).
           if (pending.incident || (pending.nextAt && Date.parse(pending.nextAt) > Date.now())) return;
         }
         const attempt = (pending?.attempts ?? 0) + 1;
-        const local = inputsOf(run, meta);
+        const local = inputsOf(run, meta, iteration);
         const scope = local ? { ...run.vars, ...local } : run.vars;
         const name = meta?.handler ? resolveString(meta.handler, scope) : null;
         run.inflight++;
@@ -211,7 +212,7 @@ function serviceFactory(run: Run) {
           .then(
             (result) => {
               delete run.runtime.services[executionId];
-              if (result && typeof result === 'object' && !Array.isArray(result)) applyOutputs(run, meta, toPlain(result) as Record<string, unknown>, local);
+              if (result && typeof result === 'object' && !Array.isArray(result)) complete(run, meta, toPlain(result) as Record<string, unknown>, local);
               callback(null, result ?? {});
             },
             (err: unknown) => {
@@ -237,13 +238,46 @@ function serviceFactory(run: Run) {
   };
 }
 
-/** The values of an element's input mappings, evaluated against the process variables (null: none). */
-function inputsOf(run: Run, meta: ElementMeta | undefined): Record<string, unknown> | null {
-  if (!meta?.inputs?.length) return null;
-  const local: Record<string, unknown> = {};
+/** What one instance of a multi-instance task sees of its own: its item and its 1-based `loopCounter`. */
+function iterationScope(meta: ElementMeta | undefined, content: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  if (!meta?.loop || !content?.isMultiInstance || content.isRootScope || typeof content.index !== 'number') return null;
+  const scope: Record<string, unknown> = { loopCounter: content.index + 1 };
+  if (meta.loop.collection) scope[meta.loop.elementVariable] = toPlain(content[meta.loop.elementVariable]);
+  return scope;
+}
+
+/**
+ * A task's local values: its multi-instance item (if any) and its input mappings, evaluated against the
+ * process variables and that item (null: none).
+ */
+function inputsOf(run: Run, meta: ElementMeta | undefined, iteration: Record<string, unknown> | null = null): Record<string, unknown> | null {
+  if (!meta?.inputs?.length) return iteration;
+  const local: Record<string, unknown> = { ...iteration };
   // Later inputs may read earlier ones, as in Camunda 8.
   for (const i of meta.inputs) local[i.target] = resolveValue(i.source, { ...run.vars, ...local });
   return local;
+}
+
+/**
+ * Puts what a finished task returned into the process: one instance of a multi-instance task with an
+ * output collection writes its element at its index (and nothing else but its output mappings); any
+ * other task goes through applyOutputs.
+ */
+function complete(run: Run, meta: ElementMeta | undefined, values: Record<string, unknown>, local: Record<string, unknown> | null): void {
+  const loop = meta?.loop;
+  const counter = typeof local?.loopCounter === 'number' ? local.loopCounter : null;
+  if (!loop?.outputCollection || counter === null) {
+    applyOutputs(run, meta, values, local);
+    return;
+  }
+  const scope = { ...run.vars, ...local, ...values };
+  const element = loop.outputElement ? resolveValue(loop.outputElement, scope) : values;
+  const current = run.vars[loop.outputCollection];
+  const list = Array.isArray(current) ? [...current] : [];
+  while (list.length < counter - 1) list.push(null);
+  list[counter - 1] = element;
+  run.vars[loop.outputCollection] = list;
+  if (meta?.outputs?.length) applyOutputs(run, meta, values, local);
 }
 
 /**
@@ -275,19 +309,27 @@ interface WaitingApi {
   id: string;
   type: string;
   executionId: string;
-  owner?: { isSubProcess?: boolean };
+  content?: Record<string, unknown>;
+  owner?: { isSubProcess?: boolean; execution?: { getPostponed(): WaitingApi[] } };
   getPostponed?: () => WaitingApi[];
   signal(message?: unknown): void;
 }
 
-/** Every waiting element, including those inside running sub-processes. */
-function waitingApis(engine: Machine): WaitingApi[] {
+/**
+ * Every waiting element, including those inside running sub-processes. A multi-instance task is
+ * represented by its running instances, not by the body that waits for them.
+ */
+function waitingApis(engine: Machine, run: Run): WaitingApi[] {
   const out: WaitingApi[] = [];
   const seen = new Set<string>();
   const visit = (apis: WaitingApi[]) => {
     for (const a of apis) {
       if (seen.has(a.executionId)) continue;
       seen.add(a.executionId);
+      if (run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content) && a.owner?.execution) {
+        visit(a.owner.execution.getPostponed().filter((x) => x.executionId !== a.executionId));
+        continue;
+      }
       out.push(a);
       if (a.owner?.isSubProcess && a.getPostponed) visit(a.getPostponed());
     }
@@ -301,15 +343,16 @@ interface Situation {
   status: EngineInstance['status'];
   state: string | null;
   active: Array<{ id: string; type: string; executionId: string }>;
-  userTasks: Array<{ id: string; executionId: string }>;
+  userTasks: Array<{ id: string; executionId: string; iteration: Record<string, unknown> | null }>;
   timers: Array<{ elementId: string; executionId: string; runAt: Date }>;
   subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string; businessKey?: string | null }>;
 }
 
 function situationOf(run: Run, engine: Machine, timers: any): Situation {
-  const postponed = run.ended ? [] : waitingApis(engine);
+  const postponed = run.ended ? [] : waitingApis(engine, run);
   const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
-  const userTasks = active.filter((a) => a.type === 'bpmn:UserTask').map((a) => ({ id: a.id, executionId: a.executionId }));
+  const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask')
+    .map((a) => ({ id: a.id, executionId: a.executionId, iteration: iterationScope(run.meta(a.id), a.content) }));
   const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
     .filter((ref) => ref.owner && !ref.timerRef)
     .map((ref) => ({ elementId: ref.owner!.id, executionId: ref.owner!.executionId, runAt: new Date(ref.owner!.expireAt ?? ref.expireAt) }));
@@ -340,9 +383,9 @@ function interpolate(text: string | null, vars: Record<string, unknown>): string
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
 }
 
-function taskRow(run: Run, t: { id: string; executionId: string }) {
+function taskRow(run: Run, t: Situation['userTasks'][number]) {
   const meta = run.meta(t.id) ?? { id: t.id, type: 'bpmn:UserTask', name: null };
-  const local = inputsOf(run, meta as ElementMeta);
+  const local = inputsOf(run, meta as ElementMeta, t.iteration);
   // Assignment, schedule and form see the task's inputs, as in Camunda 8.
   const v = local ? { ...run.vars, ...local } : run.vars;
   const groups = resolveList(meta.candidateGroups, v).map((g) => interpolate(g, v)!);
@@ -696,13 +739,13 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     await run.settle();
     switch (action.kind) {
       case 'task': {
-        const api = waitingApis(engine).find((a) => a.executionId === action.task.executionId);
+        const api = waitingApis(engine, run).find((a) => a.executionId === action.task.executionId);
         if (!api) {
           notActive = true;
           return;
         }
         const meta = run.meta(action.task.elementId);
-        applyOutputs(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null);
+        complete(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null);
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
         api.signal({ id: action.task.elementId, executionId: action.task.executionId });
         break;

@@ -20,7 +20,7 @@ const simple = (task = '<userTask id="Task_a" name="Việc"/>', key = 'Process_s
   <endEvent id="End" name="Xong"/>
 `);
 
-type Rejection = { status: number; code: string; details: Array<{ code: string; elementId?: string; line?: number; column?: number }> };
+type Rejection = { status: number; code: string; details: Array<{ code: string; elementId?: string; line?: number; column?: number; params?: Record<string, unknown> }> };
 
 async function rejected(t: { throwsAsync(p: Promise<unknown>): Promise<unknown> }, xml: string): Promise<Rejection> {
   return (await t.throwsAsync(deployDefinition(xml))) as Rejection;
@@ -46,9 +46,20 @@ test.serial('an element the runtime cannot execute is listed by id', async (t) =
   t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
 });
 
-test.serial('a multi-instance task is listed as something the runtime cannot execute', async (t) => {
-  const err = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics></userTask>', 'Process_mi'));
-  t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+test.serial('standard loops, completion conditions and multi-instance sub-processes are listed as something the runtime cannot execute', async (t) => {
+  const loop = await rejected(t, simple('<userTask id="Task_a" name="Lặp"><standardLoopCharacteristics/></userTask>', 'Process_loop'));
+  t.true(loop.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a' && p.params?.type === 'StandardLoopCharacteristics'));
+  const condition = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="=units"><completionCondition>=done</completionCondition></multiInstanceLoopCharacteristics></userTask>', 'Process_mi_cond'));
+  t.true(condition.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.params?.type === 'completionCondition'));
+  const sub = await rejected(t, simple('<subProcess id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="=units"/><startEvent id="S2"/></subProcess>', 'Process_mi_sub'));
+  t.true(sub.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+});
+
+test.serial('a multi-instance task needs a FEEL collection or a count', async (t) => {
+  const none = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics/></userTask>', 'Process_mi_none'));
+  t.true(none.details.some((p) => p.code === 'engine.problem.loopWithoutCollection' && p.elementId === 'Task_a'));
+  const juel = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="${units}"/></userTask>', 'Process_mi_juel'));
+  t.true(juel.details.some((p) => p.code === 'engine.problem.notFeel' && p.params?.value === '${units}'));
 });
 
 test.serial('an unknown element is a parse problem with its position', async (t) => {
