@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import { EngineJob } from './models.ts';
 import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
-import { JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, resumeInstance, retryServiceExecution, startByTimer } from './runtime.ts';
+import { JOB_CALL, JOB_CALL_CANCEL, JOB_CALL_DONE, JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, cancelCalledProcess, resumeInstance, retryServiceExecution, returnFromCall, startByTimer, startCalledProcess } from './runtime.ts';
 import { onDeployed } from './definitions.ts';
 import { durationMs, resolveString } from './feel.ts';
 import { AppError } from '../errors.ts';
@@ -212,6 +212,19 @@ registerJobKind(JOB_TIMER, async (job) => {
 
 registerJobKind(JOB_SERVICE, async (job) => {
   if (job.instanceId && job.executionId) await retryServiceExecution(job.instanceId, job.executionId);
+});
+
+registerJobKind(JOB_CALL, async (job) => {
+  if (job.instanceId && job.executionId) await startCalledProcess(job.instanceId, job.executionId);
+});
+
+registerJobKind(JOB_CALL_DONE, async (job) => {
+  const p = job.payload as { childId: string };
+  if (job.instanceId && job.executionId) await returnFromCall(job.instanceId, job.executionId, p.childId);
+});
+
+registerJobKind(JOB_CALL_CANCEL, async (job) => {
+  if (job.executionId) await cancelCalledProcess(job.executionId);
 });
 
 registerJobKind(JOB_TIMER_START, async (job) => {

@@ -31,6 +31,9 @@ export class EngineInstance extends Model {
   declare startedBy: string | null;
   declare startedAt: Date;
   declare endedAt: Date | null;
+  /** The instance whose call activity started this one, and the waiting execution there. */
+  declare parentInstanceId: string | null;
+  declare parentExecutionId: string | null;
   declare updatedAt: Date;
 }
 
@@ -153,6 +156,8 @@ export function initEngineModels(sequelize: Sequelize): void {
       startedBy: str(64),
       startedAt: { type: DataTypes.DATE, allowNull: false },
       endedAt: { type: DataTypes.DATE, allowNull: true },
+      parentInstanceId: str(36),
+      parentExecutionId: str(190),
     },
     { sequelize, tableName: 'engine_instances', underscored: true, createdAt: false },
   );

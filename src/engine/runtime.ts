@@ -18,6 +18,12 @@ import { getConfig } from '../config.ts';
 export const JOB_TIMER = 'engine.timer';
 export const JOB_SERVICE = 'engine.service';
 export const JOB_TIMER_START = 'engine.timerStart';
+/** A call activity began waiting: start its child instance. */
+export const JOB_CALL = 'engine.call';
+/** A child instance completed: its caller moves on. */
+export const JOB_CALL_DONE = 'engine.callDone';
+/** A call activity stopped waiting without its child (interrupted, cancelled): cancel the child. */
+export const JOB_CALL_CANCEL = 'engine.callCancel';
 
 /** Engine events for domains: `task.created`, `task.completed`, `instance.ended` (emitted after commit). */
 export const engineEvents = new EventEmitter();
@@ -50,6 +56,7 @@ type Action =
   | { kind: 'message'; refId: string; variables: Record<string, unknown> }
   | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
   | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
+  | { kind: 'callDone'; executionId: string; childId: string; variables: Record<string, unknown> }
   | { kind: 'cancel'; actor: string | null; reason: string | null };
 
 /** Optional changes applied to the stored state before it is recovered (moving a timer). */
@@ -70,6 +77,8 @@ class Run {
   readonly realTimers = new Set<NodeJS.Timeout>();
   retryExecutionId: string | null = null;
   fireStartTimers = false;
+  /** The call activity that started this instance, if one did. */
+  parent: { instanceId: string; executionId: string } | null = null;
 
   constructor(
     readonly instanceId: string,
@@ -199,7 +208,7 @@ function serviceFactory(run: Run) {
           if (pending.incident || (pending.nextAt && Date.parse(pending.nextAt) > Date.now())) return;
         }
         const attempt = (pending?.attempts ?? 0) + 1;
-        const local = inputsOf(run, meta, iteration);
+        const local = inputsOf(run.vars, meta, iteration);
         const scope = local ? { ...run.vars, ...local } : run.vars;
         const name = meta?.handler ? resolveString(meta.handler, scope) : null;
         run.inflight++;
@@ -250,11 +259,11 @@ function iterationScope(meta: ElementMeta | undefined, content: Record<string, u
  * A task's local values: its multi-instance item (if any) and its input mappings, evaluated against the
  * process variables and that item (null: none).
  */
-function inputsOf(run: Run, meta: ElementMeta | undefined, iteration: Record<string, unknown> | null = null): Record<string, unknown> | null {
+function inputsOf(vars: Record<string, unknown>, meta: ElementMeta | undefined, iteration: Record<string, unknown> | null = null): Record<string, unknown> | null {
   if (!meta?.inputs?.length) return iteration;
   const local: Record<string, unknown> = { ...iteration };
   // Later inputs may read earlier ones, as in Camunda 8.
-  for (const i of meta.inputs) local[i.target] = resolveValue(i.source, { ...run.vars, ...local });
+  for (const i of meta.inputs) local[i.target] = resolveValue(i.source, { ...vars, ...local });
   return local;
 }
 
@@ -385,7 +394,7 @@ function interpolate(text: string | null, vars: Record<string, unknown>): string
 
 function taskRow(run: Run, t: Situation['userTasks'][number]) {
   const meta = run.meta(t.id) ?? { id: t.id, type: 'bpmn:UserTask', name: null };
-  const local = inputsOf(run, meta as ElementMeta, t.iteration);
+  const local = inputsOf(run.vars, meta as ElementMeta, t.iteration);
   // Assignment, schedule and form see the task's inputs, as in Camunda 8.
   const v = local ? { ...run.vars, ...local } : run.vars;
   const groups = resolveList(meta.candidateGroups, v).map((g) => interpolate(g, v)!);
@@ -419,6 +428,8 @@ interface PersistOptions {
   completeTask?: { task: EngineTask; variables: Record<string, unknown>; actor: string | null; comment: string | null };
   resolveIncidentsOf?: { executionId: string; actor: string | null };
   cancelled?: boolean;
+  /** The call activity execution this action completed with its child's result. */
+  calledBack?: string;
 }
 
 interface Persisted {
@@ -481,8 +492,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     // whole transaction with its conflict.
     if (opts.isNew) {
       insertRows(tx, 'engine_instances',
-        ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at'],
-        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at]]);
+        ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at', 'parent_instance_id', 'parent_execution_id'],
+        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at, run.parent?.instanceId ?? null, run.parent?.executionId ?? null]]);
     } else {
       void tx.expectOne(
         'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
@@ -511,6 +522,7 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
       [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));
 
     await syncJobs(tx, run, desired, opts.isNew || run.prev.jobs === 0, at);
+    queueCallJobs(tx, run, sit, isEnded, status, opts.calledBack ?? null, at);
 
     if (!opts.isNew && run.prev.subscriptions > 0) void tx.queue('DELETE FROM engine_subscriptions WHERE instance_id = ?', [run.instanceId]);
     if (!isEnded && sit.subscriptions.length) {
@@ -536,6 +548,26 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
   const ids = await Promise.all(done.taskIds);
   const createdTasks = done.fresh.map((row, i) => EngineTask.build({ ...row, id: ids[i].insertId, createdAt: now, updatedAt: now }, { isNewRecord: false }));
   return { instance, createdTasks, next: { active: fields.activeElements === '[]' ? [] : sit.active, ...rows } };
+}
+
+/**
+ * Call activities as durable jobs in the action's own transaction: one that began waiting gets its
+ * child started, one that stopped waiting without its child (interrupted, cancelled) gets the child
+ * cancelled, and a child that completed hands its result back to its caller.
+ */
+function queueCallJobs(tx: Tx, run: Run, sit: Situation, isEnded: boolean, status: string, calledBack: string | null, at: string | null): void {
+  const calls = (list: Array<{ type: string; executionId: string; id: string }>) => list.filter((a) => a.type === 'bpmn:CallActivity');
+  const before = calls(run.prev.active);
+  const now = isEnded ? [] : calls(sit.active);
+  const had = new Set(before.map((a) => a.executionId));
+  const has = new Set(now.map((a) => a.executionId));
+  const job = (kind: string, instanceId: string, elementId: string | null, executionId: string, payload: unknown) => [kind, instanceId, elementId, executionId, payload === null ? null : JSON.stringify(payload), at, 'pending', 0, at];
+  const rows = [
+    ...now.filter((a) => !had.has(a.executionId)).map((a) => job(JOB_CALL, run.instanceId, a.id, a.executionId, null)),
+    ...before.filter((a) => !has.has(a.executionId) && a.executionId !== calledBack).map((a) => job(JOB_CALL_CANCEL, run.instanceId, a.id, a.executionId, null)),
+  ];
+  if (status === 'completed' && run.parent) rows.push(job(JOB_CALL_DONE, run.parent.instanceId, null, run.parent.executionId, { childId: run.instanceId }));
+  insertRows(tx, 'engine_jobs', ['kind', 'instance_id', 'element_id', 'execution_id', 'payload', 'run_at', 'status', 'attempts', 'created_at'], rows);
 }
 
 function historyRow(run: Run, event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): HistoryRow {
@@ -609,6 +641,8 @@ export interface StartInput {
   startedBy?: string | null;
   /** Start a specific version instead of the latest. */
   definitionId?: number;
+  /** The call activity starting this instance (the runtime's own call jobs set it). */
+  parent?: { instanceId: string; executionId: string };
 }
 
 /** Starts an instance of the latest version of a process (by key) and runs it until every branch waits. */
@@ -650,6 +684,7 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
   const vars = structuredClone(input.variables ?? {});
   const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
   run.fireStartTimers = !!action.fireStartTimers;
+  run.parent = input.parent ?? null;
   const { engine, timers } = buildEngine(run);
   await runEngine(run, async () => {
     engine.execute();
@@ -677,18 +712,19 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
   // The kept engine is trusted without reading the row: if another node moved the instance meanwhile,
   // the version guard refuses the write and act() runs the action again on the stored state.
-  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume');
+  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume' || action.kind === 'callDone');
   if (cached && reusable) {
     cached.run.reset();
     return { entry: cached, fresh: false };
   }
-  const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number }>(
-    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version FROM engine_instances WHERE id = ?', [instanceId]);
+  const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number; parent_instance_id: string | null; parent_execution_id: string | null }>(
+    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version, parent_instance_id, parent_execution_id FROM engine_instances WHERE id = ?', [instanceId]);
   if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
   if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   const def = await loadDefinition(Number(row.definition_id));
   const runtime = JSON.parse(row.runtime) as RuntimeState;
   const run = new Run(row.id, def, row.business_key, JSON.parse(row.variables), runtime);
+  if (row.parent_instance_id && row.parent_execution_id) run.parent = { instanceId: row.parent_instance_id, executionId: row.parent_execution_id };
   // Older rows without counts: read the job and subscription rows to be safe.
   run.prev = { active: JSON.parse(row.active_elements), jobs: runtime.rows?.jobs ?? 1, subscriptions: runtime.rows?.subscriptions ?? 1 };
   if (action.kind === 'cancel') return { cancelRun: run, version: Number(row.version) };
@@ -750,6 +786,18 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         api.signal({ id: action.task.elementId, executionId: action.task.executionId });
         break;
       }
+      case 'callDone': {
+        const api = waitingApis(engine, run).find((a) => a.executionId === action.executionId);
+        if (!api) {
+          notActive = true;
+          return;
+        }
+        const meta = run.meta(api.id);
+        if (meta?.outputs?.length) applyOutputs(run, meta, action.variables);
+        else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, action.variables);
+        api.signal({ id: api.id, executionId: api.executionId });
+        break;
+      }
       case 'message':
       case 'signal': {
         Object.assign(run.vars, action.variables);
@@ -771,6 +819,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     expectedVersion: entry.version,
     ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
+    ...(action.kind === 'callDone' ? { calledBack: action.executionId } : {}),
   });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
@@ -865,6 +914,57 @@ export async function broadcastSignal(name: string, variables: Record<string, un
     await startInstance(def, { variables }, { kind: 'start', messageRefId: def.meta.elements[elementId]?.signal?.id });
   }
   return { delivered, started: starts.length };
+}
+
+/** Whether an error is a duplicate key (the child of a call activity exists already). */
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; parent?: { code?: string } };
+  const code = e?.code ?? e?.parent?.code;
+  return code === 'ER_DUP_ENTRY' || (code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e?.message ?? ''));
+}
+
+/**
+ * Starts the child instance of a call activity that waits (the `engine.call` job): the latest version
+ * of the called process, with the caller's business key, its variables and the call activity's inputs.
+ * At most one child per waiting execution, however often the job runs.
+ */
+export async function startCalledProcess(parentId: string, executionId: string): Promise<void> {
+  const [parent] = await selectRows<{ status: string; definition_id: number; business_key: string | null; variables: string; active_elements: string }>(
+    'SELECT status, definition_id, business_key, variables, active_elements FROM engine_instances WHERE id = ?', [parentId]);
+  if (!parent || parent.status !== 'active') return;
+  const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string }>).find((a) => a.executionId === executionId);
+  if (!call) return;
+  const [existing] = await selectRows<{ id: string }>('SELECT id FROM engine_instances WHERE parent_execution_id = ?', [executionId]);
+  if (existing) return;
+  const def = await loadDefinition(Number(parent.definition_id));
+  const meta = def.meta.elements[call.id];
+  const vars = JSON.parse(parent.variables) as Record<string, unknown>;
+  const key = resolveString(meta?.call?.processId, vars);
+  if (!key) throw new Error(`call activity ${call.id} names no process`);
+  try {
+    await startInstance(await latestDefinition(key), { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId } }, { kind: 'start' });
+  } catch (err) {
+    if (!isDuplicate(err)) throw err;
+  }
+}
+
+/** Hands a completed child's variables back to the call activity waiting for it (the `engine.callDone` job). */
+export async function returnFromCall(parentId: string, executionId: string, childId: string): Promise<void> {
+  const [child] = await selectRows<{ status: string; variables: string }>('SELECT status, variables FROM engine_instances WHERE id = ?', [childId]);
+  if (!child || child.status !== 'completed') return;
+  try {
+    await act(parentId, { kind: 'callDone', executionId, childId, variables: JSON.parse(child.variables) });
+  } catch (err) {
+    // The caller moved on meanwhile (a boundary event, a cancel): nothing waits for this result.
+    if (err instanceof AppError && (err.code === 'engine.taskNotActive' || err.code === 'engine.instanceNotActive')) return;
+    throw err;
+  }
+}
+
+/** Cancels the child of a call activity that no longer waits for it (the `engine.callCancel` job). */
+export async function cancelCalledProcess(executionId: string): Promise<void> {
+  const [child] = await selectRows<{ id: string; status: string }>('SELECT id, status FROM engine_instances WHERE parent_execution_id = ?', [executionId]);
+  if (child && (child.status === 'active' || child.status === 'failed')) await cancelInstance(child.id, null, 'the calling process moved on');
 }
 
 /** Starts an instance from a timer start event whose job is due. */

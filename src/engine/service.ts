@@ -45,11 +45,12 @@ export async function getInstance(id: string) {
   const row = await EngineInstance.findByPk(id, { attributes: { exclude: ['state'] } });
   if (!row) throw NotFound('engine.instanceNotFound', { id });
   const def = await loadDefinition(row.definitionId);
-  const [tasks, jobs, incidents, history] = await Promise.all([
+  const [tasks, jobs, incidents, history, children] = await Promise.all([
     EngineTask.findAll({ where: { instanceId: id }, order: [['id', 'ASC']] }),
     EngineJob.findAll({ where: { instanceId: id }, order: [['runAt', 'ASC']] }),
     EngineIncident.findAll({ where: { instanceId: id }, order: [['id', 'ASC']] }),
     getTimeline(id),
+    EngineInstance.findAll({ where: { parentInstanceId: id }, attributes: ['id', 'definitionKey', 'status', 'startedAt'], order: [['startedAt', 'ASC']] }),
   ]);
   const active = JSON.parse(row.activeElements) as Array<{ id: string; type: string; executionId: string }>;
   const completed = [...new Set(history.filter((h) => h.event === 'end' && h.elementId).map((h) => h.elementId!))];
@@ -66,6 +67,8 @@ export async function getInstance(id: string) {
     version: row.version,
     startedBy: row.startedBy,
     startedAt: row.startedAt,
+    parentInstanceId: row.parentInstanceId,
+    children: children.map((c) => ({ id: c.id, definitionKey: c.definitionKey, status: c.status, startedAt: c.startedAt })),
     endedAt: row.endedAt,
     variables: JSON.parse(row.variables) as Record<string, unknown>,
     activeElements: active,

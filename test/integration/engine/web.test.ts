@@ -148,3 +148,33 @@ test.serial('a task with Camunda 8 input mappings shows its inputs on the task p
   t.regex(page.payload, /data-testid="task-input"[^>]*>[^<]*Tháng 10\/2025 \/ Hà Nội/);
   t.true(page.payload.includes('Dữ liệu đầu vào'));
 });
+
+test.serial('the instance pages link a caller and the process its call activity started', async (t) => {
+  const child = bpmn('Process_web_child', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_fill"/>
+    <userTask id="Task_fill" name="Lập báo cáo" camunda:candidateGroups="officer"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_fill" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `);
+  const parent = bpmn('Process_web_parent', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Call_child"/>
+    <callActivity id="Call_child" name="Gọi báo cáo" calledElement="Process_web_child"/>
+    <sequenceFlow id="Flow_2" sourceRef="Call_child" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `);
+  for (const xml of [child, parent]) t.is((await call(app.server, designer, 'POST', '/api/engine/definitions', { xml })).statusCode, 201);
+  const started = await call(app.server, officer, 'POST', '/api/engine/processes/Process_web_parent/start', { businessKey: 'CALL-1' });
+  const parentId = JSON.parse(started.payload).id as string;
+  const { runDueJobs } = await import('../../../src/engine/jobs.ts');
+  await runDueJobs();
+  const detail = JSON.parse((await call(app.server, admin, 'GET', `/api/engine/instances/${parentId}`)).payload);
+  t.is(detail.children.length, 1);
+  t.is(detail.children[0].definitionKey, 'Process_web_child');
+  const parentPage = await call(app.server, admin, 'GET', `/engine/instances/${parentId}`);
+  t.regex(parentPage.payload, new RegExp(`data-testid="child-instances"><a href="/engine/instances/${detail.children[0].id}">Process_web_child`));
+  const childPage = await call(app.server, admin, 'GET', `/engine/instances/${detail.children[0].id}`);
+  t.true(childPage.payload.includes(`href="/engine/instances/${parentId}" data-testid="parent-instance"`));
+  t.true(childPage.payload.includes('Quy trình gọi'));
+});

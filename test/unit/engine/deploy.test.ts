@@ -42,8 +42,8 @@ test.serial('a script task is rejected by id', async (t) => {
 });
 
 test.serial('an element the runtime cannot execute is listed by id', async (t) => {
-  const err = await rejected(t, simple('<callActivity id="Task_a" name="Gọi" calledElement="Other"/>', 'Process_call'));
-  t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+  const err = await rejected(t, simple('<complexGateway id="Task_a" name="Phức hợp"/>', 'Process_complex'));
+  t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a' && p.params?.type === 'ComplexGateway'));
 });
 
 test.serial('standard loops, completion conditions and multi-instance sub-processes are listed as something the runtime cannot execute', async (t) => {
