@@ -941,8 +941,13 @@ export async function startCalledProcess(parentId: string, executionId: string):
   const vars = JSON.parse(parent.variables) as Record<string, unknown>;
   const key = resolveString(meta?.call?.processId, vars);
   if (!key) throw new Error(`call activity ${call.id} names no process`);
+  // A process that is not deployed (yet) is a failure of the job, retried and then shown to admins as a
+  // failed job to put back once it is deployed; not a 404, which would drop the job.
+  const called = await latestDefinition(key).catch(() => {
+    throw new Error(`call activity ${call.id}: no deployed process "${key}"`);
+  });
   try {
-    await startInstance(await latestDefinition(key), { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId } }, { kind: 'start' });
+    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId } }, { kind: 'start' });
   } catch (err) {
     if (!isDuplicate(err)) throw err;
   }

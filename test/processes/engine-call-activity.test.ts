@@ -101,3 +101,25 @@ test.serial('a call activity that names no process is refused at deploy', async 
   `)));
   t.true((err as unknown as { details: Array<{ code: string; elementId?: string }> }).details.some((p) => p.code === 'engine.problem.callWithoutProcess' && p.elementId === 'Call_x'));
 });
+
+test.serial('a call to a process that is not deployed fails its job visibly, and putting it back after the deploy starts the child', async (t) => {
+  const { retryFailedJob } = await import('../../src/engine/jobs.ts');
+  const parent = await startProcess('Process_province', { variables: { quarter: 4, childProcess: 'Process_not_yet' } });
+  for (let i = 0; i < 5; i++) {
+    await EngineJob.update({ runAt: new Date(Date.now() - 1) }, { where: { instanceId: parent.id, kind: 'engine.call' } });
+    await drainJobs();
+  }
+  const [failed] = await EngineJob.findAll({ where: { instanceId: parent.id, kind: 'engine.call' } });
+  t.is(failed.status, 'failed');
+  t.regex(failed.lastError ?? '', /Process_not_yet/);
+  await deployDefinition(bpmn('Process_not_yet', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_x"/>
+    <userTask id="Task_x" name="Việc"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_x" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `));
+  t.true(await retryFailedJob(failed.id));
+  await drainJobs();
+  t.is((await childOf(parent.id)).definitionKey, 'Process_not_yet');
+});
