@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import { EngineJob } from './models.ts';
 import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
-import { JOB_CALL, JOB_CALL_CANCEL, JOB_CALL_DONE, JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, cancelCalledProcess, resumeInstance, retryServiceExecution, returnFromCall, startByTimer, startCalledProcess } from './runtime.ts';
+import { JOB_CALL, JOB_CALL_CANCEL, JOB_CALL_DONE, JOB_CALL_FAILED, JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, callFailed, cancelCalledProcess, resumeInstance, retryServiceExecution, returnFromCall, startByTimer, startCalledProcess } from './runtime.ts';
 import { onDeployed } from './definitions.ts';
 import { durationMs, resolveString } from './feel.ts';
 import { AppError } from '../errors.ts';
@@ -221,6 +221,11 @@ registerJobKind(JOB_CALL, async (job) => {
 registerJobKind(JOB_CALL_DONE, async (job) => {
   const p = job.payload as { childId: string };
   if (job.instanceId && job.executionId) await returnFromCall(job.instanceId, job.executionId, p.childId);
+});
+
+registerJobKind(JOB_CALL_FAILED, async (job) => {
+  const p = job.payload as { childId: string };
+  if (job.instanceId && job.executionId) await callFailed(job.instanceId, job.executionId, p.childId);
 });
 
 registerJobKind(JOB_CALL_CANCEL, async (job) => {

@@ -24,6 +24,8 @@ export const JOB_CALL = 'engine.call';
 export const JOB_CALL_DONE = 'engine.callDone';
 /** A call activity stopped waiting without its child (interrupted, cancelled): cancel the child. */
 export const JOB_CALL_CANCEL = 'engine.callCancel';
+/** A child was cancelled by someone else than its caller: an incident on the caller's call activity. */
+export const JOB_CALL_FAILED = 'engine.callFailed';
 
 /** Engine events for domains: `task.created`, `task.completed`, `instance.ended` (emitted after commit). */
 export const engineEvents = new EventEmitter();
@@ -57,7 +59,8 @@ type Action =
   | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
   | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
   | { kind: 'callDone'; executionId: string; childId: string; variables: Record<string, unknown> }
-  | { kind: 'cancel'; actor: string | null; reason: string | null };
+  | { kind: 'callFailed'; executionId: string; error: string }
+  | { kind: 'cancel'; actor: string | null; reason: string | null; byCaller?: boolean };
 
 /** Optional changes applied to the stored state before it is recovered (moving a timer). */
 type StatePatch = (state: Record<string, unknown>) => void;
@@ -430,6 +433,10 @@ interface PersistOptions {
   cancelled?: boolean;
   /** The call activity execution this action completed with its child's result. */
   calledBack?: string;
+  /** The instance is cancelled because its caller no longer waits for it (no incident for the caller). */
+  cancelledByCaller?: boolean;
+  /** A call activity whose incident is retried: its old child is let go and a new one started. */
+  recall?: { executionId: string; elementId: string };
 }
 
 interface Persisted {
@@ -522,7 +529,7 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
       [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));
 
     await syncJobs(tx, run, desired, opts.isNew || run.prev.jobs === 0, at);
-    queueCallJobs(tx, run, sit, isEnded, status, opts.calledBack ?? null, at);
+    queueCallJobs(tx, run, sit, isEnded, status, opts, at);
 
     if (!opts.isNew && run.prev.subscriptions > 0) void tx.queue('DELETE FROM engine_subscriptions WHERE instance_id = ?', [run.instanceId]);
     if (!isEnded && sit.subscriptions.length) {
@@ -555,7 +562,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
  * child started, one that stopped waiting without its child (interrupted, cancelled) gets the child
  * cancelled, and a child that completed hands its result back to its caller.
  */
-function queueCallJobs(tx: Tx, run: Run, sit: Situation, isEnded: boolean, status: string, calledBack: string | null, at: string | null): void {
+function queueCallJobs(tx: Tx, run: Run, sit: Situation, isEnded: boolean, status: string, opts: PersistOptions, at: string | null): void {
+  const calledBack = opts.calledBack ?? null;
   const calls = (list: Array<{ type: string; executionId: string; id: string }>) => list.filter((a) => a.type === 'bpmn:CallActivity');
   const before = calls(run.prev.active);
   const now = isEnded ? [] : calls(sit.active);
@@ -567,6 +575,12 @@ function queueCallJobs(tx: Tx, run: Run, sit: Situation, isEnded: boolean, statu
     ...before.filter((a) => !has.has(a.executionId) && a.executionId !== calledBack).map((a) => job(JOB_CALL_CANCEL, run.instanceId, a.id, a.executionId, null)),
   ];
   if (status === 'completed' && run.parent) rows.push(job(JOB_CALL_DONE, run.parent.instanceId, null, run.parent.executionId, { childId: run.instanceId }));
+  if (status === 'cancelled' && run.parent && !opts.cancelledByCaller) rows.push(job(JOB_CALL_FAILED, run.parent.instanceId, null, run.parent.executionId, { childId: run.instanceId }));
+  if (opts.recall) {
+    // The cancelled child stays linked to its caller for the record, but no longer to the waiting execution.
+    void tx.queue('UPDATE engine_instances SET parent_execution_id = NULL WHERE parent_execution_id = ?', [opts.recall.executionId]);
+    rows.push(job(JOB_CALL, run.instanceId, opts.recall.elementId, opts.recall.executionId, null));
+  }
   insertRows(tx, 'engine_jobs', ['kind', 'instance_id', 'element_id', 'execution_id', 'payload', 'run_at', 'status', 'attempts', 'created_at'], rows);
 }
 
@@ -754,7 +768,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   if ('cancelRun' in got) {
     const run = got.cancelRun;
     if (action.kind === 'cancel') run.record('cancelled', null, { actor: action.actor, comment: action.reason });
-    const persisted = await persist(run, { status: 'cancelled', state: null, active: [], userTasks: [], timers: [], subscriptions: [] }, { isNew: false, expectedVersion: got.version, cancelled: true });
+    const persisted = await persist(run, { status: 'cancelled', state: null, active: [], userTasks: [], timers: [], subscriptions: [] }, { isNew: false, expectedVersion: got.version, cancelled: true, cancelledByCaller: action.kind === 'cancel' && !!action.byCaller });
     emitAfterCommit(run, persisted);
     return persisted.instance;
   }
@@ -798,6 +812,18 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         api.signal({ id: api.id, executionId: api.executionId });
         break;
       }
+      case 'callFailed': {
+        const api = waitingApis(engine, run).find((a) => a.executionId === action.executionId);
+        if (!api) {
+          notActive = true;
+          return;
+        }
+        // Waits as a failed service does: an admin retries the incident, which starts a new child.
+        run.runtime.services[action.executionId] = { elementId: api.id, attempts: 1, error: action.error, incident: true };
+        run.newIncidents.push({ elementId: api.id, executionId: action.executionId, handler: null, error: action.error, attempts: 1 });
+        run.record('incident', { id: api.id, type: 'bpmn:CallActivity' }, { outcome: action.error });
+        break;
+      }
       case 'message':
       case 'signal': {
         Object.assign(run.vars, action.variables);
@@ -820,6 +846,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
     ...(action.kind === 'callDone' ? { calledBack: action.executionId } : {}),
+    ...(action.kind === 'retryService' ? recallOf(run, action.executionId) : {}),
   });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
@@ -916,6 +943,22 @@ export async function broadcastSignal(name: string, variables: Record<string, un
   return { delivered, started: starts.length };
 }
 
+/** A retried incident on a waiting call activity starts a new child. */
+function recallOf(run: Run, executionId: string): { recall?: PersistOptions['recall'] } {
+  const call = run.prev.active.find((a) => a.executionId === executionId && a.type === 'bpmn:CallActivity');
+  return call ? { recall: { executionId, elementId: call.id } } : {};
+}
+
+/** Raises an incident on the call activity whose child was cancelled by someone else (the `engine.callFailed` job). */
+export async function callFailed(parentId: string, executionId: string, childId: string): Promise<void> {
+  try {
+    await act(parentId, { kind: 'callFailed', executionId, error: `the called instance ${childId} was cancelled` });
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'engine.taskNotActive' || err.code === 'engine.instanceNotActive')) return;
+    throw err;
+  }
+}
+
 /** Whether an error is a duplicate key (the child of a call activity exists already). */
 function isDuplicate(err: unknown): boolean {
   const e = err as { code?: string; message?: string; parent?: { code?: string } };
@@ -969,7 +1012,7 @@ export async function returnFromCall(parentId: string, executionId: string, chil
 /** Cancels the child of a call activity that no longer waits for it (the `engine.callCancel` job). */
 export async function cancelCalledProcess(executionId: string): Promise<void> {
   const [child] = await selectRows<{ id: string; status: string }>('SELECT id, status FROM engine_instances WHERE parent_execution_id = ?', [executionId]);
-  if (child && (child.status === 'active' || child.status === 'failed')) await cancelInstance(child.id, null, 'the calling process moved on');
+  if (child && (child.status === 'active' || child.status === 'failed')) await act(child.id, { kind: 'cancel', actor: null, reason: 'the calling process moved on', byCaller: true });
 }
 
 /** Starts an instance from a timer start event whose job is due. */

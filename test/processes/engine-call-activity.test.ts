@@ -123,3 +123,30 @@ test.serial('a call to a process that is not deployed fails its job visibly, and
   await drainJobs();
   t.is((await childOf(parent.id)).definitionKey, 'Process_not_yet');
 });
+
+test.serial('a child cancelled by an admin raises an incident on its caller; retrying it starts a new child', async (t) => {
+  const { EngineIncident } = await import('../../src/engine/models.ts');
+  const { retryIncident } = await import('../../src/engine/runtime.ts');
+  const parent = await startProcess('Process_province', { variables: { quarter: 1, childProcess: 'Process_unit_report' } });
+  await drainJobs();
+  const first = await childOf(parent.id);
+  await cancelInstance(first.id, 'admin', 'wrong unit');
+  await drainJobs();
+  const [incident] = await EngineIncident.findAll({ where: { instanceId: parent.id, status: 'open' } });
+  t.is(incident.elementId, 'Call_unit');
+  t.regex(incident.error, new RegExp(first.id));
+  t.is((await instance(parent.id)).status, 'active');
+  // When an admin retries the incident
+  await retryIncident(incident.id, 'admin');
+  await drainJobs();
+  // Then a new child runs, the old one stays cancelled and linked for the record, and the incident is resolved
+  const children = await EngineInstance.findAll({ where: { parentInstanceId: parent.id }, order: [['startedAt', 'ASC']] });
+  t.is(children.length, 2);
+  const second = children.find((c) => c.id !== first.id)!;
+  t.is(second.status, 'active');
+  t.is((await EngineIncident.findByPk(incident.id))!.status, 'resolved');
+  const [fill] = await openTasks(second.id);
+  await signalTask(fill, { total: 9 }, 'officer', null);
+  await drainJobs();
+  t.deepEqual((await openTasks(parent.id)).map((x) => x.elementId), ['Task_review']);
+});
