@@ -241,16 +241,14 @@ const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', ...SE
  * Multi-instance tasks run when they loop over a FEEL collection or a FEEL count; standard loops,
  * completion conditions and multi-instance sub-processes are refused by id.
  */
-function loopProblems(el: Node, problems: DeployProblem[]): void {
+function loopProblems(el: Node, loop: ElementMeta['loop'], problems: DeployProblem[]): void {
   const lc = el.loopCharacteristics as Node;
   const refuse = (type: string) => {
     problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type }, elementId: el.id });
   };
-  if (lc.$type !== 'bpmn:MultiInstanceLoopCharacteristics' || !LOOPABLE.has(el.$type)) return refuse(String(lc.$type).replace(/^bpmn:/, ''));
+  if (!loop || !LOOPABLE.has(el.$type)) return refuse(String(lc.$type).replace(/^bpmn:/, ''));
   if (lc.completionCondition) return refuse('completionCondition');
-  const z = ext(lc, 'zeebe:LoopCharacteristics');
-  const collection = z?.inputCollection ?? lc.collection;
-  const cardinality = bodyOf(lc.loopCardinality);
+  const { collection, cardinality } = loop;
   if (!collection && !cardinality) problems.push({ code: 'engine.problem.loopWithoutCollection', params: { id: el.id }, elementId: el.id });
   if (collection && !isFeel(collection)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: collection }, elementId: el.id });
   if (cardinality && !isFeel(cardinality) && !/^\d+$/.test(cardinality)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: cardinality }, elementId: el.id });
@@ -377,7 +375,6 @@ export async function analyzeXml(input: string): Promise<Analysis> {
       for (const d of (el.eventDefinitions ?? []) as Node[]) {
         if (!SUPPORTED_EVENTS.has(d.$type)) problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(d.$type).replace(/^bpmn:/, '') }, elementId: el.id });
       }
-      if (el.loopCharacteristics) loopProblems(el, problems);
       if (type === 'bpmn:SequenceFlow' && el.conditionExpression) {
         const lang = el.conditionExpression.language as string | undefined;
         const body = bodyOf(el.conditionExpression) ?? '';
@@ -386,6 +383,7 @@ export async function analyzeXml(input: string): Promise<Analysis> {
         }
       }
       const meta = elementMeta(el, dialect);
+      if (el.loopCharacteristics) loopProblems(el, meta.loop, problems);
       if (meta.call && !meta.call.processId) problems.push({ code: 'engine.problem.callWithoutProcess', params: { id: el.id }, elementId: el.id });
       if (SERVICE_TYPES.has(type) && !meta.handler) problems.push({ code: 'engine.problem.serviceWithoutHandler', params: { id: el.id }, elementId: el.id });
       if (meta.retries && !isFeel(meta.retries) && !parseRetryPolicy(meta.retries)) {

@@ -780,6 +780,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     if (action.fresh) delete run.runtime.services[action.executionId];
   }
   let notActive = false;
+  const waitingOn = (executionId: string) => waitingApis(engine, run).find((a) => a.executionId === executionId);
   await runEngine(run, async () => {
     if (fresh) {
       engine.resume();
@@ -789,7 +790,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     await run.settle();
     switch (action.kind) {
       case 'task': {
-        const api = waitingApis(engine, run).find((a) => a.executionId === action.task.executionId);
+        const api = waitingOn(action.task.executionId);
         if (!api) {
           notActive = true;
           return;
@@ -801,7 +802,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         break;
       }
       case 'callDone': {
-        const api = waitingApis(engine, run).find((a) => a.executionId === action.executionId);
+        const api = waitingOn(action.executionId);
         if (!api) {
           notActive = true;
           return;
@@ -813,7 +814,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         break;
       }
       case 'callFailed': {
-        const api = waitingApis(engine, run).find((a) => a.executionId === action.executionId);
+        const api = waitingOn(action.executionId);
         if (!api) {
           notActive = true;
           return;
@@ -951,8 +952,13 @@ function recallOf(run: Run, executionId: string): { recall?: PersistOptions['rec
 
 /** Raises an incident on the call activity whose child was cancelled by someone else (the `engine.callFailed` job). */
 export async function callFailed(parentId: string, executionId: string, childId: string): Promise<void> {
+  await actOnCaller(parentId, { kind: 'callFailed', executionId, error: `the called instance ${childId} was cancelled` });
+}
+
+/** Acts on a caller for its child; if the caller moved on meanwhile (a boundary event, a cancel), nothing waits any more. */
+async function actOnCaller(parentId: string, action: Extract<Action, { kind: 'callDone' | 'callFailed' }>): Promise<void> {
   try {
-    await act(parentId, { kind: 'callFailed', executionId, error: `the called instance ${childId} was cancelled` });
+    await act(parentId, action);
   } catch (err) {
     if (err instanceof AppError && (err.code === 'engine.taskNotActive' || err.code === 'engine.instanceNotActive')) return;
     throw err;
@@ -1000,13 +1006,7 @@ export async function startCalledProcess(parentId: string, executionId: string):
 export async function returnFromCall(parentId: string, executionId: string, childId: string): Promise<void> {
   const [child] = await selectRows<{ status: string; variables: string }>('SELECT status, variables FROM engine_instances WHERE id = ?', [childId]);
   if (!child || child.status !== 'completed') return;
-  try {
-    await act(parentId, { kind: 'callDone', executionId, childId, variables: JSON.parse(child.variables) });
-  } catch (err) {
-    // The caller moved on meanwhile (a boundary event, a cancel): nothing waits for this result.
-    if (err instanceof AppError && (err.code === 'engine.taskNotActive' || err.code === 'engine.instanceNotActive')) return;
-    throw err;
-  }
+  await actOnCaller(parentId, { kind: 'callDone', executionId, childId, variables: JSON.parse(child.variables) });
 }
 
 /** Cancels the child of a call activity that no longer waits for it (the `engine.callCancel` job). */
