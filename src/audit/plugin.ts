@@ -2,10 +2,10 @@
 import type { Plugin } from '@hapi/hapi';
 import Joi from 'joi';
 import { t } from '../i18n/index.ts';
-import { mustViewer } from '../web/server.ts';
+import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
-import type { Viewer } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 import { Forbidden } from '../errors.ts';
 import { searchAudit, verifyAudit } from './service.ts';
 import { presentAuditEntry, toAuditQuery, type AuditFilters } from './presenters.ts';

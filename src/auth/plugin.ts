@@ -3,7 +3,7 @@ import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { AppError } from '../errors.ts';
 import { t } from '../i18n/index.ts';
-import { mustViewer, viewerOf } from '../web/server.ts';
+import { mustViewer, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { ROLES, type Role } from './models.ts';
 import { login, logout, registerCitizen, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';

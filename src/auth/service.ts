@@ -3,49 +3,12 @@ import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { User, RoleAssignment, Session, ROLES, type Role } from './models.ts';
 import { hashPassword, verifyPassword, checkPasswordStrength } from './password.ts';
-import { getOrgsByIds, getOrgByCode, isInSubtree, listOrgIdsInSubtrees } from '../orgs/service.ts';
+import { getOrgsByIds, getOrgByCode, listOrgIdsInSubtrees } from '../orgs/service.ts';
+import { assertOrgAccess, hasRole, hasSystemRole, type Viewer } from '../access/index.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
 import { AppError, BadRequest, Conflict, Forbidden, NotFound, TooMany, Unauthorized } from '../errors.ts';
 import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
-
-/** A role the viewer holds, with the org subtree it covers (null org: everywhere). */
-export interface ViewerRole {
-  role: Role;
-  orgUnitId: number | null;
-  orgCode: string | null;
-  orgName: string | null;
-  orgPath: string | null;
-}
-
-/** The logged-in caller as every service sees them. */
-export interface Viewer {
-  userId: number;
-  username: string;
-  fullName: string;
-  locale: 'vi' | 'en';
-  orgUnitId: number | null;
-  orgCode: string | null;
-  orgName: string | null;
-  roles: ViewerRole[];
-  sessionId?: string;
-  ip?: string | null;
-}
-
-/** Whether the viewer holds any of the roles (anywhere). */
-export function hasRole(viewer: Viewer | null | undefined, ...roles: Role[]): boolean {
-  return !!viewer && viewer.roles.some((r) => roles.includes(r.role));
-}
-
-/** Whether one of the viewer's roles (of the given kinds) covers the unit with this path. */
-export function canAccessOrg(viewer: Viewer, orgPath: string, roles: Role[] = ['admin', 'designer', 'officer', 'leader']): boolean {
-  return viewer.roles.some((r) => roles.includes(r.role) && (r.orgPath === null || isInSubtree(orgPath, r.orgPath)));
-}
-
-/** Throws 403 unless one of the viewer's roles covers the unit with this path. */
-export function assertOrgAccess(viewer: Viewer, orgPath: string, roles?: Role[]): void {
-  if (!canAccessOrg(viewer, orgPath, roles)) throw Forbidden('errors.outOfScope');
-}
 
 /** The audit actor for a viewer. */
 export function actorOf(viewer: Viewer | null | undefined): Actor | null {
@@ -92,7 +55,7 @@ export async function createUser(input: NewUser, by: Viewer | null, transaction?
   const org = input.orgCode ? await getOrgByCode(input.orgCode) : null;
   // The new user's home unit must lie in the actor's scope too, or a subtree admin could place users
   // in another province (where they would then be out of that admin's sight).
-  if (by && !by.roles.some((x) => x.role === 'admin' && x.orgPath === null)) {
+  if (by && !hasSystemRole(by, 'admin')) {
     if (!org) throw Forbidden('errors.outOfScope');
     assertOrgAccess(by, org.path, ['admin']);
   }
@@ -102,7 +65,7 @@ export async function createUser(input: NewUser, by: Viewer | null, transaction?
     // An admin of a subtree grants roles only inside it; only a system-wide admin grants system-wide roles.
     if (by && r.role !== 'citizen') {
       if (!r.org) {
-        if (!by.roles.some((x) => x.role === 'admin' && x.orgPath === null)) throw Forbidden('errors.outOfScope');
+        if (!hasSystemRole(by, 'admin')) throw Forbidden('errors.outOfScope');
       } else assertOrgAccess(by, r.org.path, ['admin']);
     }
   }
@@ -229,7 +192,7 @@ export async function listUsers(by: Viewer, q: { search?: string; page?: number;
 export async function getManagedUser(by: Viewer, id: number): Promise<User> {
   const user = await User.findByPk(id);
   if (!user) throw NotFound('auth.userNotFound');
-  if (!by.roles.some((r) => r.role === 'admin' && r.orgPath === null)) {
+  if (!hasSystemRole(by, 'admin')) {
     const orgs = await getOrgsByIds(user.orgUnitId ? [user.orgUnitId] : []);
     const org = user.orgUnitId ? orgs.get(user.orgUnitId) : undefined;
     if (!org) throw Forbidden('errors.outOfScope');
@@ -244,7 +207,7 @@ export async function grantRole(by: Viewer, userId: number, role: Role, orgCode:
   if (!ROLES.includes(role)) throw BadRequest('auth.unknownRole', { role });
   const org = orgCode ? await getOrgByCode(orgCode) : null;
   if (org) assertOrgAccess(by, org.path, ['admin']);
-  else if (!by.roles.some((r) => r.role === 'admin' && r.orgPath === null)) throw Forbidden('errors.outOfScope');
+  else if (!hasSystemRole(by, 'admin')) throw Forbidden('errors.outOfScope');
   await inTransaction(async (t) => {
     try {
       await RoleAssignment.create({ userId: user.id, role, orgUnitId: org?.id ?? null }, { transaction: t });

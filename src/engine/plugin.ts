@@ -3,10 +3,11 @@
 import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { t, type Locale } from '../i18n/index.ts';
-import { mustViewer } from '../web/server.ts';
+import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
-import { actorOf, hasRole, type Viewer } from '../auth/service.ts';
+import { actorOf } from '../auth/service.ts';
+import { hasRole, type Viewer } from '../access/index.ts';
 import { appendAudit } from '../audit/service.ts';
 import { AppError, Forbidden } from '../errors.ts';
 import { log } from '../log.ts';

@@ -5,9 +5,9 @@ import { EngineHistory, EngineTask } from './models.ts';
 import { signalTask } from './runtime.ts';
 import { modelsOf, selectRows } from './sql.ts';
 import { Conflict, Forbidden, NotFound } from '../errors.ts';
-import { getOrgByCode, isInSubtree } from '../orgs/service.ts';
 import { appendAudit } from '../audit/service.ts';
-import { actorOf, hasRole, type Viewer } from '../auth/service.ts';
+import { actorOf } from '../auth/service.ts';
+import { hasRole, isCandidate, OrgPaths, type Viewer } from '../access/index.ts';
 
 /** One task row by id (a raw read: completing a task is on the engine's hot path). */
 async function taskById(id: number): Promise<EngineTask | null> {
@@ -22,42 +22,6 @@ export async function openTasksOf(instanceId: string): Promise<EngineTask[]> {
 
 function split(list: string | null): string[] {
   return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** Resolves org codes to paths once per request. */
-class OrgPaths {
-  private readonly known = new Map<string, string | null>();
-  async of(code: string): Promise<string | null> {
-    if (!this.known.has(code)) {
-      try {
-        this.known.set(code, (await getOrgByCode(code)).path);
-      } catch {
-        this.known.set(code, null);
-      }
-    }
-    return this.known.get(code) ?? null;
-  }
-}
-
-/** Whether a candidate group (`role` or `role@orgCode`) covers the viewer. */
-async function inGroup(viewer: Viewer, group: string, orgs: OrgPaths): Promise<boolean> {
-  const [role, code] = group.split('@');
-  const held = viewer.roles.filter((r) => r.role === role);
-  if (!held.length) return false;
-  if (!code) return true;
-  if (held.some((r) => r.orgPath === null || r.orgCode === code)) return true;
-  const path = await orgs.of(code);
-  return !!path && held.some((r) => r.orgPath !== null && isInSubtree(path, r.orgPath));
-}
-
-/** Whether the viewer is among the task's candidates (assignee, candidate users or groups). */
-export async function isCandidate(viewer: Viewer, task: EngineTask, orgs = new OrgPaths()): Promise<boolean> {
-  if (task.assignee === viewer.username) return true;
-  if (split(task.candidateUsers).includes(viewer.username)) return true;
-  for (const g of split(task.candidateGroups)) if (await inGroup(viewer, g, orgs)) return true;
-  // A task with no assignment at all is open to officers and leaders.
-  if (!task.assignee && !task.candidateUsers && !task.candidateGroups) return hasRole(viewer, 'officer', 'leader');
-  return false;
 }
 
 /** Loads a task the viewer may see (admins see every task), or 404. */

@@ -4,7 +4,7 @@
 import type { ChoiceOption, FormDefinition } from './definition.ts';
 import { fieldsOf } from './definition.ts';
 import type { Issue } from './engine.ts';
-import type { Viewer } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 import { Invalid } from '../errors.ts';
 import { CURRENT_TREE, getOrgByCode, listAncestors, listSubtree } from '../orgs/service.ts';
 

@@ -3,10 +3,10 @@ import type { Plugin, Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { AppError } from '../errors.ts';
 import { t, type Locale } from '../i18n/index.ts';
-import { mustViewer } from '../web/server.ts';
+import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
-import type { Viewer } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
   definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,

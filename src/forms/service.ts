@@ -14,7 +14,8 @@ import { checkUpload, hasUpload, storeUploads, type FileValue, type Upload } fro
 import { fieldsOf, isFileValue } from './definition.ts';
 import { catalogProblems, resolveCatalogs, usesCatalogs, type CatalogContext } from './catalogs.ts';
 import { appendAudit } from '../audit/service.ts';
-import { actorOf, hasRole, type Viewer } from '../auth/service.ts';
+import { actorOf } from '../auth/service.ts';
+import { hasRole, type Viewer } from '../access/index.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction } from '../store/index.ts';
 import { t, type Locale } from '../i18n/index.ts';

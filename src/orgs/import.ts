@@ -3,7 +3,8 @@
 import { OrgUnit, ORG_LEVELS, type OrgLevel } from './models.ts';
 import { Forbidden, Invalid } from '../errors.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
-import { actorOf, type Viewer } from '../auth/service.ts';
+import { actorOf } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 import { inTransaction } from '../store/index.ts';
 import { parseCsv } from './csv.ts';
 

@@ -2,7 +2,7 @@
 import { Op } from 'sequelize';
 import { OrgUnit } from './models.ts';
 import { NotFound } from '../errors.ts';
-import type { Viewer } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 
 /** The tree that users and processes work in; other trees (e.g. `2020`) are kept for history. */
 export const CURRENT_TREE = 'current';

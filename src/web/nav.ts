@@ -1,6 +1,6 @@
 // Navigation by role. Each domain plugin registers its own entries at start-up.
 import type { Role } from '../auth/models.ts';
-import type { Viewer } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
 
 /** One navigation entry: a link and the roles that see it (empty: every logged-in user). */
 export interface NavItem {

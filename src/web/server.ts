@@ -13,44 +13,16 @@ import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
 import { ping } from '../store/index.ts';
 import { t, toLocale, type Locale } from '../i18n/index.ts';
-import { resumeSession, hasRole, type Viewer } from '../auth/service.ts';
-import type { Role } from '../auth/models.ts';
+import { resumeSession } from '../auth/service.ts';
+import { hasRole } from '../access/index.ts';
+import { routeAccess, viewerOf, wantsJson } from './route-helpers.ts';
 import { createViewEngine } from './views.ts';
 import { navFor } from './nav.ts';
 import { plugins } from './plugins.ts';
 
-declare module '@hapi/hapi' {
-  interface PluginSpecificConfiguration {
-    /** Who may call a route: `public: true`, or any logged-in user holding one of `roles` (empty: any logged-in user). */
-    govflow?: { public?: boolean; roles?: Role[] };
-  }
-  interface RequestApplicationState {
-    locale: Locale;
-  }
-}
-
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Changes on every start so browsers fetch fresh assets after a deploy. */
 export const assetVersion = Date.now().toString(36);
-
-/** The logged-in viewer of a request (with the client IP for the audit log), or null. */
-export function viewerOf(request: Request): Viewer | null {
-  const v = request.auth.credentials as unknown as Viewer | undefined;
-  if (!v || !v.userId) return null;
-  return { ...v, ip: request.info.remoteAddress };
-}
-
-/** The viewer of a route that requires login; the auth check has already run. */
-export function mustViewer(request: Request): Viewer {
-  const v = viewerOf(request);
-  if (!v) throw Boom.unauthorized();
-  return v;
-}
-
-/** Whether the request expects JSON rather than a page. */
-export function wantsJson(request: Request): boolean {
-  return request.path.startsWith('/api/') || /application\/json/.test(String(request.headers.accept ?? '')) && !/text\/html/.test(String(request.headers.accept ?? ''));
-}
 
 function validationDetails(locale: Locale, err: ValidationError) {
   return err.details.map((d) => {
@@ -196,7 +168,7 @@ export async function createServer(): Promise<Server> {
   server.ext('onPostAuth', (request, h) => {
     const viewer = viewerOf(request);
     if (!request.state?.lang && viewer) request.app.locale = viewer.locale;
-    const rule = request.route.settings.plugins?.govflow;
+    const rule = routeAccess(request);
     if (rule?.public) return h.continue;
     if (!viewer) throw Boom.unauthorized();
     if (request.path.startsWith('/api/') && !['get', 'head', 'options'].includes(request.method)) {
@@ -211,7 +183,7 @@ export async function createServer(): Promise<Server> {
 
   // Fail at boot when a route forgets to say who may call it.
   server.ext('onPreStart', () => {
-    const open = server.table().filter((r) => !r.settings.plugins?.govflow && (r.settings.auth as unknown) !== false);
+    const open = server.table().filter((r) => !Object.hasOwn(r.settings.plugins ?? {}, 'govflow') && (r.settings.auth as unknown) !== false);
     if (open.length) throw new Error(`routes without an access rule (plugins.govflow): ${open.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   });
 

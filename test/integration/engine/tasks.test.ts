@@ -4,7 +4,7 @@ import { bpmn, engineDb, instance, openTasks } from '../../processes/support.ts'
 import { deployDefinition } from '../../../src/engine/definitions.ts';
 import { startProcess } from '../../../src/engine/runtime.ts';
 import { listTasks, claimTask, unclaimTask, delegateTask, completeTask, getTask, commentTask, getTimeline } from '../../../src/engine/service.ts';
-import type { Viewer } from '../../../src/auth/service.ts';
+import type { Viewer } from '../../../src/access/index.ts';
 import type { Role } from '../../../src/auth/models.ts';
 import type { TestDb } from '../../helpers/db.ts';
 

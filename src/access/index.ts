@@ -1,0 +1,116 @@
+// The one module that decides who may do what: roles held over an org subtree, system-wide roles,
+// candidates of a task. Every domain asks here; the engine stores candidate groups as data only.
+import type { Role } from '../auth/models.ts';
+import { Forbidden } from '../errors.ts';
+import { getOrgByCode, isInSubtree } from '../orgs/service.ts';
+
+/** A role the viewer holds, with the org subtree it covers (null org: everywhere). */
+export interface ViewerRole {
+  role: Role;
+  orgUnitId: number | null;
+  orgCode: string | null;
+  orgName: string | null;
+  orgPath: string | null;
+}
+
+/** The logged-in caller as every service sees them. */
+export interface Viewer {
+  userId: number;
+  username: string;
+  fullName: string;
+  locale: 'vi' | 'en';
+  orgUnitId: number | null;
+  orgCode: string | null;
+  orgName: string | null;
+  roles: ViewerRole[];
+  sessionId?: string;
+  ip?: string | null;
+}
+
+/** Roles that act for an org unit (everyone but citizens). */
+export const STAFF_ROLES: readonly Role[] = ['admin', 'designer', 'officer', 'leader'];
+
+/** Whether the viewer holds any of the roles (anywhere). */
+export function hasRole(viewer: Viewer | null | undefined, ...roles: Role[]): boolean {
+  return !!viewer && viewer.roles.some((r) => roles.includes(r.role));
+}
+
+/** Whether the viewer holds one of the roles over the whole system (not only a subtree). */
+export function hasSystemRole(viewer: Viewer | null | undefined, ...roles: Role[]): boolean {
+  return !!viewer && viewer.roles.some((r) => roles.includes(r.role) && r.orgPath === null);
+}
+
+/** Whether the viewer holds a staff role at all (a citizen-only account holds none). */
+export function isStaff(viewer: Viewer | null | undefined): boolean {
+  return hasRole(viewer, ...STAFF_ROLES);
+}
+
+/** Whether one of the viewer's roles (of the given kinds) covers the unit with this path. */
+export function canAccessOrg(viewer: Viewer, orgPath: string, roles: readonly Role[] = STAFF_ROLES): boolean {
+  return viewer.roles.some((r) => roles.includes(r.role) && (r.orgPath === null || isInSubtree(orgPath, r.orgPath)));
+}
+
+/** The root paths of the subtrees the viewer's roles (of the given kinds) cover; null means everywhere. */
+export function scopePaths(viewer: Viewer, roles: readonly Role[] = STAFF_ROLES): string[] | null {
+  const held = viewer.roles.filter((r) => roles.includes(r.role));
+  if (held.some((r) => r.orgPath === null)) return null;
+  return held.map((r) => r.orgPath as string);
+}
+
+/** Throws 403 unless one of the viewer's roles (of the given kinds) covers the unit with this path. */
+export function assertOrgAccess(viewer: Viewer, orgPath: string, roles?: readonly Role[]): void {
+  if (!canAccessOrg(viewer, orgPath, roles)) throw Forbidden('errors.outOfScope');
+}
+
+/** Throws 403 unless the viewer holds one of the roles system-wide. */
+export function assertSystemRole(viewer: Viewer, ...roles: Role[]): void {
+  if (!hasSystemRole(viewer, ...roles)) throw Forbidden('errors.outOfScope');
+}
+
+/** What a task says about who may work on it (stored by the engine as data). */
+export interface Assignment {
+  assignee: string | null;
+  candidateUsers: string | null;
+  candidateGroups: string | null;
+}
+
+function split(list: string | null): string[] {
+  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Resolves org codes to paths once per request. */
+export class OrgPaths {
+  private readonly known = new Map<string, string | null>();
+  /** The materialized path of the unit with this code, or null when there is none. */
+  async of(code: string): Promise<string | null> {
+    if (!this.known.has(code)) {
+      try {
+        this.known.set(code, (await getOrgByCode(code)).path);
+      } catch {
+        this.known.set(code, null);
+      }
+    }
+    return this.known.get(code) ?? null;
+  }
+}
+
+/** Whether a candidate group (`role` or `role@orgCode`) covers the viewer. */
+async function inGroup(viewer: Viewer, group: string, orgs: OrgPaths): Promise<boolean> {
+  const [role, code] = group.split('@');
+  const held = viewer.roles.filter((r) => r.role === role);
+  if (!held.length) return false;
+  if (!code) return true;
+  if (held.some((r) => r.orgPath === null || r.orgCode === code)) return true;
+  const path = await orgs.of(code);
+  return !!path && held.some((r) => r.orgPath !== null && isInSubtree(path, r.orgPath));
+}
+
+/** Whether the viewer is among a task's candidates (assignee, candidate users or groups). */
+export async function isCandidate(viewer: Viewer, task: Assignment, orgs = new OrgPaths()): Promise<boolean> {
+  if (task.assignee === viewer.username) return true;
+  if (split(task.candidateUsers).includes(viewer.username)) return true;
+  for (const g of split(task.candidateGroups)) if (await inGroup(viewer, g, orgs)) return true;
+  // A task with no assignment at all is open to officers and leaders.
+  if (!task.assignee && !task.candidateUsers && !task.candidateGroups) return hasRole(viewer, 'officer', 'leader');
+  return false;
+}

@@ -1,0 +1,55 @@
+// What every domain plugin takes from the web layer: the viewer of a request and the route access
+// declaration. Plugins import this module, never the server assembly.
+import type { Request } from '@hapi/hapi';
+import Boom from '@hapi/boom';
+import type { Role } from '../auth/models.ts';
+import type { Locale } from '../i18n/index.ts';
+import type { Viewer } from '../access/index.ts';
+
+/** Who may call a route: `public: true`, or any logged-in user holding one of `roles` (empty: any logged-in user). */
+export interface RouteAccess {
+  public?: boolean;
+  roles?: Role[];
+}
+
+declare module '@hapi/hapi' {
+  interface PluginSpecificConfiguration {
+    /** Who may call a route (see `RouteAccess`). */
+    govflow?: RouteAccess;
+  }
+  interface RequestApplicationState {
+    locale: Locale;
+  }
+}
+
+/** The logged-in viewer of a request (with the client IP for the audit log), or null. */
+export function viewerOf(request: Request): Viewer | null {
+  const v = request.auth.credentials as unknown as Viewer | undefined;
+  if (!v || !v.userId) return null;
+  return { ...v, ip: request.info.remoteAddress };
+}
+
+/** The viewer of a route that requires login; the auth check has already run. */
+export function mustViewer(request: Request): Viewer {
+  const v = viewerOf(request);
+  if (!v) throw Boom.unauthorized();
+  return v;
+}
+
+/** Whether the request expects JSON rather than a page. */
+export function wantsJson(request: Request): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return request.path.startsWith('/api/') || (/application\/json/.test(accept) && !/text\/html/.test(accept));
+}
+
+/** The access rule a route declares, read as own properties only (an inherited `public` never counts). */
+export function routeAccess(request: Request): RouteAccess | null {
+  const plugins = request.route.settings.plugins as Record<string, unknown> | undefined;
+  if (!plugins || !Object.hasOwn(plugins, 'govflow')) return null;
+  const rule = plugins.govflow as Record<string, unknown> | undefined;
+  if (!rule || typeof rule !== 'object') return null;
+  return {
+    public: Object.hasOwn(rule, 'public') && rule.public === true,
+    roles: Object.hasOwn(rule, 'roles') && Array.isArray(rule.roles) ? (rule.roles as Role[]) : undefined,
+  };
+}
