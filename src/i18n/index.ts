@@ -22,9 +22,10 @@ function flatten(prefix: string, obj: unknown, out: Catalog): void {
 /** Loads every catalog file once; later calls reuse them. */
 export function loadCatalogs(): Record<Locale, Catalog> {
   if (catalogs) return catalogs;
-  const loaded = {} as Record<Locale, Catalog>;
+  const loaded = Object.create(null) as Record<Locale, Catalog>;
   for (const locale of LOCALES) {
-    const out: Catalog = {};
+    // Keys often come from requests (an error code in a query string): no prototype to reach.
+    const out: Catalog = Object.create(null) as Catalog;
     const dir = path.join(root, locale);
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
       flatten(path.basename(file, '.json'), JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), out);
@@ -37,14 +38,14 @@ export function loadCatalogs(): Record<Locale, Catalog> {
 
 /** Whether a key exists in the catalog of a language. */
 export function hasMessage(locale: Locale, key: string): boolean {
-  return key in loadCatalogs()[locale];
+  return Object.hasOwn(loadCatalogs()[locale], key);
 }
 
 /** The message for key in locale (falling back to Vietnamese, then to the key), with {params} filled in. */
 export function t(locale: Locale, key: string, params: Record<string, unknown> = {}): string {
   const c = loadCatalogs();
-  const template = c[locale]?.[key] ?? c.vi[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  const template = c[toLocale(locale)][key] ?? c.vi[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : m));
 }
 
 /** Picks a supported locale from a requested one. */

@@ -10,6 +10,8 @@ import type { Viewer } from '../access/index.ts';
 export interface RouteAccess {
   public?: boolean;
   roles?: Role[];
+  /** Longest text value the route accepts, when above the edge check's default (a BPMN file, a form definition). */
+  maxText?: number;
 }
 
 declare module '@hapi/hapi' {
@@ -19,6 +21,8 @@ declare module '@hapi/hapi' {
   }
   interface RequestApplicationState {
     locale: Locale;
+    /** Whether a failure of this request was already written to the log. */
+    isErrorLogged?: boolean;
   }
 }
 
@@ -51,5 +55,6 @@ export function routeAccess(request: Request): RouteAccess | null {
   return {
     public: Object.hasOwn(rule, 'public') && rule.public === true,
     roles: Object.hasOwn(rule, 'roles') && Array.isArray(rule.roles) ? (rule.roles as Role[]) : undefined,
+    maxText: Object.hasOwn(rule, 'maxText') && typeof rule.maxText === 'number' ? rule.maxText : undefined,
   };
 }

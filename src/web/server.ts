@@ -16,6 +16,7 @@ import { t, toLocale, type Locale } from '../i18n/index.ts';
 import { resumeSession } from '../auth/service.ts';
 import { hasRole } from '../access/index.ts';
 import { routeAccess, viewerOf, wantsJson } from './route-helpers.ts';
+import { DEFAULT_INPUT_LIMITS, findInputProblem, type InputLimits } from './input-guard.ts';
 import { createViewEngine } from './views.ts';
 import { navFor } from './nav.ts';
 import { plugins } from './plugins.ts';
@@ -49,6 +50,20 @@ function localeOf(request: Request): Locale {
   return toLocale(/(?:^|;\s*)lang=([a-z]+)/.exec(cookie)?.[1]);
 }
 
+/** Refuses prototype keys, control characters, deep nesting and oversized text in any part of a request. */
+function checkInput(request: Request): void {
+  const own = routeAccess(request)?.maxText;
+  const limits: InputLimits = own ? { ...DEFAULT_INPUT_LIMITS, maxText: own } : DEFAULT_INPUT_LIMITS;
+  const problem = findInputProblem(request.params, 'params', limits, true)
+    ?? findInputProblem(request.query, 'query', limits, true)
+    ?? findInputProblem(request.payload, 'payload', limits);
+  if (!problem) return;
+  const locale = request.app.locale ?? 'vi';
+  const field = problem.field.replace(/^(params|query|payload)\.?/, '') || problem.field;
+  const message = t(locale, `validation.${problem.type}`, { field, limit: problem.limit });
+  throw Boom.badRequest(message, { code: 'validation.failed', params: {}, details: [{ field, type: problem.type, message }] });
+}
+
 async function onPreResponse(request: Request, h: ResponseToolkit) {
   const response = request.response;
   const locale = localeOf(request);
@@ -68,6 +83,7 @@ async function onPreResponse(request: Request, h: ResponseToolkit) {
     message = t(locale, err.code, err.params);
     details = err.details;
   } else if (status === 500) {
+    request.app.isErrorLogged = true;
     log.error('unhandled error', { path: request.path, method: request.method, error: String(err.stack ?? err) });
     message = t(locale, 'errors.internal');
   } else {
@@ -82,7 +98,7 @@ async function onPreResponse(request: Request, h: ResponseToolkit) {
     }
   }
   if (wantsJson(request)) {
-    return h.response({ statusCode: status, error: Boom.boomify(new Error(), { statusCode: status }).output.payload.error, message, code, ...(details !== undefined ? { details } : {}) }).code(status);
+    return withSecurityHeaders(h.response({ statusCode: status, error: Boom.boomify(new Error(), { statusCode: status }).output.payload.error, message, code, ...(details !== undefined ? { details } : {}) }).code(status));
   }
   if (status === 401) return h.redirect(`/login?next=${encodeURIComponent(request.url.pathname + request.url.search)}`).takeover();
   return withSecurityHeaders(h.view('pages/error', { status, message, details, code, pageTitle: t(locale, `errors.title${status}`) === `errors.title${status}` ? t(locale, 'errors.titleGeneric') : t(locale, `errors.title${status}`) }).code(status));
@@ -169,17 +185,33 @@ export async function createServer(): Promise<Server> {
     const viewer = viewerOf(request);
     if (!request.state?.lang && viewer) request.app.locale = viewer.locale;
     const rule = routeAccess(request);
-    if (rule?.public) return h.continue;
+    if (rule?.public) {
+      checkInput(request);
+      return h.continue;
+    }
     if (!viewer) throw Boom.unauthorized();
     if (request.path.startsWith('/api/') && !['get', 'head', 'options'].includes(request.method)) {
       const token = request.headers['x-csrf-token'];
       if (!token || token !== request.state?.crumb) throw Boom.forbidden(undefined, { code: 'errors.csrf' });
     }
-    if (rule?.roles?.length && !hasRole(viewer, ...rule.roles)) throw Boom.forbidden(undefined, { code: 'errors.forbidden' });
+    if (rule?.roles?.length && !hasRole(viewer, ...rule.roles)) throw Boom.forbidden(undefined, { code: 'errors.roleRequired' });
+    checkInput(request);
     return h.continue;
   });
 
   server.ext('onPreResponse', onPreResponse);
+
+  // Every 500 reaches the log, also those that happen while the response is sent (a header hapi
+  // cannot write, a stream that fails) and so never pass onPreResponse as an error.
+  server.events.on({ name: 'request', channels: ['internal', 'error'] }, (request, event, tags) => {
+    if (!tags.error) return;
+    request.app.isErrorLogged = true;
+    log.error('request failed', { path: request.path, method: request.method, error: String((event.error as Error | undefined)?.stack ?? event.error ?? event.data) });
+  });
+  server.events.on('response', (request) => {
+    const status = (request.raw.res.statusCode || (request.response as { statusCode?: number } | null)?.statusCode) ?? 0;
+    if (status >= 500 && !request.app.isErrorLogged) log.error('server error response', { path: request.path, method: request.method, status });
+  });
 
   // Fail at boot when a route forgets to say who may call it.
   server.ext('onPreStart', () => {
