@@ -91,18 +91,50 @@ const core: Command[] = [
   },
   {
     name: 'audit',
-    usage: 'audit verify                  check the audit log hash chain; exits 1 at the first altered, inserted or deleted row',
+    usage: 'audit verify [--checkpoint FILE [--public-key PEM]] | audit checkpoint [--out FILE] | audit checkpoint --public-key   check the keyed audit chain (exit 1 at the first broken row), write or check a signed checkpoint (docs/audit.md)',
     needsStore: true,
     async run(args) {
-      if (args[0] !== 'verify') throw usageError('audit verify');
-      const { verifyAudit } = await import('./audit/service.ts');
-      const r = await verifyAudit();
-      if (r.ok) {
-        out(`audit log intact: ${r.rows} rows`);
-        return 0;
+      const [sub, ...rest] = args;
+      if (sub === 'verify') {
+        const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' }, 'public-key': { type: 'string' } } });
+        if (values.checkpoint) {
+          const { verifyCheckpoint } = await import('./audit/checkpoint.ts');
+          const r = await verifyCheckpoint(values.checkpoint, { publicKeyPem: values['public-key'] ? fs.readFileSync(values['public-key'], 'utf8') : undefined });
+          if (!r.ok) {
+            out(`audit checkpoint FAILED: ${r.problem}`);
+            return 1;
+          }
+          out(`audit checkpoint holds: row ${r.checkpoint!.lastSeq} (${r.checkpoint!.count} rows, taken ${r.checkpoint!.at}) is still in the chain; audit log intact: ${r.chain!.rows} rows`);
+          return 0;
+        }
+        const { verifyAudit } = await import('./audit/service.ts');
+        const r = await verifyAudit();
+        if (r.ok) {
+          out(`audit log intact: ${r.rows} rows`);
+          return 0;
+        }
+        out(`audit log BROKEN at row ${r.problem!.seq} (${r.problem!.kind}): ${r.problem!.message}`);
+        return 1;
       }
-      out(`audit log BROKEN at row ${r.problem!.seq} (${r.problem!.kind}): ${r.problem!.message}`);
-      return 1;
+      if (sub === 'checkpoint') {
+        const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, 'public-key': { type: 'boolean' } } });
+        const { checkpointPublicKey, writeCheckpoint, BrokenChainError } = await import('./audit/checkpoint.ts');
+        if (values['public-key']) {
+          process.stdout.write(checkpointPublicKey());
+          return 0;
+        }
+        try {
+          const file = values.out ?? `audit-checkpoint-${Date.now()}.json`;
+          const cp = await writeCheckpoint(file);
+          out(`checkpoint of row ${cp.lastSeq} (${cp.count} rows, key ${cp.keyId ?? 'none'}) written to ${file}, signature to ${file}.sig`);
+          return 0;
+        } catch (err) {
+          if (!(err instanceof BrokenChainError)) throw err;
+          out(`no checkpoint written: ${err.message}`);
+          return 1;
+        }
+      }
+      throw usageError('audit verify [--checkpoint FILE] | audit checkpoint [--out FILE] | audit checkpoint --public-key');
     },
   },
 ];
