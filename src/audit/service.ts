@@ -1,7 +1,7 @@
 // Appends to and verifies the keyed hash chain of the audit log (docs/audit.md).
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { AuditEntry, AuditHead } from './models.ts';
-import { GENESIS, headMac, keyedRowHash, legacyRowHash, sameDigest } from './chain.ts';
+import { GENESIS, headMac, keyedRowHash, legacyRowHash, sameDigest, type ChainRow } from './chain.ts';
 import { inTransaction, isMysql } from '../store/index.ts';
 import { getConfig, type AuditKey } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -30,14 +30,52 @@ function headRejected(reason: string): AppError {
   return new AppError('audit.headRejected', 500, { reason });
 }
 
-async function checkedHead(t: Transaction): Promise<AuditHead> {
-  // The head row is the chain's lock: concurrent writers on any node queue here.
-  const head = await AuditHead.findByPk(1, { transaction: t, lock: isMysql() ? t.LOCK.UPDATE : undefined });
+/** The chain head as read (and locked) by a writer. */
+export interface HeadState {
+  seq: number | string;
+  hash: string;
+  legacySeq: number | string;
+  keyId: string | null;
+  mac: string | null;
+}
+
+/** The row to insert into `audit_log` and the values to set on `audit_head` (id 1) for one append. */
+export interface AuditAppend {
+  row: ChainRow & { prevHash: string; hash: string; keyId: string };
+  head: { seq: number; hash: string; keyId: string; mac: string };
+}
+
+/**
+ * Computes one append from the locked head: checks the head's MAC, then signs the new row and the new head with the
+ * first configured key. appendAudit() uses it; code that writes through its own connection (inside its own
+ * transaction, after locking the head row) can use it to write the very same rows; `at` must be stored to the
+ * millisecond, as the hash covers it so.
+ */
+export function planAuditAppend(head: HeadState | null, actor: Actor | null, input: AuditInput, at = new Date()): AuditAppend {
   if (!head) throw headRejected('audit_head row missing');
-  const key = getConfig().auditKeys.find((k) => k.id === head.keyId);
-  if (!key) throw headRejected(head.keyId ? `key "${head.keyId}" is not in AUDIT_KEYS` : 'no key id');
-  if (!sameDigest(head.mac, headMac(key, { seq: Number(head.seq), hash: head.hash, legacySeq: Number(head.legacySeq) }))) throw headRejected('MAC mismatch');
-  return head;
+  const keys = getConfig().auditKeys;
+  const headKey = keys.find((k) => k.id === head.keyId);
+  if (!headKey) throw headRejected(head.keyId ? `key "${head.keyId}" is not in AUDIT_KEYS` : 'no key id');
+  const legacySeq = Number(head.legacySeq);
+  if (!sameDigest(head.mac, headMac(headKey, { seq: Number(head.seq), hash: head.hash, legacySeq }))) throw headRejected('MAC mismatch');
+  const key = keys[0];
+  const fields: ChainRow = {
+    seq: Number(head.seq) + 1,
+    at,
+    actorId: actor?.id ?? null,
+    actorName: actor?.username ?? null,
+    orgCode: actor?.orgCode ?? null,
+    action: input.action,
+    targetType: input.targetType ?? null,
+    targetId: input.targetId === undefined ? null : String(input.targetId),
+    ip: actor?.ip ?? null,
+    detail: input.detail === undefined ? null : JSON.stringify(input.detail),
+  };
+  const hash = keyedRowHash(key, head.hash, fields);
+  return {
+    row: { ...fields, prevHash: head.hash, hash, keyId: key.id },
+    head: { seq: fields.seq, hash, keyId: key.id, mac: headMac(key, { seq: fields.seq, hash, legacySeq }) },
+  };
 }
 
 /**
@@ -47,24 +85,11 @@ async function checkedHead(t: Transaction): Promise<AuditHead> {
  */
 export async function appendAudit(actor: Actor | null, input: AuditInput, transaction?: Transaction | null): Promise<AuditEntry> {
   return inTransaction(async (t) => {
-    const head = await checkedHead(t);
-    const key = getConfig().auditKeys[0];
-    const fields = {
-      seq: Number(head.seq) + 1,
-      at: new Date(),
-      actorId: actor?.id ?? null,
-      actorName: actor?.username ?? null,
-      orgCode: actor?.orgCode ?? null,
-      action: input.action,
-      targetType: input.targetType ?? null,
-      targetId: input.targetId === undefined ? null : String(input.targetId),
-      ip: actor?.ip ?? null,
-      detail: input.detail === undefined ? null : JSON.stringify(input.detail),
-    };
-    const hash = keyedRowHash(key, head.hash, fields);
-    const entry = await AuditEntry.create({ ...fields, prevHash: head.hash, hash, keyId: key.id }, { transaction: t });
-    const mac = headMac(key, { seq: fields.seq, hash, legacySeq: Number(head.legacySeq) });
-    await AuditHead.update({ seq: fields.seq, hash, keyId: key.id, mac }, { where: { id: 1 }, transaction: t });
+    // The head row is the chain's lock: concurrent writers on any node queue here.
+    const head = await AuditHead.findByPk(1, { transaction: t, lock: isMysql() ? t.LOCK.UPDATE : undefined });
+    const plan = planAuditAppend(head, actor, input);
+    const entry = await AuditEntry.create({ ...plan.row }, { transaction: t });
+    await AuditHead.update(plan.head, { where: { id: 1 }, transaction: t });
     return entry;
   }, transaction);
 }

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { db } from '../../../src/store/index.ts';
-import { appendAudit, verifyAudit, rowHash } from '../../../src/audit/service.ts';
+import { appendAudit, verifyAudit, rowHash, planAuditAppend } from '../../../src/audit/service.ts';
 import { AuditEntry } from '../../../src/audit/models.ts';
 import { legacyRowHash } from '../../../src/audit/chain.ts';
 import { getConfig, setConfig } from '../../../src/config.ts';
@@ -118,4 +118,28 @@ test.serial('rows signed by a key that is no longer configured are reported as u
   const fresh = { id: 'k-only-new', secret: 'only-the-new-audit-key-'.padEnd(48, 'n') };
   setConfig({ ...store.config, auditKeys: [fresh] });
   t.like((await verifyAudit()).problem, { seq: 1, kind: 'unverifiable' });
+});
+
+/** An instant as the dialect stores it, to the millisecond (a bare Date replacement loses the milliseconds on MySQL). */
+const millis = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', db().getDialect() === 'mysql' ? '' : ' +00:00');
+
+test.serial('an append planned with planAuditAppend and written with plain SQL on its own connection verifies like appendAudit\'s', async (t) => {
+  await db().transaction(async (tx) => {
+    const [[head]] = (await db().query(`SELECT seq, hash, legacy_seq AS legacySeq, key_id AS keyId, mac FROM audit_head WHERE id = 1${db().getDialect() === 'mysql' ? ' FOR UPDATE' : ''}`, { transaction: tx })) as unknown as [[{ seq: number; hash: string; legacySeq: number; keyId: string; mac: string }]];
+    const { row, head: next } = planAuditAppend(head, { username: 'engine' }, { action: 'engine.task.complete', targetType: 'task', targetId: 7 });
+    await db().query('INSERT INTO audit_log (seq, at, actor_id, actor_name, org_code, action, target_type, target_id, ip, detail, prev_hash, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', {
+      transaction: tx, replacements: [row.seq, millis(row.at), row.actorId, row.actorName, row.orgCode, row.action, row.targetType, row.targetId, row.ip, row.detail, row.prevHash, row.hash, row.keyId],
+    });
+    await db().query('UPDATE audit_head SET seq = ?, hash = ?, key_id = ?, mac = ? WHERE id = 1', { transaction: tx, replacements: [next.seq, next.hash, next.keyId, next.mac] });
+  });
+  const v = await verifyAudit();
+  t.like(v, { ok: true, rows: 6 }, JSON.stringify(v.problem));
+  await appendAudit(null, { action: 'test.after-plain-sql' });
+  t.like(await verifyAudit(), { ok: true, rows: 7 });
+});
+
+test.serial('planAuditAppend refuses a head whose MAC does not match', (t) => {
+  const head = { seq: 5, hash: 'f'.repeat(64), legacySeq: 0, keyId: store.config.auditKeys[0].id, mac: '0'.repeat(64) };
+  t.throws(() => planAuditAppend(head, null, { action: 'x' }), { message: 'audit.headRejected' });
+  t.throws(() => planAuditAppend(null, null, { action: 'x' }), { message: 'audit.headRejected' });
 });
