@@ -19,6 +19,8 @@ export interface Config {
   databaseUrl: string;
   /** Key for signing cookies and other secrets (at least 32 characters). */
   secret: string;
+  /** HMAC keys of the audit chain, newest first: the first signs new rows, the others keep older rows verifiable. */
+  auditKeys: ReadonlyArray<AuditKey>;
   /** SMTP server for outgoing mail, e.g. `smtp://localhost:2525`; empty disables mail. */
   smtpUrl: string;
   /** Sender address of outgoing mail. */
@@ -49,6 +51,22 @@ export interface Config {
   testDatabaseUrl: string;
 }
 
+/** One HMAC key of the audit chain, named by the id stored in each row it signed. */
+export interface AuditKey {
+  id: string;
+  secret: string;
+}
+
+const AUDIT_KEY_ID = /^[A-Za-z0-9._-]{1,32}$/;
+
+/** Parses `id:secret,id:secret`; the first pair signs new rows. */
+function parseAuditKeys(value: string): AuditKey[] {
+  return value.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+    const colon = pair.indexOf(':');
+    return colon < 0 ? { id: '', secret: pair } : { id: pair.slice(0, colon), secret: pair.slice(colon + 1) };
+  });
+}
+
 const schema = Joi.object({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   HOST: Joi.string().hostname().default('0.0.0.0'),
@@ -59,6 +77,23 @@ const schema = Joi.object({
   SECRET: Joi.string().min(32).when('NODE_ENV', {
     is: 'production',
     then: Joi.required().messages({ 'any.required': '"SECRET" is required when NODE_ENV=production' }),
+  }),
+  // Distinct from SECRET so that whoever holds the cookie key cannot rewrite history; never generated in production.
+  AUDIT_KEYS: Joi.string().custom((value: string, helpers) => {
+    const keys = parseAuditKeys(value);
+    if (keys.length === 0) return helpers.message({ custom: '"AUDIT_KEYS" must hold at least one id:secret pair' });
+    const ids = new Set<string>();
+    for (const k of keys) {
+      if (!AUDIT_KEY_ID.test(k.id)) return helpers.message({ custom: `"AUDIT_KEYS" key id "${k.id}" must be 1–32 letters, digits, ".", "_" or "-", followed by ":" and the secret` });
+      if (k.secret.length < 32) return helpers.message({ custom: `"AUDIT_KEYS" secret of key "${k.id}" must be at least 32 characters` });
+      if (ids.has(k.id)) return helpers.message({ custom: `"AUDIT_KEYS" names key "${k.id}" twice` });
+      if (k.secret === helpers.state.ancestors[0]?.SECRET) return helpers.message({ custom: `"AUDIT_KEYS" secret of key "${k.id}" must differ from SECRET` });
+      ids.add(k.id);
+    }
+    return value;
+  }).when('NODE_ENV', {
+    is: 'production',
+    then: Joi.required().messages({ 'any.required': '"AUDIT_KEYS" is required when NODE_ENV=production' }),
   }),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').default(''),
   MAIL_FROM: Joi.string().default('govflow <no-reply@govflow.local>'),
@@ -85,13 +120,35 @@ export class ConfigError extends Error {
   }
 }
 
-function readOrCreateSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'secret.key');
+/**
+ * Reads a generated key file, creating it first when missing. The file appears whole or not at all (written aside,
+ * then hard-linked into place), so nodes starting together on one DATA_DIR all end up with the first one's key.
+ */
+export function readOrCreateKeyFile(file: string, make: () => string): string {
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(dataDir, { recursive: true });
-  const secret = crypto.randomBytes(48).toString('base64url');
-  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const aside = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(aside, make().trim() + '\n', { mode: 0o600 });
+  try {
+    fs.linkSync(aside, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+function readOrCreateSecret(dataDir: string): string {
+  return readOrCreateKeyFile(path.join(dataDir, 'secret.key'), () => crypto.randomBytes(48).toString('base64url'));
+}
+
+/** A development audit key; its id is a fingerprint, so rows signed by another node's generated key are told apart. */
+function readOrCreateAuditKey(dataDir: string): AuditKey[] {
+  return parseAuditKeys(readOrCreateKeyFile(path.join(dataDir, 'audit.key'), () => {
+    const secret = crypto.randomBytes(48).toString('base64url');
+    return `dev-${crypto.createHash('sha256').update(secret).digest('hex').slice(0, 12)}:${secret}`;
+  }));
 }
 
 /** Validates an environment (process.env by default) and returns a frozen config. */
@@ -108,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir,
     databaseUrl: v.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'govflow.sqlite')}`,
     secret: v.SECRET ?? readOrCreateSecret(dataDir),
+    auditKeys: Object.freeze((v.AUDIT_KEYS ? parseAuditKeys(v.AUDIT_KEYS) : readOrCreateAuditKey(dataDir)).map((k) => Object.freeze(k))),
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
     nodeEnv,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getConfig, ConfigError } from './config.ts';
 import { initStore, closeStore } from './store/index.ts';
-import { migrate } from './store/migrate.ts';
+import { migrate, withStartupLock } from './store/migrate.ts';
 import { AppError } from './errors.ts';
 import { t } from './i18n/index.ts';
 import type { Role } from './auth/models.ts';
@@ -27,11 +27,8 @@ const core: Command[] = [
     async run() {
       const started = Date.now();
       const cfg = getConfig();
-      const { isEmpty, seedDemo } = await import('./seed.ts');
-      if (cfg.seedDemo && (await isEmpty())) {
-        out('Fresh database: seeding demo data …');
-        await seedDemo(out);
-      }
+      const { seedIfEmpty } = await import('./seed.ts');
+      if (cfg.seedDemo) await seedIfEmpty(out);
       const { createServer } = await import('./web/server.ts');
       const server = await createServer();
       await server.start();
@@ -62,7 +59,7 @@ const core: Command[] = [
     needsStore: true,
     async run() {
       const { seedDemo } = await import('./seed.ts');
-      await seedDemo(out);
+      await withStartupLock(() => seedDemo(out));
     },
   },
   {
@@ -91,18 +88,50 @@ const core: Command[] = [
   },
   {
     name: 'audit',
-    usage: 'audit verify                  check the audit log hash chain; exits 1 at the first altered, inserted or deleted row',
+    usage: 'audit verify [--checkpoint FILE [--public-key PEM]] | audit checkpoint [--out FILE] | audit checkpoint --public-key   check the keyed audit chain (exit 1 at the first broken row), write or check a signed checkpoint (docs/audit.md)',
     needsStore: true,
     async run(args) {
-      if (args[0] !== 'verify') throw usageError('audit verify');
-      const { verifyAudit } = await import('./audit/service.ts');
-      const r = await verifyAudit();
-      if (r.ok) {
-        out(`audit log intact: ${r.rows} rows`);
-        return 0;
+      const [sub, ...rest] = args;
+      if (sub === 'verify') {
+        const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' }, 'public-key': { type: 'string' } } });
+        if (values.checkpoint) {
+          const { verifyCheckpoint } = await import('./audit/checkpoint.ts');
+          const r = await verifyCheckpoint(values.checkpoint, { publicKeyPem: values['public-key'] ? fs.readFileSync(values['public-key'], 'utf8') : undefined });
+          if (!r.ok) {
+            out(`audit checkpoint FAILED: ${r.problem}`);
+            return 1;
+          }
+          out(`audit checkpoint holds: row ${r.checkpoint!.lastSeq} (${r.checkpoint!.count} rows, taken ${r.checkpoint!.at}) is still in the chain; audit log intact: ${r.chain!.rows} rows`);
+          return 0;
+        }
+        const { verifyAudit } = await import('./audit/service.ts');
+        const r = await verifyAudit();
+        if (r.ok) {
+          out(`audit log intact: ${r.rows} rows`);
+          return 0;
+        }
+        out(`audit log BROKEN at row ${r.problem!.seq} (${r.problem!.kind}): ${r.problem!.message}`);
+        return 1;
       }
-      out(`audit log BROKEN at row ${r.problem!.seq} (${r.problem!.kind}): ${r.problem!.message}`);
-      return 1;
+      if (sub === 'checkpoint') {
+        const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, 'public-key': { type: 'boolean' } } });
+        const { checkpointPublicKey, writeCheckpoint, BrokenChainError } = await import('./audit/checkpoint.ts');
+        if (values['public-key']) {
+          process.stdout.write(checkpointPublicKey());
+          return 0;
+        }
+        try {
+          const file = values.out ?? `audit-checkpoint-${Date.now()}.json`;
+          const cp = await writeCheckpoint(file);
+          out(`checkpoint of row ${cp.lastSeq} (${cp.count} rows, key ${cp.keyId ?? 'none'}) written to ${file}, signature to ${file}.sig`);
+          return 0;
+        } catch (err) {
+          if (!(err instanceof BrokenChainError)) throw err;
+          out(`no checkpoint written: ${err.message}`);
+          return 1;
+        }
+      }
+      throw usageError('audit verify [--checkpoint FILE] | audit checkpoint [--out FILE] | audit checkpoint --public-key');
     },
   },
 ];
@@ -114,6 +143,23 @@ commands.push(...(await import('./engine/cli.ts')).engineCommands);
 
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });
+}
+
+/**
+ * An unexpected error as an operator needs it: Sequelize wraps the database's own error (duplicate key, lock wait,
+ * unknown column) in `original`/`parent` and lists validation failures in `errors`, none of which its stack shows.
+ */
+export function describeError(err: unknown): string {
+  const e = err as { stack?: string; original?: { code?: string; errno?: number; sqlMessage?: string; message?: string }; parent?: unknown; sql?: string; errors?: Array<{ message?: string; path?: string; value?: unknown }> };
+  const stack = String(e?.stack ?? err);
+  // Sequelize's errors capture their stack before their message is set, so the stack's first line is a bare "Error".
+  const title = err instanceof Error ? `${err.name}: ${err.message}` : stack;
+  const lines = [stack.startsWith(title) ? stack : `${title}\n${stack.split('\n').slice(1).join('\n')}`];
+  const cause = e?.original ?? (e?.parent as typeof e.original);
+  if (cause) lines.push(`  database error: ${[cause.code, cause.errno].filter(Boolean).join(' ')} ${cause.sqlMessage ?? cause.message ?? ''}`.trimEnd());
+  if (e?.sql) lines.push(`  sql: ${e.sql.length > 500 ? `${e.sql.slice(0, 500)} …` : e.sql}`);
+  for (const item of e?.errors ?? []) lines.push(`  - ${item.path ?? ''}: ${item.message ?? ''} (value ${JSON.stringify(item.value)?.slice(0, 100)})`);
+  return lines.join('\n');
 }
 
 function help(): void {
@@ -145,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
     } else if ((err as { isUsage?: boolean }).isUsage) {
       process.stderr.write((err as Error).message + '\n');
       return 2;
-    } else process.stderr.write(String((err as Error).stack ?? err) + '\n');
+    } else process.stderr.write(describeError(err) + '\n');
     return 1;
   } finally {
     if (cmd.name !== 'serve') await closeStore();

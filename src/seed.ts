@@ -6,6 +6,8 @@ import { importOrgs } from './orgs/import.ts';
 import { createUser } from './auth/service.ts';
 import { User } from './auth/models.ts';
 import type { Role } from './auth/models.ts';
+import { AppError } from './errors.ts';
+import { withStartupLock } from './store/migrate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,7 +33,26 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
   print(`org tree: ${units.rows} administrative units, ${agencies.rows} central agencies`);
   for (const u of DEMO_USERS) {
     if (await User.findOne({ where: { username: u.username } })) continue;
-    await createUser({ username: u.username, fullName: u.fullName, email: u.email, password: u.password, orgCode: u.orgCode, roles: [{ role: u.role, orgCode: u.roleOrg }] }, null);
+    try {
+      await createUser({ username: u.username, fullName: u.fullName, email: u.email, password: u.password, orgCode: u.orgCode, roles: [{ role: u.role, orgCode: u.roleOrg }] }, null);
+    } catch (err) {
+      // Another process seeding the same SQLite file created it meanwhile: the demo user is there, as wanted.
+      if (err instanceof AppError && err.code === 'auth.userExists') continue;
+      throw err;
+    }
     print(`demo user ${u.username.padEnd(20)} password ${u.password}  (${u.role}${u.roleOrg ? ' @ ' + u.roleOrg : ''})`);
   }
+}
+
+/**
+ * Seeds an empty database once, however many nodes start together: under the start-up lock, a node that finds users
+ * already there (another node seeded first) does nothing. Returns whether this call seeded.
+ */
+export async function seedIfEmpty(print: (line: string) => void = () => {}): Promise<boolean> {
+  return withStartupLock(async () => {
+    if (!(await isEmpty())) return false;
+    print('Fresh database: seeding demo data …');
+    await seedDemo(print);
+    return true;
+  });
 }

@@ -16,6 +16,8 @@ export class AuditEntry extends Model {
   declare detail: string | null;
   declare prevHash: string;
   declare hash: string;
+  /** Id of the audit key whose HMAC `hash` is; null for the plain SHA-256 rows from before the chain was keyed. */
+  declare keyId: string | null;
 }
 
 /** The single locked row holding the chain's last sequence number and hash. */
@@ -23,6 +25,11 @@ export class AuditHead extends Model {
   declare id: number;
   declare seq: number;
   declare hash: string;
+  /** The last sequence number of the unkeyed part of the chain. */
+  declare legacySeq: number;
+  declare keyId: string | null;
+  /** HMAC over seq, hash and legacySeq with key `keyId`. */
+  declare mac: string | null;
 }
 
 /** Defines the audit models on a connection. */
@@ -42,6 +49,7 @@ export function initAuditModels(sequelize: Sequelize): void {
       detail: { type: DataTypes.TEXT, allowNull: true },
       prevHash: { type: DataTypes.STRING(64), allowNull: false },
       hash: { type: DataTypes.STRING(64), allowNull: false },
+      keyId: { type: DataTypes.STRING(32), allowNull: true },
     },
     { sequelize, tableName: 'audit_log', underscored: true, timestamps: false },
   );
@@ -50,6 +58,9 @@ export function initAuditModels(sequelize: Sequelize): void {
       id: { type: DataTypes.INTEGER, primaryKey: true },
       seq: { type: DataTypes.BIGINT, allowNull: false },
       hash: { type: DataTypes.STRING(64), allowNull: false },
+      legacySeq: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
+      keyId: { type: DataTypes.STRING(32), allowNull: true },
+      mac: { type: DataTypes.STRING(64), allowNull: true },
     },
     { sequelize, tableName: 'audit_head', underscored: true, timestamps: false },
   );

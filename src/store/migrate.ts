@@ -36,21 +36,28 @@ function umzug(): Umzug<MigrationContext> {
   });
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(): Promise<string[]> {
+/**
+ * Runs fn while holding the start-up lock, so nodes starting together on one MariaDB/MySQL take turns at migrating
+ * and seeding, and the later ones find the work done. SQLite has a single writer and runs fn as it is.
+ */
+export async function withStartupLock<T>(fn: () => Promise<T>): Promise<T> {
   const sequelize = db();
-  if (sequelize.getDialect() !== 'mysql') return (await umzug().up()).map((m) => m.name);
-  // Nodes starting together on one MariaDB/MySQL take turns; the later ones find nothing pending.
-  // The lock is per connection, so take it, migrate and release on one pinned connection.
+  if (sequelize.getDialect() !== 'mysql') return fn();
+  // The lock belongs to a connection, so take and release it on one pinned connection; fn's own queries run on others.
   return sequelize.transaction(async (t) => {
     const [rows] = (await sequelize.query("SELECT GET_LOCK('govflow_migrate', 120) AS got", { transaction: t })) as [Array<{ got: number }>, unknown];
-    if (Number(rows[0]?.got) !== 1) throw new Error('could not take the migration lock within 120 s');
+    if (Number(rows[0]?.got) !== 1) throw new Error('could not take the start-up lock (govflow_migrate) within 120 s');
     try {
-      return (await umzug().up()).map((m) => m.name);
+      return await fn();
     } finally {
       await sequelize.query("SELECT RELEASE_LOCK('govflow_migrate')", { transaction: t });
     }
   });
+}
+
+/** Applies every pending migration, under the start-up lock; returns the names applied. */
+export async function migrate(): Promise<string[]> {
+  return withStartupLock(async () => (await umzug().up()).map((m) => m.name));
 }
 
 /** Names of migrations not applied yet. */

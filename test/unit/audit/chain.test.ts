@@ -1,10 +1,14 @@
-// The audit log's hash chain: appends link each row to the one before, and verification finds the
-// first row that was edited, deleted or forged, with its sequence number.
+// The audit log's keyed hash chain: appends link each row to the one before under an HMAC key, verification finds
+// the first row that was edited, deleted or forged, with its sequence number, and a key rotation keeps old rows
+// verifiable.
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { db } from '../../../src/store/index.ts';
-import { appendAudit, verifyAudit, rowHash } from '../../../src/audit/service.ts';
+import { appendAudit, verifyAudit, rowHash, planAuditAppend } from '../../../src/audit/service.ts';
 import { AuditEntry } from '../../../src/audit/models.ts';
+import { legacyRowHash } from '../../../src/audit/chain.ts';
+import { getConfig, setConfig } from '../../../src/config.ts';
+import { resetChain } from '../../integration/audit/support.ts';
 
 let store: TestDb;
 test.before(async () => {
@@ -16,8 +20,8 @@ test.after.always(async () => {
 
 /** Starts every test from an empty log holding five appended rows. */
 test.beforeEach(async () => {
-  await db().query('DELETE FROM audit_log');
-  await db().query(`UPDATE audit_head SET seq = 0, hash = '${'0'.repeat(64)}' WHERE id = 1`);
+  setConfig(store.config);
+  await resetChain();
   for (let i = 1; i <= 5; i++) {
     await appendAudit({ id: i, username: `user${i}`, orgCode: '01', ip: '127.0.0.1' }, { action: 'test.step', targetType: 'thing', targetId: i, detail: { step: i, note: 'Hà Nội' } });
   }
@@ -40,7 +44,7 @@ test.serial('appends rows with consecutive sequence numbers, each carrying the p
 });
 
 test.serial('an intact log verifies', async (t) => {
-  t.deepEqual(await verifyAudit(), { ok: true, rows: 5, problem: null });
+  t.like(await verifyAudit(), { ok: true, rows: 5, problem: null, last: { seq: 5 } });
 });
 
 test.serial('editing one row\'s detail is reported as altered at that row', async (t) => {
@@ -90,4 +94,52 @@ test.serial('appends from many concurrent callers still form one unbroken chain'
   const r = await verifyAudit();
   t.true(r.ok, JSON.stringify(r.problem));
   t.is(r.rows, 25);
+});
+
+test.serial('new rows carry the id of the first configured key and an HMAC, not a plain SHA-256', async (t) => {
+  const key = getConfig().auditKeys[0];
+  for (const r of await rows()) {
+    t.is(r.keyId, key.id);
+    t.not(r.hash, legacyRowHash(r.prevHash, r));
+  }
+});
+
+test.serial('after a key rotation rows signed by the old key still verify, and the new key signs from then on', async (t) => {
+  const old = store.config.auditKeys[0];
+  const fresh = { id: 'k-rotated', secret: 'rotated-audit-key-'.padEnd(48, 'r') };
+  setConfig({ ...store.config, auditKeys: [fresh, old] });
+  await appendAudit(null, { action: 'test.after-rotation' });
+  const all = await rows();
+  t.deepEqual(all.map((r) => r.keyId), [old.id, old.id, old.id, old.id, old.id, fresh.id]);
+  t.like(await verifyAudit(), { ok: true, rows: 6 });
+});
+
+test.serial('rows signed by a key that is no longer configured are reported as unverifiable, not as intact', async (t) => {
+  const fresh = { id: 'k-only-new', secret: 'only-the-new-audit-key-'.padEnd(48, 'n') };
+  setConfig({ ...store.config, auditKeys: [fresh] });
+  t.like((await verifyAudit()).problem, { seq: 1, kind: 'unverifiable' });
+});
+
+/** An instant as the dialect stores it, to the millisecond (a bare Date replacement loses the milliseconds on MySQL). */
+const millis = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', db().getDialect() === 'mysql' ? '' : ' +00:00');
+
+test.serial('an append planned with planAuditAppend and written with plain SQL on its own connection verifies like appendAudit\'s', async (t) => {
+  await db().transaction(async (tx) => {
+    const [[head]] = (await db().query(`SELECT seq, hash, legacy_seq AS legacySeq, key_id AS keyId, mac FROM audit_head WHERE id = 1${db().getDialect() === 'mysql' ? ' FOR UPDATE' : ''}`, { transaction: tx })) as unknown as [[{ seq: number; hash: string; legacySeq: number; keyId: string; mac: string }]];
+    const { row, head: next } = planAuditAppend(head, { username: 'engine' }, { action: 'engine.task.complete', targetType: 'task', targetId: 7 });
+    await db().query('INSERT INTO audit_log (seq, at, actor_id, actor_name, org_code, action, target_type, target_id, ip, detail, prev_hash, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', {
+      transaction: tx, replacements: [row.seq, millis(row.at), row.actorId, row.actorName, row.orgCode, row.action, row.targetType, row.targetId, row.ip, row.detail, row.prevHash, row.hash, row.keyId],
+    });
+    await db().query('UPDATE audit_head SET seq = ?, hash = ?, key_id = ?, mac = ? WHERE id = 1', { transaction: tx, replacements: [next.seq, next.hash, next.keyId, next.mac] });
+  });
+  const v = await verifyAudit();
+  t.like(v, { ok: true, rows: 6 }, JSON.stringify(v.problem));
+  await appendAudit(null, { action: 'test.after-plain-sql' });
+  t.like(await verifyAudit(), { ok: true, rows: 7 });
+});
+
+test.serial('planAuditAppend refuses a head whose MAC does not match', (t) => {
+  const head = { seq: 5, hash: 'f'.repeat(64), legacySeq: 0, keyId: store.config.auditKeys[0].id, mac: '0'.repeat(64) };
+  t.throws(() => planAuditAppend(head, null, { action: 'x' }), { message: 'audit.headRejected' });
+  t.throws(() => planAuditAppend(null, null, { action: 'x' }), { message: 'audit.headRejected' });
 });
