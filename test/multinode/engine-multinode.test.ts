@@ -24,7 +24,7 @@ function serve(name: string, url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), 'serve'], {
     cwd: repoRoot,
     env: {
-      ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), DATABASE_URL: url, DATA_DIR: database.dataDir,
+      ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), AUDIT_KEYS: database.config.auditKeys.map((k) => `${k.id}:${k.secret}`).join(','), DATABASE_URL: url, DATA_DIR: database.dataDir,
       PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '0', NODE_NAME: name, JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

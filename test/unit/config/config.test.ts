@@ -64,7 +64,7 @@ test('SECRET is required in production', (t) => {
   const err = t.throws(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir }), { instanceOf: ConfigError }) as ConfigError;
   t.true(err.problems.some((p) => p.includes('SECRET')));
   t.false(fs.existsSync(path.join(dir, 'secret.key')), 'no secret is generated in production');
-  t.is(loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SECRET }).secret, SECRET);
+  t.is(loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SECRET, AUDIT_KEYS: `k1:${'a'.repeat(40)}` }).secret, SECRET);
 });
 
 test('a missing production SECRET is listed together with the other problems', (t) => {
