@@ -152,7 +152,7 @@ export function canUnassign(viewer: Viewer, taskOrgPath: string | null): boolean
 const GROUP_ROLES: readonly string[] = ROLES.filter((r) => r !== 'citizen');
 
 /** Why a new task's assignment is unacceptable (unknown role, unknown org unit), or null; the engine's assignment check. */
-export async function assignmentProblem(p: { candidateGroups: Array<{ role: string; orgCode: string | null }> }, orgs = new OrgPaths()): Promise<string | null> {
+export async function assignmentProblem(p: { candidateGroups: Array<{ role: string; orgCode: string | null }> }, orgs: Pick<OrgPaths, 'of'> = new OrgPaths()): Promise<string | null> {
   for (const g of p.candidateGroups) {
     if (!GROUP_ROLES.includes(g.role)) return `candidate group "${g.role}" names no staff role`;
     if (g.orgCode && !(await orgs.of(g.orgCode))) return `candidate group "${g.role}@${g.orgCode}" names no existing org unit`;

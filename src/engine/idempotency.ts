@@ -53,3 +53,8 @@ export async function releaseIdempotent(userId: number, key: string): Promise<vo
     await tx.run("DELETE FROM engine_idempotency WHERE user_id = ? AND idem_key = ? AND status = 'pending'", [userId, key]);
   });
 }
+
+/** Forgets answers older than the given instant (keys are remembered for a bounded time). */
+export async function purgeIdempotent(before: Date): Promise<number> {
+  return withTx(async (tx) => (await tx.run('DELETE FROM engine_idempotency WHERE created_at < ?', [dbTime(before)])).changes);
+}

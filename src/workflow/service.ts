@@ -10,17 +10,35 @@ import { actorOf, loadViewer } from '../auth/service.ts';
 import { User } from '../auth/models.ts';
 import { appendAudit } from '../audit/service.ts';
 import { getOrgByCode } from '../orgs/service.ts';
+import { log } from '../log.ts';
 import { AppError, BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import {
   broadcastSignal, cancelInstance, claimTaskFor, commentOnTask, completeTaskBy, correlateMessage, deployDefinition, engineCounts, findIdempotent, findTasks,
-  finishIdempotent, getIncident, getInstance, getJob, instanceOrg, isDuplicateKey, listIncidents, listInstances, listScopedJobs, messageTarget, moveTimer,
+  finishIdempotent, purgeIdempotent, getIncident, getInstance, getJob, instanceOrg, isDuplicateKey, listIncidents, listInstances, listScopedJobs, messageTarget, moveTimer,
   openTask, reassignTask, registerAssignmentCheck, releaseIdempotent, reserveIdempotent, retryFailedJob, retryIncident, startProcess, taskById,
   unclaimTaskFor, type InstanceOrg, type InstanceQuery, type OrgPathScope,
 } from '../engine/service.ts';
 import type { EngineTask } from '../engine/models.ts';
 
+/** How long a unit found to exist is trusted without asking the database again (task creation is a hot path). */
+const UNIT_TTL_MS = 60_000;
+const recentUnits = new Map<string, { path: string; until: number }>();
+const unitPaths = {
+  async of(code: string): Promise<string | null> {
+    const now = Date.now();
+    const hit = recentUnits.get(code);
+    if (hit && hit.until > now) return hit.path;
+    const path = await new OrgPaths().of(code);
+    if (path) {
+      if (recentUnits.size >= 10_000) recentUnits.clear();
+      recentUnits.set(code, { path, until: now + UNIT_TTL_MS });
+    }
+    return path;
+  },
+};
+
 // Every new task's candidate groups must name a staff role and an existing org unit.
-registerAssignmentCheck((p) => assignmentProblem(p));
+registerAssignmentCheck((p) => assignmentProblem(p, unitPaths));
 
 /** Roles that see and act on the engine's instances in the cockpit (over their subtree). */
 const COCKPIT_ROLES = ['admin', 'designer'] as const;
@@ -180,8 +198,18 @@ export function fingerprintOf(what: string, body: unknown): string {
   return crypto.createHash('sha256').update(what).update('\n').update(JSON.stringify(body ?? null)).digest('hex');
 }
 
+/** How long an idempotency key's answer is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** Now and then (about one keyed call in a hundred) forget answers older than the retention, on whichever node. */
+function maybePurge(): void {
+  if (Math.random() >= 0.01) return;
+  purgeIdempotent(new Date(Date.now() - IDEMPOTENCY_TTL_MS)).catch((err) => log.warn('idempotency purge failed', { error: String(err) }));
+}
+
 /** The first answer of an earlier call with this key (same request), 422 for another request, null for none. */
 async function replayed(viewer: Viewer, key: string, fingerprint: string): Promise<{ status: number; body: unknown } | null> {
+  maybePurge();
   const entry = await findIdempotent(viewer.userId, key);
   if (!entry) return null;
   if (entry.fingerprint !== fingerprint) throw Invalid('engine.idempotencyMismatch', { key });

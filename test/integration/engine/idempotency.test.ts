@@ -95,3 +95,13 @@ test.serial('concurrent retries of one message correlation deliver it once', asy
   t.is(later.statusCode, 200);
   t.is(await EngineHistory.count({ where: { instanceId: id, event: 'message' } }), 1);
 });
+
+test.serial('answers older than the retention are forgotten, and the key then starts anew', async (t) => {
+  const { purgeIdempotent } = await import('../../../src/engine/idempotency.ts');
+  const body = { businessKey: 'IDEM-5' };
+  const first = JSON.parse((await start(officer, body, 'key-5')).payload).id as string;
+  t.is(await purgeIdempotent(new Date(Date.now() - 60_000)), 0);
+  t.is(JSON.parse((await start(officer, body, 'key-5')).payload).id, first);
+  t.true((await purgeIdempotent(new Date(Date.now() + 60_000))) >= 1);
+  t.not(JSON.parse((await start(officer, body, 'key-5')).payload).id, first);
+});
