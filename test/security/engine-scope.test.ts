@@ -6,7 +6,7 @@ import test from 'ava';
 import { startApp, makeUser, login, call, type TestApp, type Session } from '../helpers/server.ts';
 import { bpmn } from '../processes/support.ts';
 import { User } from '../../src/auth/models.ts';
-import { EngineIncident, EngineTask } from '../../src/engine/models.ts';
+import { EngineHistory, EngineIncident, EngineJob, EngineTask } from '../../src/engine/models.ts';
 import { AuditEntry } from '../../src/audit/models.ts';
 
 let app: TestApp;
@@ -58,6 +58,20 @@ const addressed = bpmn('Process_addressed', `
   <sequenceFlow id="Flow_2" sourceRef="Task_supplement" targetRef="End"/>
   <endEvent id="End" name="Xong"/>
 `);
+const waits = bpmn('Process_waits', `
+  <startEvent id="Start" name="Bắt đầu"/>
+  <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Gateway_split"/>
+  <parallelGateway id="Gateway_split"/>
+  <sequenceFlow id="Flow_2" sourceRef="Gateway_split" targetRef="Timer_wait"/>
+  <sequenceFlow id="Flow_3" sourceRef="Gateway_split" targetRef="Catch_reply"/>
+  <intermediateCatchEvent id="Timer_wait" name="Chờ"><timerEventDefinition><timeDuration>P1D</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <intermediateCatchEvent id="Catch_reply" name="Chờ trả lời"><messageEventDefinition messageRef="Message_reply"/></intermediateCatchEvent>
+  <sequenceFlow id="Flow_4" sourceRef="Timer_wait" targetRef="Gateway_join"/>
+  <sequenceFlow id="Flow_5" sourceRef="Catch_reply" targetRef="Gateway_join"/>
+  <parallelGateway id="Gateway_join"/>
+  <sequenceFlow id="Flow_6" sourceRef="Gateway_join" targetRef="End"/>
+  <endEvent id="End" name="Xong"/>
+`, { head: '<message id="Message_reply" name="scopeReply"/>' });
 
 test.before(async () => {
   app = await startApp();
@@ -71,7 +85,7 @@ test.before(async () => {
     names[key] = u.username;
     s[key] = await login(app.server, u.username);
   }
-  for (const xml of [review, byUnit, byFeel, open, citizenGroup, addressed]) {
+  for (const xml of [review, byUnit, byFeel, open, citizenGroup, addressed, waits]) {
     const res = await call(app.server, s.designer, 'POST', '/api/engine/definitions', { xml });
     if (res.statusCode !== 201) throw new Error(`deploy failed: ${res.payload}`);
   }
@@ -237,4 +251,17 @@ test.serial('deploying and broadcasting signals need a system-wide role', async 
   t.is((await call(app.server, s.admin79, 'POST', '/api/engine/signals', { name: 'Signal_any' })).statusCode, 403);
   t.is((await call(app.server, s.admin, 'POST', '/api/engine/signals', { name: 'Signal_any' })).statusCode, 200);
   t.is((await call(app.server, s.designer, 'POST', '/api/engine/definitions', { xml })).statusCode, 201);
+});
+
+test.serial('admin@79 can neither move the timer of a Hà Nội instance nor correlate a message to it', async (t) => {
+  const res = await start('officer01', 'Process_waits', { businessKey: 'HN-WAIT-1' });
+  const id = JSON.parse(res.payload).id as string;
+  const job = (await EngineJob.findOne({ where: { instanceId: id } }))!;
+  const dueAt = new Date(Date.now() + 3600_000).toISOString();
+  t.is((await call(app.server, s.admin79, 'POST', `/api/engine/jobs/${job.id}/due`, { dueAt })).statusCode, 404);
+  t.is((await call(app.server, s.admin79, 'POST', '/api/engine/messages', { name: 'scopeReply', businessKey: 'HN-WAIT-1' })).statusCode, 404);
+  t.is(await EngineHistory.count({ where: { instanceId: id, event: 'message' } }), 0);
+  t.is((await call(app.server, s.admin79, 'POST', '/api/engine/messages', { name: 'noSuchStart' })).statusCode, 403);
+  t.is((await call(app.server, s.admin, 'POST', `/api/engine/jobs/${job.id}/due`, { dueAt })).statusCode, 200);
+  t.is((await call(app.server, s.admin, 'POST', '/api/engine/messages', { name: 'scopeReply', businessKey: 'HN-WAIT-1' })).statusCode, 200);
 });
