@@ -1,6 +1,6 @@
 // The one module that decides who may do what: roles held over an org subtree, system-wide roles,
 // candidates of a task. Every domain asks here; the engine stores candidate groups as data only.
-import type { Role } from '../auth/models.ts';
+import { ROLES, type Role } from '../auth/models.ts';
 import { Forbidden } from '../errors.ts';
 import { getOrgByCode, isInSubtree } from '../orgs/service.ts';
 
@@ -72,6 +72,8 @@ export interface Assignment {
   assignee: string | null;
   candidateUsers: string | null;
   candidateGroups: string | null;
+  /** The org unit the task belongs to (its group's unit, else its instance's); null: none. */
+  orgCode?: string | null;
 }
 
 function split(list: string | null): string[] {
@@ -97,7 +99,8 @@ export class OrgPaths {
 /** Whether a candidate group (`role` or `role@orgCode`) covers the viewer. */
 async function inGroup(viewer: Viewer, group: string, orgs: OrgPaths): Promise<boolean> {
   const [role, code] = group.split('@');
-  const held = viewer.roles.filter((r) => r.role === role);
+  // A citizen acts only on tasks addressed to them by username, never through a group.
+  const held = viewer.roles.filter((r) => r.role === role && r.role !== 'citizen');
   if (!held.length) return false;
   if (!code) return true;
   if (held.some((r) => r.orgPath === null || r.orgCode === code)) return true;
@@ -110,7 +113,49 @@ export async function isCandidate(viewer: Viewer, task: Assignment, orgs = new O
   if (task.assignee === viewer.username) return true;
   if (split(task.candidateUsers).includes(viewer.username)) return true;
   for (const g of split(task.candidateGroups)) if (await inGroup(viewer, g, orgs)) return true;
-  // A task with no assignment at all is open to officers and leaders.
-  if (!task.assignee && !task.candidateUsers && !task.candidateGroups) return hasRole(viewer, 'officer', 'leader');
+  // A task with no assignment at all is open to the officers and leaders over its org unit; without a
+  // unit nobody is its candidate (admins of the whole system still see it).
+  if (!task.assignee && !task.candidateUsers && !task.candidateGroups) {
+    const path = task.orgCode ? await orgs.of(task.orgCode) : null;
+    return !!path && canAccessOrg(viewer, path, ['officer', 'leader']);
+  }
   return false;
+}
+
+/** Whether one of the viewer's roles covers a unit, where a null path (no unit) needs the role system-wide. */
+export function canActOnOrg(viewer: Viewer, orgPath: string | null, roles: readonly Role[] = STAFF_ROLES): boolean {
+  return orgPath === null ? hasSystemRole(viewer, ...roles) : canAccessOrg(viewer, orgPath, roles);
+}
+
+/** Throws 403 unless canActOnOrg. */
+export function assertActOnOrg(viewer: Viewer, orgPath: string | null, roles?: readonly Role[]): void {
+  if (!canActOnOrg(viewer, orgPath, roles)) throw Forbidden('errors.outOfScope');
+}
+
+/**
+ * Whether a user (as a viewer) could be a candidate of a task if nobody held it: a staff member of the
+ * right role over its unit, or a person the task names as candidate user. A citizen is never handed an
+ * official task.
+ */
+export async function couldBeCandidate(target: Viewer, task: Assignment, orgs = new OrgPaths()): Promise<boolean> {
+  if (split(task.candidateUsers).includes(target.username)) return true;
+  if (!isStaff(target)) return false;
+  return isCandidate(target, { assignee: null, candidateUsers: task.candidateUsers, candidateGroups: task.candidateGroups, orgCode: task.orgCode ?? null }, orgs);
+}
+
+/** Whether the viewer may free a task held by someone who cannot act (a leader or admin over its unit). */
+export function canUnassign(viewer: Viewer, taskOrgPath: string | null): boolean {
+  return canActOnOrg(viewer, taskOrgPath, ['leader', 'admin']);
+}
+
+/** The roles a candidate group may name: staff roles (a citizen is addressed by username only). */
+const GROUP_ROLES: readonly string[] = ROLES.filter((r) => r !== 'citizen');
+
+/** Why a new task's assignment is unacceptable (unknown role, unknown org unit), or null; the engine's assignment check. */
+export async function assignmentProblem(p: { candidateGroups: Array<{ role: string; orgCode: string | null }> }, orgs: Pick<OrgPaths, 'of'> = new OrgPaths()): Promise<string | null> {
+  for (const g of p.candidateGroups) {
+    if (!GROUP_ROLES.includes(g.role)) return `candidate group "${g.role}" names no staff role`;
+    if (g.orgCode && !(await orgs.of(g.orgCode))) return `candidate group "${g.role}@${g.orgCode}" names no existing org unit`;
+  }
+  return null;
 }

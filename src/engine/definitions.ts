@@ -8,7 +8,7 @@ import { BpmnModdle } from 'bpmn-moddle';
 import * as elements from 'bpmn-elements';
 import serializer, { TypeResolver, deserialize } from 'moddle-context-serializer';
 import { layoutProcess } from 'bpmn-auto-layout';
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { EngineDefinition } from './models.ts';
 import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
 import { Invalid, NotFound } from '../errors.ts';
@@ -431,7 +431,7 @@ export function onDeployed(hook: DeployHook): void {
 }
 
 /** Validates and stores a BPMN file as the next version of its process; a rejected file changes nothing (422 with every problem). */
-export async function deployDefinition(xml: string, opts: { sourceName?: string; deployedBy?: string | null } = {}): Promise<DeployResult> {
+export async function deployDefinition(xml: string, opts: { sourceName?: string; deployedBy?: string | null; along?: (row: EngineDefinition, t: Transaction) => Promise<unknown> } = {}): Promise<DeployResult> {
   const sha256 = crypto.createHash('sha256').update(xml).digest('hex');
   const analysis = await analyzeXml(xml);
   if (analysis.problems.length || !analysis.meta || !analysis.context) {
@@ -447,6 +447,8 @@ export async function deployDefinition(xml: string, opts: { sourceName?: string;
           key: meta.key, version: (latest?.version ?? 0) + 1, name: meta.name, sha256, xml: analysis.xml,
           context: analysis.context, meta: JSON.stringify(meta), sourceName: opts.sourceName ?? null, deployedBy: opts.deployedBy ?? null,
         }, { transaction: t });
+        // The caller's record of the deploy (its audit row) commits with the new version or not at all.
+        await opts.along?.(row, t);
         return { row, isNew: true };
       });
       latestIds.delete(meta.key);

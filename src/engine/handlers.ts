@@ -52,3 +52,35 @@ export function registerJobKind(kind: string, handler: JobHandler): void {
 export function jobHandler(kind: string): JobHandler | undefined {
   return jobKinds.get(kind);
 }
+
+/** A candidate group as the engine stores it: a role name and, optionally, the org unit it is held over. */
+export interface CandidateGroup {
+  role: string;
+  orgCode: string | null;
+}
+
+/** Who a new user task is for, as built from validated parts, for the registered check to accept. */
+export interface AssignmentProposal {
+  instanceId: string;
+  elementId: string;
+  assignee: string | null;
+  candidateUsers: string[];
+  candidateGroups: CandidateGroup[];
+  /** The org unit of the instance (null: none). */
+  orgCode: string | null;
+}
+
+/** Returns why an assignment is not acceptable (a sentence for the incident), or null when it is. */
+export type AssignmentCheck = (proposal: AssignmentProposal) => Promise<string | null> | string | null;
+
+let assignmentCheckFn: AssignmentCheck | null = null;
+
+/** Registers the check every new user task's assignment passes (the access side knows roles and org units). */
+export function registerAssignmentCheck(check: AssignmentCheck): void {
+  assignmentCheckFn = check;
+}
+
+/** The registered assignment check, if any. */
+export function assignmentCheck(): AssignmentCheck | null {
+  return assignmentCheckFn;
+}

@@ -34,6 +34,9 @@ export class EngineInstance extends Model {
   /** The instance whose call activity started this one, and the waiting execution there. */
   declare parentInstanceId: string | null;
   declare parentExecutionId: string | null;
+  /** The org unit the instance belongs to (code and materialized path, fixed at start; null: system-wide). */
+  declare orgCode: string | null;
+  declare orgPath: string | null;
   declare updatedAt: Date;
 }
 
@@ -158,6 +161,8 @@ export function initEngineModels(sequelize: Sequelize): void {
       endedAt: { type: DataTypes.DATE, allowNull: true },
       parentInstanceId: str(36),
       parentExecutionId: str(190),
+      orgCode: str(40),
+      orgPath: str(255),
     },
     { sequelize, tableName: 'engine_instances', underscored: true, createdAt: false },
   );

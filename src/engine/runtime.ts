@@ -8,7 +8,7 @@ import { Machine } from './machine.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
-import { serviceHandler } from './handlers.ts';
+import { assignmentCheck, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
@@ -36,6 +36,8 @@ interface RuntimeState {
   services: Record<string, { elementId: string; attempts: number; nextAt?: string; error?: string; incident?: boolean }>;
   /** How many job and subscription rows the instance has (so an action reads them only when some exist). */
   rows?: { jobs: number; subscriptions: number };
+  /** User tasks held by an assignment incident (no task row): execution id → the reason. */
+  unassigned?: Record<string, string>;
 }
 
 interface HistoryRow {
@@ -82,6 +84,8 @@ class Run {
   fireStartTimers = false;
   /** The call activity that started this instance, if one did. */
   parent: { instanceId: string; executionId: string } | null = null;
+  /** The org unit the instance belongs to (set at start, inherited by called instances). */
+  org: InstanceOrg | null = null;
 
   constructor(
     readonly instanceId: string,
@@ -389,10 +393,39 @@ function listOf(values: string[]): string | null {
   return values.length ? `,${values.join(',')},` : null;
 }
 
-/** Fills `{name}` placeholders of a literal from the variables (e.g. `leader@{orgCode}`). */
-function interpolate(text: string | null, vars: Record<string, unknown>): string | null {
+/** Characters a value may have to fill a part of a candidate group (a role or an org code): no separators. */
+const GROUP_PART = /^[\p{L}\p{N}_.-]{1,64}$/u;
+/** Characters of a username (citizens log in with their e-mail address). */
+const USERNAME = /^[\p{L}\p{N}_.@+-]{1,64}$/u;
+/** A candidate group as stored: `role` or `role@orgCode`. */
+const GROUP = /^([a-z][a-z_-]{0,31})(?:@([\p{L}\p{N}_.-]{1,40}))?$/u;
+
+/**
+ * Fills `{name}` placeholders of a literal from the variables (e.g. `leader@{orgCode}`). A value that
+ * could smuggle in a separator (`79,officer`) or is missing leaves the result null: the parts of an
+ * assignment are validated one by one, never concatenated blindly.
+ */
+function interpolate(text: string | null, vars: Record<string, unknown>, part: RegExp = GROUP_PART): string | null {
+  if (!text) return text;
+  let ok = true;
+  const out = text.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
+    const value = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+    if (!part.test(value)) ok = false;
+    return value;
+  });
+  return ok ? out : null;
+}
+
+/** Fills `{name}` placeholders of a form key, leaving unknown ones as they are (a form key grants nothing). */
+function fillLoose(text: string | null, vars: Record<string, unknown>): string | null {
   if (!text) return text;
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
+}
+
+/** Whether an assignment attribute depends on the instance (FEEL or a placeholder) rather than being a literal of the definition. */
+function isDynamic(value: unknown): boolean {
+  return isFeel(value) || (typeof value === 'string' && /\{\w+\}/.test(value));
 }
 
 function taskRow(run: Run, t: Situation['userTasks'][number]) {
@@ -400,27 +433,96 @@ function taskRow(run: Run, t: Situation['userTasks'][number]) {
   const local = inputsOf(run.vars, meta as ElementMeta, t.iteration);
   // Assignment, schedule and form see the task's inputs, as in Camunda 8.
   const v = local ? { ...run.vars, ...local } : run.vars;
-  const groups = resolveList(meta.candidateGroups, v).map((g) => interpolate(g, v)!);
-  const users = resolveList(meta.candidateUsers, v).map((u) => interpolate(u, v)!);
+  const problems: string[] = [];
+  const groups: CandidateGroup[] = [];
+  const dynamicGroups = isDynamic(meta.candidateGroups);
+  for (const raw of resolveList(meta.candidateGroups, v)) {
+    const g = interpolate(raw, v);
+    const m = g ? GROUP.exec(g) : null;
+    // A group computed from the instance's data must name its org unit; only the definition itself may name a bare role.
+    if (!m || (dynamicGroups && !m[2])) problems.push(`candidate group "${g ?? raw}" is not of the form role@orgCode`);
+    else groups.push({ role: m[1], orgCode: m[2] ?? null });
+  }
+  const users: string[] = [];
+  for (const raw of resolveList(meta.candidateUsers, v)) {
+    const u = interpolate(raw, v, USERNAME);
+    if (!u || !USERNAME.test(u)) problems.push(`candidate user "${u ?? raw}" is not a username`);
+    else users.push(u);
+  }
+  let assignee = interpolate(resolveString(meta.assignee, v), v, USERNAME);
+  if (meta.assignee && (!assignee || !USERNAME.test(assignee))) {
+    problems.push(`assignee "${assignee ?? String(meta.assignee)}" is not a username`);
+    assignee = null;
+  }
+  const declared = !!(meta.candidateGroups || meta.candidateUsers || meta.assignee);
+  if (declared && !problems.length && !groups.length && !users.length && !assignee) problems.push('the assignment yields nobody');
   const priority = meta.priority ? Number(resolveValue(meta.priority, v)) : 50;
-  return {
+  const orgCode = groups.map((g) => g.orgCode).find(Boolean) ?? run.org?.code ?? null;
+  const proposal: AssignmentProposal = { instanceId: run.instanceId, elementId: t.id, assignee, candidateUsers: users, candidateGroups: groups, orgCode: run.org?.code ?? null };
+  const row = {
     instanceId: run.instanceId,
     definitionKey: run.def.key,
     businessKey: run.businessKey,
     elementId: t.id,
     executionId: t.executionId,
     name: meta.name,
-    formKey: interpolate(resolveString(meta.formKey, v), v),
-    assignee: interpolate(resolveString(meta.assignee, v), v),
-    candidateGroups: listOf(groups),
+    formKey: fillLoose(resolveString(meta.formKey, v), v),
+    assignee,
+    candidateGroups: listOf(groups.map((g) => (g.orgCode ? `${g.role}@${g.orgCode}` : g.role))),
     candidateUsers: listOf(users),
-    orgCode: groups.map((g) => g.split('@')[1]).find(Boolean) ?? null,
+    orgCode,
     dueAt: resolveDate(meta.dueDate, v),
     followUpAt: resolveDate(meta.followUpDate, v),
     priority: Number.isFinite(priority) ? priority : 50,
     status: 'open' as const,
     input: local ? JSON.stringify(local) : null,
   };
+  return { row, proposal, problems };
+}
+
+type TaskRow = ReturnType<typeof taskRow>['row'];
+
+/**
+ * The task rows a persisted action creates: user tasks that began waiting (and one whose assignment
+ * incident is retried). A task whose assignment yields nobody valid gets no row but an incident, so
+ * that it is never open to everyone.
+ */
+async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: string | null): Promise<TaskRow[]> {
+  if (isEnded) return [];
+  const have = new Set(run.prev.active.filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId));
+  const held = run.runtime.unassigned ?? {};
+  const rows: TaskRow[] = [];
+  for (const u of sit.userTasks) {
+    if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;
+    const built = taskRow(run, u);
+    let problem: string | null = built.problems[0] ?? null;
+    const check = assignmentCheck();
+    if (!problem && check) problem = await check(built.proposal);
+    if (problem) {
+      held[u.executionId] = problem;
+      run.newIncidents.push({ elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem, attempts: 1 });
+      run.record('incident', { id: u.id, type: 'bpmn:UserTask' }, { outcome: problem });
+      continue;
+    }
+    delete held[u.executionId];
+    rows.push(built.row);
+  }
+  if (Object.keys(held).length) run.runtime.unassigned = held;
+  else delete run.runtime.unassigned;
+  return rows;
+}
+
+/** The org unit an instance belongs to: its code and materialized path (data the access side checks). */
+export interface InstanceOrg {
+  code: string;
+  path: string | null;
+}
+
+/** A request to remember the answer of a start under a caller's idempotency key, in the start's own transaction. */
+export interface IdempotencyRecord {
+  userId: number;
+  key: string;
+  fingerprint: string;
 }
 
 interface PersistOptions {
@@ -437,6 +539,8 @@ interface PersistOptions {
   cancelledByCaller?: boolean;
   /** A call activity whose incident is retried: its old child is let go and a new one started. */
   recall?: { executionId: string; elementId: string };
+  /** Remember this start's answer under the caller's idempotency key (same transaction). */
+  idempotency?: IdempotencyRecord;
 }
 
 interface Persisted {
@@ -450,10 +554,12 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   const now = new Date();
   const status = opts.cancelled ? 'cancelled' : sit.status;
   const isEnded = status !== 'active' && status !== 'failed';
-  const hadIncident = Object.values(run.runtime.services).some((x) => x.incident);
+  const hadIncident = Object.values(run.runtime.services).some((x) => x.incident) || Object.keys(run.runtime.unassigned ?? {}).length > 0;
   // Forget retry bookkeeping of executions that are gone (interrupted or finished).
   const live = new Set(sit.active.map((a) => a.executionId));
   for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
+  for (const id of Object.keys(run.runtime.unassigned ?? {})) if (!live.has(id)) delete run.runtime.unassigned![id];
+  const freshTasks = await newTaskRows(run, sit, isEnded, opts.resolveIncidentsOf?.executionId ?? null);
   const desired = desiredJobs(run, sit, isEnded);
   const rows = { jobs: desired.length, subscriptions: isEnded ? 0 : sit.subscriptions.length };
   run.runtime.rows = rows;
@@ -468,7 +574,7 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields });
+      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks });
     } catch (err) {
       // A deadlock rolled everything back; the same rows can simply be written again.
       if (!isTransient(err) || attempt >= 4) throw err;
@@ -485,10 +591,11 @@ interface Prepared {
   desired: DesiredJob[];
   rows: { jobs: number; subscriptions: number };
   fields: { status: EngineInstance['status']; state: string | null; variables: string; runtime: string; activeElements: string; endedAt: Date | null };
+  freshTasks: TaskRow[];
 }
 
 async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared): Promise<Persisted> {
-  const { now, status, isEnded, hadIncident, desired, rows, fields } = prepared;
+  const { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks } = prepared;
   const history = [...run.history];
   if (run.error) history.push(historyRow(run, 'failed', null, { outcome: run.error.message }));
   if (status === 'completed') history.push(historyRow(run, 'completed', null));
@@ -499,8 +606,13 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     // whole transaction with its conflict.
     if (opts.isNew) {
       insertRows(tx, 'engine_instances',
-        ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at', 'parent_instance_id', 'parent_execution_id'],
-        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at, run.parent?.instanceId ?? null, run.parent?.executionId ?? null]]);
+        ['id', 'definition_id', 'definition_key', 'business_key', 'status', 'state', 'variables', 'runtime', 'active_elements', 'version', 'started_by', 'started_at', 'ended_at', 'updated_at', 'parent_instance_id', 'parent_execution_id', 'org_code', 'org_path'],
+        [[run.instanceId, run.def.id, run.def.key, run.businessKey, fields.status, fields.state, fields.variables, fields.runtime, fields.activeElements, 1, opts.startedBy ?? null, at, dbTime(fields.endedAt), at, run.parent?.instanceId ?? null, run.parent?.executionId ?? null, run.org?.code ?? null, run.org?.path ?? null]]);
+      if (opts.idempotency) {
+        // A concurrent retry with the same key fails here on the unique index, and its start with it.
+        insertRows(tx, 'engine_idempotency', ['user_id', 'idem_key', 'fingerprint', 'status', 'response_status', 'response_body', 'created_at'],
+          [[opts.idempotency.userId, opts.idempotency.key, opts.idempotency.fingerprint, 'done', 201, JSON.stringify({ id: run.instanceId, status: fields.status }), at]]);
+      }
     } else {
       void tx.expectOne(
         'UPDATE engine_instances SET status = ?, state = ?, variables = ?, runtime = ?, active_elements = ?, ended_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
@@ -522,8 +634,7 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
       void tx.queue(`UPDATE engine_tasks SET status = 'cancelled', completed_at = ?, updated_at = ? WHERE instance_id = ? AND status = 'open' AND execution_id IN (${placeholders(gone.length)})`,
         [at, at, run.instanceId, ...gone]);
     }
-    const have = new Set(prevTasks);
-    const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
+    const fresh = freshTasks;
     const taskIds = fresh.map((row) => tx.queue(
       'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, input, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));
@@ -550,7 +661,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     return { version, taskIds, fresh };
   });
   const instance = EngineInstance.build({
-    id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: done.version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now, ...fields,
+    id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: done.version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now,
+    orgCode: run.org?.code ?? null, orgPath: run.org?.path ?? null, ...fields,
   }, { isNewRecord: false });
   const ids = await Promise.all(done.taskIds);
   const createdTasks = done.fresh.map((row, i) => EngineTask.build({ ...row, id: ids[i].insertId, createdAt: now, updatedAt: now }, { isNewRecord: false }));
@@ -657,6 +769,10 @@ export interface StartInput {
   definitionId?: number;
   /** The call activity starting this instance (the runtime's own call jobs set it). */
   parent?: { instanceId: string; executionId: string };
+  /** The org unit the instance belongs to (validated by the caller; null: system-wide). */
+  org?: InstanceOrg | null;
+  /** Remember the answer under the caller's idempotency key, in the start's transaction. */
+  idempotency?: IdempotencyRecord;
 }
 
 /** Starts an instance of the latest version of a process (by key) and runs it until every branch waits. */
@@ -699,6 +815,7 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
   const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
   run.fireStartTimers = !!action.fireStartTimers;
   run.parent = input.parent ?? null;
+  run.org = input.org ?? null;
   const { engine, timers } = buildEngine(run);
   await runEngine(run, async () => {
     engine.execute();
@@ -711,7 +828,7 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
     throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
   }
   const sit = situationOf(run, engine, timers);
-  const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy });
+  const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ run, engine, timers, version: persisted.instance.version });
   emitAfterCommit(run, persisted);
@@ -731,14 +848,15 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
     cached.run.reset();
     return { entry: cached, fresh: false };
   }
-  const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number; parent_instance_id: string | null; parent_execution_id: string | null }>(
-    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version, parent_instance_id, parent_execution_id FROM engine_instances WHERE id = ?', [instanceId]);
+  const [row] = await selectRows<{ id: string; definition_id: number; business_key: string | null; status: string; state: string | null; variables: string; runtime: string; active_elements: string; version: number; parent_instance_id: string | null; parent_execution_id: string | null; org_code: string | null; org_path: string | null }>(
+    'SELECT id, definition_id, business_key, status, state, variables, runtime, active_elements, version, parent_instance_id, parent_execution_id, org_code, org_path FROM engine_instances WHERE id = ?', [instanceId]);
   if (!row) throw NotFound('engine.instanceNotFound', { id: instanceId });
   if (row.status !== 'active' && row.status !== 'failed') throw Conflict('engine.instanceNotActive', { id: instanceId, status: row.status });
   const def = await loadDefinition(Number(row.definition_id));
   const runtime = JSON.parse(row.runtime) as RuntimeState;
   const run = new Run(row.id, def, row.business_key, JSON.parse(row.variables), runtime);
   if (row.parent_instance_id && row.parent_execution_id) run.parent = { instanceId: row.parent_instance_id, executionId: row.parent_execution_id };
+  if (row.org_code) run.org = { code: row.org_code, path: row.org_path };
   // Older rows without counts: read the job and subscription rows to be safe.
   run.prev = { active: JSON.parse(row.active_elements), jobs: runtime.rows?.jobs ?? 1, subscriptions: runtime.rows?.subscriptions ?? 1 };
   if (action.kind === 'cancel') return { cancelRun: run, version: Number(row.version) };
@@ -908,7 +1026,7 @@ export async function moveTimer(instanceId: string, timerExecutionId: string, du
 }
 
 /** Correlates a named message to the instance waiting for it with this business key, or starts one by a message start event. */
-export async function correlateMessage(name: string, businessKey: string | null, variables: Record<string, unknown> = {}): Promise<{ instanceId: string; started: boolean }> {
+export async function correlateMessage(name: string, businessKey: string | null, variables: Record<string, unknown> = {}, opts: { org?: InstanceOrg | null } = {}): Promise<{ instanceId: string; started: boolean }> {
   const sub = await EngineSubscription.findOne({ where: { kind: 'message', name, ...(businessKey ? { businessKey } : {}) }, order: [['id', 'ASC']] });
   if (sub) {
     await act(sub.instanceId, { kind: 'message', refId: sub.refId, variables });
@@ -919,7 +1037,7 @@ export async function correlateMessage(name: string, businessKey: string | null,
   if (!starts.length) throw NotFound('engine.messageNotCorrelated', { name, businessKey: businessKey ?? '' });
   const { def, elementId } = starts[0];
   const refId = def.meta.elements[elementId]?.message?.id;
-  const instance = await startInstance(def, { businessKey, variables }, { kind: 'start', messageRefId: refId });
+  const instance = await startInstance(def, { businessKey, variables, org: opts.org ?? null }, { kind: 'start', messageRefId: refId });
   return { instanceId: instance.id, started: true };
 }
 
@@ -978,8 +1096,8 @@ function isDuplicate(err: unknown): boolean {
  * At most one child per waiting execution, however often the job runs.
  */
 export async function startCalledProcess(parentId: string, executionId: string): Promise<void> {
-  const [parent] = await selectRows<{ status: string; definition_id: number; business_key: string | null; variables: string; active_elements: string }>(
-    'SELECT status, definition_id, business_key, variables, active_elements FROM engine_instances WHERE id = ?', [parentId]);
+  const [parent] = await selectRows<{ status: string; definition_id: number; business_key: string | null; variables: string; active_elements: string; org_code: string | null; org_path: string | null }>(
+    'SELECT status, definition_id, business_key, variables, active_elements, org_code, org_path FROM engine_instances WHERE id = ?', [parentId]);
   if (!parent || parent.status !== 'active') return;
   const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string }>).find((a) => a.executionId === executionId);
   if (!call) return;
@@ -996,7 +1114,8 @@ export async function startCalledProcess(parentId: string, executionId: string):
     throw new Error(`call activity ${call.id}: no deployed process "${key}"`);
   });
   try {
-    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId } }, { kind: 'start' });
+    const org = parent.org_code ? { code: parent.org_code, path: parent.org_path } : null;
+    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId }, org }, { kind: 'start' });
   } catch (err) {
     if (!isDuplicate(err)) throw err;
   }

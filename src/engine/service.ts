@@ -3,15 +3,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Op } from 'sequelize';
-import { EngineDefinition, EngineHistory, EngineIncident, EngineInstance, EngineJob, EngineTask } from './models.ts';
+import { EngineDefinition, EngineHistory, EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { deployDirectory, loadDefinition } from './definitions.ts';
 import { NotFound } from '../errors.ts';
+import { modelsOf, selectRows } from './sql.ts';
 import './jobs.ts';
 
 export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, type DeployProblem, type DeployResult } from './definitions.ts';
-export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents } from './runtime.ts';
-export { listTasks, openTasksOf, getTask, claimTask, unclaimTask, delegateTask, completeTask, completeTaskAsSystem, commentTask, canSeeTask, type TaskQuery } from './tasks.ts';
-export { registerServiceHandler, registerJobKind, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall } from './handlers.ts';
+export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput } from './runtime.ts';
+export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFor, reassignTask, commentOnTask, completeTaskBy, completeTaskAsSystem, type TaskFilter, type AlongWith } from './tasks.ts';
+export { registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
+export { findIdempotent, reserveIdempotent, finishIdempotent, releaseIdempotent, purgeIdempotent, isDuplicateKey, type IdempotentEntry } from './idempotency.ts';
 export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
 
 /** The folder of BPMN files shipped with the product. */
@@ -67,6 +69,8 @@ export async function getInstance(id: string) {
     version: row.version,
     startedBy: row.startedBy,
     startedAt: row.startedAt,
+    orgCode: row.orgCode,
+    orgPath: row.orgPath,
     parentInstanceId: row.parentInstanceId,
     children: children.map((c) => ({ id: c.id, definitionKey: c.definitionKey, status: c.status, startedAt: c.startedAt })),
     endedAt: row.endedAt,
@@ -92,6 +96,15 @@ export function presentTask(t: EngineTask) {
   };
 }
 
+/** Org subtrees (materialized path prefixes) a read is limited to; null: everywhere. */
+export type OrgPathScope = string[] | null;
+
+function scopeSql(alias: string, scope: OrgPathScope): { sql: string; params: string[] } {
+  if (scope === null) return { sql: '1 = 1', params: [] };
+  if (!scope.length) return { sql: '1 = 0', params: [] };
+  return { sql: `(${scope.map(() => `${alias}.org_path LIKE ?`).join(' OR ')})`, params: scope.map((p) => `${p}%`) };
+}
+
 /** Instance filters of the cockpit. */
 export interface InstanceQuery {
   definitionKey?: string;
@@ -99,29 +112,77 @@ export interface InstanceQuery {
   status?: string;
   limit?: number;
   offset?: number;
+  /** Only instances of these org subtrees (null or absent: all). */
+  orgPaths?: OrgPathScope;
+}
+
+/** The org unit of an instance (code and path, null when system-wide); 404 when there is no such instance. */
+export async function instanceOrg(id: string): Promise<{ orgCode: string | null; orgPath: string | null }> {
+  const [row] = await selectRows<{ org_code: string | null; org_path: string | null }>('SELECT org_code, org_path FROM engine_instances WHERE id = ?', [id]);
+  if (!row) throw NotFound('engine.instanceNotFound', { id });
+  return { orgCode: row.org_code, orgPath: row.org_path };
+}
+
+/** An incident row, or 404. */
+export async function getIncident(id: number): Promise<EngineIncident> {
+  const row = await EngineIncident.findByPk(id);
+  if (!row) throw NotFound('engine.incidentNotFound', { id });
+  return row;
+}
+
+/** A job row, or null. */
+export async function getJob(id: number): Promise<EngineJob | null> {
+  return EngineJob.findByPk(id);
+}
+
+/** The instance a message with this name and business key would reach now, or null (it would start one). */
+export async function messageTarget(name: string, businessKey: string | null): Promise<string | null> {
+  const sub = await EngineSubscription.findOne({ where: { kind: 'message', name, ...(businessKey ? { businessKey } : {}) }, order: [['id', 'ASC']] });
+  return sub?.instanceId ?? null;
 }
 
 /** Instances for the cockpit, newest first. */
 export async function listInstances(q: InstanceQuery = {}) {
-  const where: Record<string, unknown> = {};
+  const where: Record<string | symbol, unknown> = {};
+  if (q.orgPaths !== undefined && q.orgPaths !== null) {
+    where[Op.or] = q.orgPaths.length ? q.orgPaths.map((p) => ({ orgPath: { [Op.like]: `${p}%` } })) : [{ id: null }];
+  }
   if (q.definitionKey) where.definitionKey = q.definitionKey;
   if (q.status) where.status = q.status;
   if (q.businessKey) where.businessKey = { [Op.like]: `%${q.businessKey}%` };
   const { rows, count } = await EngineInstance.findAndCountAll({
     where, attributes: { exclude: ['state', 'variables', 'runtime'] }, order: [['startedAt', 'DESC']], limit: Math.min(q.limit ?? 50, 500), offset: q.offset ?? 0,
   });
-  return { total: count, rows: rows.map((r) => ({ id: r.id, definitionKey: r.definitionKey, businessKey: r.businessKey, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, active: (JSON.parse(r.activeElements) as Array<{ id: string }>).map((a) => a.id) })) };
+  return { total: count, rows: rows.map((r) => ({ id: r.id, definitionKey: r.definitionKey, businessKey: r.businessKey, orgCode: r.orgCode, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, active: (JSON.parse(r.activeElements) as Array<{ id: string }>).map((a) => a.id) })) };
 }
 
-/** Open incidents (for admins). */
-export async function listIncidents(status: 'open' | 'resolved' = 'open') {
-  return EngineIncident.findAll({ where: { status }, order: [['createdAt', 'DESC']], limit: 500 });
+/** Incidents of instances in the scope, newest first. */
+export async function listIncidents(status: 'open' | 'resolved' = 'open', scope: OrgPathScope = null): Promise<EngineIncident[]> {
+  const where = scopeSql('e', scope);
+  const rows = await selectRows<Record<string, unknown>>(
+    `SELECT i.* FROM engine_incidents i JOIN engine_instances e ON e.id = i.instance_id WHERE i.status = ? AND ${where.sql} ORDER BY i.created_at DESC, i.id DESC LIMIT 500`, [status, ...where.params]);
+  return modelsOf(EngineIncident, rows);
 }
 
-/** Counts for the cockpit's overview. */
-export async function engineCounts() {
+/** Jobs in a status (failed ones for the cockpit): those of instances in the scope, and with a null scope also those of no instance. */
+export async function listScopedJobs(status: string, scope: OrgPathScope = null, limit = 100): Promise<EngineJob[]> {
+  const where = scopeSql('e', scope);
+  const rows = await selectRows<Record<string, unknown>>(
+    `SELECT j.* FROM engine_jobs j LEFT JOIN engine_instances e ON e.id = j.instance_id WHERE j.status = ? AND ${scope === null ? '1 = 1' : `e.id IS NOT NULL AND ${where.sql}`} ORDER BY j.run_at ASC LIMIT ${Math.max(1, Math.min(limit, 1000))}`,
+    [status, ...where.params]);
+  return modelsOf(EngineJob, rows);
+}
+
+/** Counts for the cockpit's overview (instances, incidents and jobs in the scope). */
+export async function engineCounts(scope: OrgPathScope = null) {
+  const where = scopeSql('e', scope);
+  const count = async (sql: string, params: unknown[]) => Number((await selectRows<{ n: number }>(sql, params))[0]?.n ?? 0);
   const [definitions, active, incidents, jobs] = await Promise.all([
-    EngineDefinition.count(), EngineInstance.count({ where: { status: 'active' } }), EngineIncident.count({ where: { status: 'open' } }), EngineJob.count({ where: { status: 'pending' } }),
+    EngineDefinition.count(),
+    count(`SELECT COUNT(*) AS n FROM engine_instances e WHERE e.status = 'active' AND ${where.sql}`, where.params),
+    count(`SELECT COUNT(*) AS n FROM engine_incidents i JOIN engine_instances e ON e.id = i.instance_id WHERE i.status = 'open' AND ${where.sql}`, where.params),
+    scope === null ? EngineJob.count({ where: { status: 'pending' } })
+      : count(`SELECT COUNT(*) AS n FROM engine_jobs j JOIN engine_instances e ON e.id = j.instance_id WHERE j.status = 'pending' AND ${where.sql}`, where.params),
   ]);
   return { definitions, active, incidents, jobs };
 }

@@ -1,16 +1,18 @@
-// User tasks as people see them: who may see and act on a task, the inbox query, and claim,
-// unclaim, delegate, comment and complete with 409s for lost races.
-import { Op, type WhereOptions } from 'sequelize';
+// User task rows at the data level: read by id or by filters, claim, unclaim, assign and unassign by
+// username, comment and complete, with 409s for lost races. Who may do any of it is decided by the
+// caller (src/workflow/ through src/access/); the engine only stores who a task is for.
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { EngineHistory, EngineTask } from './models.ts';
 import { signalTask } from './runtime.ts';
 import { modelsOf, selectRows } from './sql.ts';
-import { Conflict, Forbidden, NotFound } from '../errors.ts';
-import { appendAudit } from '../audit/service.ts';
-import { actorOf } from '../auth/service.ts';
-import { hasRole, isCandidate, OrgPaths, type Viewer } from '../access/index.ts';
+import { engineTransaction } from './write-lock.ts';
+import { Conflict, NotFound } from '../errors.ts';
 
-/** One task row by id (a raw read: completing a task is on the engine's hot path). */
-async function taskById(id: number): Promise<EngineTask | null> {
+/** Work done in the same transaction as a task change (the caller's audit row). */
+export type AlongWith = (transaction: Transaction) => Promise<unknown>;
+
+/** One task row by id, or null (a raw read: completing a task is on the engine's hot path). */
+export async function taskById(id: number): Promise<EngineTask | null> {
   const [task] = modelsOf(EngineTask, await selectRows<Record<string, unknown>>('SELECT * FROM engine_tasks WHERE id = ?', [id]));
   return task ?? null;
 }
@@ -20,29 +22,15 @@ export async function openTasksOf(instanceId: string): Promise<EngineTask[]> {
   return modelsOf(EngineTask, await selectRows<Record<string, unknown>>("SELECT * FROM engine_tasks WHERE instance_id = ? AND status = 'open' ORDER BY id", [instanceId]));
 }
 
-function split(list: string | null): string[] {
-  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** Loads a task the viewer may see (admins see every task), or 404. */
-export async function getTask(viewer: Viewer, id: number): Promise<EngineTask> {
-  const task = await taskById(id);
-  if (!task) throw NotFound('engine.taskNotFound', { id });
-  if (!hasRole(viewer, 'admin') && !(await isCandidate(viewer, task))) throw NotFound('engine.taskNotFound', { id });
-  return task;
-}
-
-async function loadActionable(viewer: Viewer, id: number): Promise<EngineTask> {
-  const task = await taskById(id);
-  if (!task || !(await isCandidate(viewer, task))) throw NotFound('engine.taskNotFound', { id });
-  if (task.status === 'completed') throw Conflict('engine.taskAlreadyCompleted', { id });
-  if (task.status !== 'open') throw Conflict('engine.taskNotActive', { id });
-  return task;
-}
-
-/** Inbox filters. */
-export interface TaskQuery {
-  /** `mine`: assigned to me; `groups`: my groups' tasks; `unassigned`: nobody claimed; `all`: every task I may see. */
+/** Task filters at the data level: candidate usernames and roles narrow the rows, the caller decides. */
+export interface TaskFilter {
+  /** Rows assigned to or listing one of these usernames as candidate. */
+  usernames?: string[];
+  /** Rows with a candidate group of one of these roles. */
+  roles?: string[];
+  /** Also rows without any assignment. */
+  unassignedRows?: boolean;
+  /** `mine`: assigned to the first username; `groups`/`unassigned`: nobody claimed; `all`: no narrowing. */
   scope?: 'mine' | 'groups' | 'unassigned' | 'all';
   processKey?: string;
   orgCode?: string;
@@ -52,99 +40,84 @@ export interface TaskQuery {
   limit?: number;
 }
 
-/** The tasks a viewer may work on, filtered and sorted. */
-export async function listTasks(viewer: Viewer, q: TaskQuery = {}): Promise<EngineTask[]> {
-  const scope = q.scope ?? 'all';
+/** Task rows matching a filter, sorted (a superset of what a person may see: the caller checks each). */
+export async function findTasks(f: TaskFilter): Promise<EngineTask[]> {
   const like = (col: string, v: string) => ({ [col]: { [Op.like]: `%,${v}%` } });
-  const roles = [...new Set(viewer.roles.map((r) => r.role))];
-  const candidates: WhereOptions[] = [{ assignee: viewer.username }, like('candidateUsers', `${viewer.username},`)];
-  for (const role of roles) candidates.push(like('candidateGroups', `${role}@`), like('candidateGroups', `${role},`));
-  if (hasRole(viewer, 'officer', 'leader')) candidates.push({ assignee: null, candidateUsers: null, candidateGroups: null });
-  const where: Record<string | symbol, unknown> = { status: q.status ?? 'open', [Op.or]: candidates };
-  if (q.processKey) where.definitionKey = q.processKey;
-  if (q.orgCode) where.orgCode = q.orgCode;
-  if (q.businessKey) where.businessKey = q.businessKey;
-  if (scope === 'mine') where.assignee = viewer.username;
-  if (scope === 'unassigned' || scope === 'groups') where.assignee = null;
+  const candidates: WhereOptions[] = [];
+  for (const u of f.usernames ?? []) candidates.push({ assignee: u }, like('candidateUsers', `${u},`));
+  for (const role of f.roles ?? []) candidates.push(like('candidateGroups', `${role}@`), like('candidateGroups', `${role},`));
+  if (f.unassignedRows) candidates.push({ assignee: null, candidateUsers: null, candidateGroups: null });
+  if (!candidates.length) return [];
+  const where: Record<string | symbol, unknown> = { status: f.status ?? 'open', [Op.or]: candidates };
+  if (f.processKey) where.definitionKey = f.processKey;
+  if (f.orgCode) where.orgCode = f.orgCode;
+  if (f.businessKey) where.businessKey = f.businessKey;
+  if (f.scope === 'mine') where.assignee = f.usernames?.[0] ?? '';
+  if (f.scope === 'unassigned' || f.scope === 'groups') where.assignee = null;
   const order: Array<[string, string]> =
-    q.sort === 'created' ? [['createdAt', 'DESC']] : q.sort === 'priority' ? [['priority', 'DESC'], ['dueAt', 'ASC']] : [['dueAt', 'ASC'], ['id', 'ASC']];
-  const rows = await EngineTask.findAll({ where, order, limit: Math.min(q.limit ?? 200, 1000) * 2 });
-  const orgs = new OrgPaths();
-  const out: EngineTask[] = [];
-  for (const r of rows) {
-    if (!(await isCandidate(viewer, r, orgs))) continue;
-    if (scope === 'groups' && !split(r.candidateGroups).length) continue;
-    out.push(r);
-    if (out.length >= (q.limit ?? 200)) break;
-  }
-  return out;
+    f.sort === 'created' ? [['createdAt', 'DESC']] : f.sort === 'priority' ? [['priority', 'DESC'], ['dueAt', 'ASC']] : [['dueAt', 'ASC'], ['id', 'ASC']];
+  return EngineTask.findAll({ where, order, limit: Math.min(f.limit ?? 200, 1000) * 2 });
 }
 
-/** Claims an unassigned task for the viewer; 409 when someone else holds it or it is done. */
-export async function claimTask(viewer: Viewer, id: number): Promise<EngineTask> {
-  const task = await loadActionable(viewer, id);
-  if (task.assignee === viewer.username) return task;
-  if (task.assignee) throw Conflict('engine.taskClaimedByOther', { id, assignee: task.assignee });
-  const [count] = await EngineTask.update({ assignee: viewer.username, claimedAt: new Date() }, { where: { id, status: 'open', assignee: null } });
-  if (count !== 1) throw Conflict('engine.taskClaimedByOther', { id });
-  await history(task, 'claim', viewer.username, null);
-  return (await taskById(id))!;
-}
-
-/** Gives a claimed task back to its candidates. */
-export async function unclaimTask(viewer: Viewer, id: number): Promise<EngineTask> {
-  const task = await loadActionable(viewer, id);
-  if (task.assignee !== viewer.username) throw Conflict('engine.taskClaimedByOther', { id, assignee: task.assignee ?? '' });
-  const [count] = await EngineTask.update({ assignee: null, claimedAt: null }, { where: { id, status: 'open', assignee: viewer.username } });
-  if (count !== 1) throw Conflict('engine.taskChanged', { id });
-  await history(task, 'unclaim', viewer.username, null);
-  return (await taskById(id))!;
-}
-
-/** Hands a task to another user (audited). */
-export async function delegateTask(viewer: Viewer, id: number, username: string): Promise<EngineTask> {
-  const task = await loadActionable(viewer, id);
-  if (task.assignee && task.assignee !== viewer.username) throw Conflict('engine.taskClaimedByOther', { id, assignee: task.assignee });
-  const [count] = await EngineTask.update({ assignee: username, claimedAt: new Date() }, { where: { id, status: 'open', assignee: task.assignee } });
-  if (count !== 1) throw Conflict('engine.taskChanged', { id });
-  await history(task, 'delegate', viewer.username, null, username);
-  await appendAudit(actorOf(viewer), { action: 'engine.task.delegate', targetType: 'task', targetId: id, detail: { to: username, instanceId: task.instanceId } });
-  return (await taskById(id))!;
-}
-
-/** Adds a comment to a task's timeline. */
-export async function commentTask(viewer: Viewer, id: number, text: string): Promise<void> {
-  const task = await taskById(id);
-  if (!task || !(await isCandidate(viewer, task))) throw NotFound('engine.taskNotFound', { id });
-  await history(task, 'comment', viewer.username, text);
-}
-
-/** Completes a task with variables: only its assignee (or, when unassigned, a candidate); twice is a 409. */
-export async function completeTask(viewer: Viewer, id: number, variables: Record<string, unknown> = {}, comment: string | null = null) {
-  const task = await loadActionable(viewer, id);
-  if (task.assignee && task.assignee !== viewer.username) throw Conflict('engine.taskClaimedByOther', { id, assignee: task.assignee });
-  return signalTask(task, variables, viewer.username, comment);
-}
-
-/** Completes a task as a script or the CLI (no person to check). */
-export async function completeTaskAsSystem(id: number, variables: Record<string, unknown> = {}, actor = 'system') {
+/** The task if it is open; 404 when missing, 409 when done or cancelled. */
+export async function openTask(id: number): Promise<EngineTask> {
   const task = await taskById(id);
   if (!task) throw NotFound('engine.taskNotFound', { id });
   if (task.status === 'completed') throw Conflict('engine.taskAlreadyCompleted', { id });
   if (task.status !== 'open') throw Conflict('engine.taskNotActive', { id });
+  return task;
+}
+
+/** Sets the assignee of an unassigned task to a username; 409 when someone else holds it. */
+export async function claimTaskFor(task: EngineTask, username: string): Promise<EngineTask> {
+  if (task.assignee === username) return task;
+  if (task.assignee) throw Conflict('engine.taskClaimedByOther', { id: task.id, assignee: task.assignee });
+  const [count] = await EngineTask.update({ assignee: username, claimedAt: new Date() }, { where: { id: task.id, status: 'open', assignee: null } });
+  if (count !== 1) throw Conflict('engine.taskClaimedByOther', { id: task.id });
+  await history(task, 'claim', username, null);
+  return (await taskById(task.id))!;
+}
+
+/** Gives a task claimed by a username back to its candidates. */
+export async function unclaimTaskFor(task: EngineTask, username: string): Promise<EngineTask> {
+  if (task.assignee !== username) throw Conflict('engine.taskClaimedByOther', { id: task.id, assignee: task.assignee ?? '' });
+  const [count] = await EngineTask.update({ assignee: null, claimedAt: null }, { where: { id: task.id, status: 'open', assignee: username } });
+  if (count !== 1) throw Conflict('engine.taskChanged', { id: task.id });
+  await history(task, 'unclaim', username, null);
+  return (await taskById(task.id))!;
+}
+
+/**
+ * Moves a task from its current assignee (as read) to another username, or to nobody (`to` null);
+ * `event` names the timeline entry. `along` runs in the same transaction (the caller's audit row).
+ */
+export async function reassignTask(task: EngineTask, to: string | null, actor: string, event: 'delegate' | 'unassign', along?: AlongWith): Promise<EngineTask> {
+  await engineTransaction(async (transaction) => {
+    const [count] = await EngineTask.update({ assignee: to, claimedAt: to ? new Date() : null }, { where: { id: task.id, status: 'open', assignee: task.assignee }, transaction });
+    if (count !== 1) throw Conflict('engine.taskChanged', { id: task.id });
+    await history(task, event, actor, null, to ?? task.assignee, transaction);
+    await along?.(transaction);
+  });
+  return (await taskById(task.id))!;
+}
+
+/** Adds a comment to a task's timeline. */
+export async function commentOnTask(task: EngineTask, actor: string, text: string): Promise<void> {
+  await history(task, 'comment', actor, text);
+}
+
+/** Completes an open task as a username (authorization is the caller's); twice is a 409. */
+export async function completeTaskBy(task: EngineTask, username: string, variables: Record<string, unknown> = {}, comment: string | null = null) {
+  if (task.assignee && task.assignee !== username) throw Conflict('engine.taskClaimedByOther', { id: task.id, assignee: task.assignee });
+  return signalTask(task, variables, username, comment);
+}
+
+/** Completes a task as a script or the CLI (no person to check). */
+export async function completeTaskAsSystem(id: number, variables: Record<string, unknown> = {}, actor = 'system') {
+  const task = await openTask(id);
   return signalTask(task, variables, actor, null);
 }
 
-async function history(task: EngineTask, event: string, actor: string, comment: string | null, outcome: string | null = null): Promise<void> {
-  await EngineHistory.create({ instanceId: task.instanceId, elementId: task.elementId, elementType: 'bpmn:UserTask', elementName: task.name, event, actor, comment, outcome, at: new Date() });
-}
-
-/** Whether the viewer may see a task at all (for pages that link to one). */
-export async function canSeeTask(viewer: Viewer, task: EngineTask): Promise<boolean> {
-  return hasRole(viewer, 'admin') || isCandidate(viewer, task);
-}
-
-/** Throws 403 unless the viewer is an admin. */
-export function assertAdmin(viewer: Viewer): void {
-  if (!hasRole(viewer, 'admin')) throw Forbidden();
+async function history(task: EngineTask, event: string, actor: string, comment: string | null, outcome: string | null = null, transaction?: Transaction): Promise<void> {
+  await EngineHistory.create({ instanceId: task.instanceId, elementId: task.elementId, elementType: 'bpmn:UserTask', elementName: task.name, event, actor, comment, outcome, at: new Date() }, { transaction });
 }

@@ -5,7 +5,7 @@ import { orgsPlugin } from '../orgs/plugin.ts';
 import { auditPlugin } from '../audit/plugin.ts';
 import { homePlugin } from './home.ts';
 import { formsPlugin } from '../forms/plugin.ts';
-import { enginePlugin } from '../engine/plugin.ts';
+import { workflowPlugin } from '../workflow/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, enginePlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin];

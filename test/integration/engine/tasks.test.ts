@@ -1,28 +1,37 @@
 // Task rules: who sees a task, claim/unclaim/delegate, completion once, and races between two completions.
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import { bpmn, engineDb, instance, openTasks } from '../../processes/support.ts';
 import { deployDefinition } from '../../../src/engine/definitions.ts';
 import { startProcess } from '../../../src/engine/runtime.ts';
-import { listTasks, claimTask, unclaimTask, delegateTask, completeTask, getTask, commentTask, getTimeline } from '../../../src/engine/service.ts';
+import { getTimeline } from '../../../src/engine/service.ts';
+import { listTasks, claimTask, unclaimTask, delegateTask, completeTask, getTask, commentTask } from '../../../src/workflow/service.ts';
+import { createUser, loadViewer } from '../../../src/auth/service.ts';
+import { importOrgs } from '../../../src/orgs/import.ts';
 import type { Viewer } from '../../../src/access/index.ts';
 import type { Role } from '../../../src/auth/models.ts';
 import type { TestDb } from '../../helpers/db.ts';
+import { repoRoot } from '../../helpers/server.ts';
 
-function viewer(username: string, role: Role, orgCode: string | null): Viewer {
-  return {
-    userId: username.length, username, fullName: username, locale: 'vi', orgUnitId: null, orgCode, orgName: null,
-    roles: [{ role, orgUnitId: null, orgCode, orgName: null, orgPath: orgCode ? `/${orgCode}/` : null }],
-  };
+async function viewer(username: string, role: Role, orgCode: string | null): Promise<Viewer> {
+  const user = await createUser({ username, fullName: username, email: `${username}@test.govflow.local`, password: 'TestPassword123', orgCode, roles: [{ role, orgCode }] }, null);
+  return loadViewer(user);
 }
 
-const officer01 = viewer('officer01', 'officer', '01');
-const officer02 = viewer('officer02', 'officer', '02');
-const otherOfficer01 = viewer('officer01b', 'officer', '01');
-const leader01 = viewer('leader01', 'leader', '01');
+let officer01: Viewer;
+let officer02: Viewer;
+let otherOfficer01: Viewer;
+let leader01: Viewer;
 
 let db: TestDb;
 test.before(async () => {
   db = await engineDb();
+  await importOrgs(fs.readFileSync(path.join(repoRoot, 'seed/admin-units-2025.csv')));
+  officer01 = await viewer('officer01', 'officer', '01');
+  officer02 = await viewer('officer04', 'officer', '04');
+  otherOfficer01 = await viewer('officer01b', 'officer', '01');
+  leader01 = await viewer('leader01', 'leader', '01');
   await deployDefinition(bpmn('Process_tasks', `
     <startEvent id="Start" name="Bắt đầu"/>
     <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_fill"/>

@@ -1,22 +1,23 @@
-// Plugin `govflow/engine`: the task inbox, the cockpit and modeler pages, and the engine's JSON API.
-// It also deploys the shipped processes and runs this node's job worker while the server runs.
+// Plugin `govflow/workflow`: the task inbox and task pages, the cockpit and modeler pages, and the
+// engine's JSON API (`/api/engine/*`), over src/workflow/service.ts. It also deploys the shipped
+// processes and runs this node's job worker while the server runs (the engine itself knows no HTTP).
 import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
-import { actorOf } from '../auth/service.ts';
-import { hasRole, type Viewer } from '../access/index.ts';
-import { appendAudit } from '../audit/service.ts';
-import { AppError, Forbidden } from '../errors.ts';
+import { hasRole } from '../access/index.ts';
+import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
 import {
-  analyzeXml, broadcastSignal, cancelInstance, claimTask, commentTask, completeTask, correlateMessage, delegateTask, deployDefinition,
-  deployShippedProcesses, engineCounts, getDefinitionRow, getInstance, getTask, listDefinitions, listIncidents, listInstances, listTasks,
-  listJobs, moveTimer, presentTask, retryFailedJob, retryIncident, startJobWorker, startProcess, stopJobWorker, unclaimTask, type DeployProblem, type TaskQuery,
+  analyzeXml, deployShippedProcesses, getDefinitionRow, getTimeline, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
+} from '../engine/service.ts';
+import {
+  broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
+  listIncidentsFor, listInstancesFor, listTasks, mayUnassign, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, startProcessFor, unassignTask, unclaimTask,
+  type IdempotencyKey, type TaskQuery,
 } from './service.ts';
-import { EngineJob } from './models.ts';
 
 const anyUser = { govflow: { roles: [] as Role[] } };
 const staff = { govflow: { roles: ['admin', 'designer', 'officer', 'leader'] as Role[] } };
@@ -64,17 +65,17 @@ function back(h: ResponseToolkit, to: string) {
   return h.redirect(to).code(303);
 }
 
-function assertAdmin(viewer: Viewer): void {
-  if (!hasRole(viewer, 'admin')) throw Forbidden();
+/** The `Idempotency-Key` header of a creating call (visible ASCII, at most 190 characters). */
+const idempotencyHeaders = Joi.object({ 'idempotency-key': Joi.string().pattern(/^[\x21-\x7e]{1,190}$/) }).unknown(true);
+
+function idempotencyOf(request: Request): IdempotencyKey | undefined {
+  const key = request.headers['idempotency-key'];
+  return typeof key === 'string' && key ? { key } : undefined;
 }
 
-async function auditAdmin(request: Request, action: string, targetType: string, targetId: string | number, detail?: unknown) {
-  await appendAudit(actorOf(mustViewer(request)), { action, targetType, targetId, detail });
-}
-
-/** Plugin `govflow/engine`. */
-export const enginePlugin: Plugin<void> = {
-  name: 'govflow/engine',
+/** Plugin `govflow/workflow`. */
+export const workflowPlugin: Plugin<void> = {
+  name: 'govflow/workflow',
   async register(server) {
     registerNav({ href: '/tasks', label: 'engine.nav.tasks', roles: ['officer', 'leader'], order: 20 });
     registerNav({ href: '/engine', label: 'engine.nav.cockpit', roles: ['admin', 'designer'], order: 60 });
@@ -106,13 +107,12 @@ export const enginePlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/api/engine/definitions',
-        options: { plugins: designers, payload: { maxBytes: 5 * 1024 * 1024 }, validate: { payload: Joi.object({ xml: Joi.string().required().max(5 * 1024 * 1024), name: Joi.string().max(255).allow('') }) } },
+        options: { plugins: designers, payload: { maxBytes: 5 * 1024 * 1024 }, validate: { headers: idempotencyHeaders, payload: Joi.object({ xml: Joi.string().required().max(5 * 1024 * 1024), name: Joi.string().max(255).allow('') }) } },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
           const { xml, name } = request.payload as { xml: string; name?: string };
-          const result = await deployDefinition(xml, { sourceName: name || null || undefined, deployedBy: viewer.username }).catch((err) => localized(request.app.locale, err));
-          if (result.isNew) await auditAdmin(request, 'engine.deploy', 'definition', result.id, { key: result.key, version: result.version });
-          return h.response({ ...result, warnings: presentProblems(request.app.locale, result.warnings) }).code(result.isNew ? 201 : 200);
+          const { status, body } = await deployFor(viewer, xml, name || null, idempotencyOf(request)).catch((err) => localized(request.app.locale, err));
+          return h.response({ ...body, warnings: presentProblems(request.app.locale, body.warnings) }).code(status);
         },
       },
       {
@@ -125,12 +125,19 @@ export const enginePlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/api/engine/processes/{key}/start',
-        options: { plugins: staff, validate: { params: Joi.object({ key: Joi.string().max(190).required() }), payload: Joi.object({ businessKey: Joi.string().max(190).allow(null, ''), variables: vars }) } },
+        options: {
+          plugins: staff,
+          validate: {
+            headers: idempotencyHeaders,
+            params: Joi.object({ key: Joi.string().max(190).required() }),
+            payload: Joi.object({ businessKey: Joi.string().max(190).allow(null, ''), orgCode: Joi.string().pattern(ORG_CODE).allow(null, ''), variables: vars }),
+          },
+        },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
-          const p = request.payload as { businessKey?: string; variables: Record<string, unknown> };
-          const instance = await startProcess(String(request.params.key), { businessKey: p.businessKey || null, variables: p.variables, startedBy: viewer.username });
-          return h.response({ id: instance.id, status: instance.status }).code(201);
+          const p = request.payload as { businessKey?: string; orgCode?: string; variables: Record<string, unknown> };
+          const { status, body } = await startProcessFor(viewer, String(request.params.key), { businessKey: p.businessKey || null, orgCode: p.orgCode || null, variables: p.variables }, idempotencyOf(request));
+          return h.response(body).code(status);
         },
       },
       {
@@ -138,54 +145,45 @@ export const enginePlugin: Plugin<void> = {
         options: { plugins: designers, validate: { query: Joi.object({ key: Joi.string().allow(''), businessKey: Joi.string().allow(''), status: Joi.string().valid('active', 'completed', 'cancelled', 'failed').allow(''), limit: Joi.number().integer().min(1).max(500).default(50), offset: Joi.number().integer().min(0).default(0) }) } },
         handler: async (request) => {
           const q = request.query as { key?: string; businessKey?: string; status?: string; limit: number; offset: number };
-          return listInstances({ definitionKey: q.key || undefined, businessKey: q.businessKey || undefined, status: q.status || undefined, limit: q.limit, offset: q.offset });
+          return listInstancesFor(mustViewer(request), { definitionKey: q.key || undefined, businessKey: q.businessKey || undefined, status: q.status || undefined, limit: q.limit, offset: q.offset });
         },
       },
       {
         method: 'GET', path: '/api/engine/instances/{id}', options: { plugins: designers },
-        handler: async (request) => getInstance(String(request.params.id)),
+        handler: async (request) => getInstanceFor(mustViewer(request), String(request.params.id)),
       },
       {
         method: 'POST', path: '/api/engine/instances/{id}/cancel', options: { plugins: admins, validate: { payload: Joi.object({ reason: Joi.string().max(1000).allow('', null) }).allow(null) } },
         handler: async (request) => {
           const viewer = mustViewer(request);
           const reason = (request.payload as { reason?: string } | null)?.reason || null;
-          await cancelInstance(String(request.params.id), viewer.username, reason);
-          await auditAdmin(request, 'engine.instance.cancel', 'instance', String(request.params.id), { reason });
+          await cancelInstanceFor(viewer, String(request.params.id), reason);
           return { id: String(request.params.id), status: 'cancelled' };
         },
       },
       {
         method: 'GET', path: '/api/engine/incidents', options: { plugins: admins },
-        handler: async () => listIncidents('open'),
+        handler: async (request) => listIncidentsFor(mustViewer(request)),
       },
       {
         method: 'POST', path: '/api/engine/incidents/{id}/retry', options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }) } },
         handler: async (request) => {
-          const viewer = mustViewer(request);
-          const instance = await retryIncident(Number(request.params.id), viewer.username);
-          await auditAdmin(request, 'engine.incident.retry', 'incident', String(request.params.id), { instanceId: instance.id });
+          const instance = await retryIncidentFor(mustViewer(request), Number(request.params.id));
           return { instanceId: instance.id, status: instance.status };
         },
       },
       {
         method: 'POST', path: '/api/engine/jobs/{id}/due',
         options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ dueAt: Joi.date().iso().required() }) } },
-        handler: async (request) => {
-          const job = await EngineJob.findByPk(Number(request.params.id));
-          if (!job || !job.instanceId || !job.executionId) throw new AppError('engine.timerNotFound', 404, { id: String(request.params.id) });
-          const dueAt = (request.payload as { dueAt: Date }).dueAt;
-          await moveTimer(job.instanceId, job.executionId, dueAt);
-          await auditAdmin(request, 'engine.timer.move', 'instance', job.instanceId, { elementId: job.elementId, from: job.runAt, to: dueAt });
-          return { instanceId: job.instanceId, dueAt };
-        },
+        handler: async (request) => moveTimerFor(mustViewer(request), Number(request.params.id), (request.payload as { dueAt: Date }).dueAt),
       },
       {
         method: 'POST', path: '/api/engine/messages',
-        options: { plugins: admins, validate: { payload: Joi.object({ name: Joi.string().max(190).required(), businessKey: Joi.string().max(190).allow(null, ''), variables: vars }) } },
-        handler: async (request) => {
+        options: { plugins: admins, validate: { headers: idempotencyHeaders, payload: Joi.object({ name: Joi.string().max(190).required(), businessKey: Joi.string().max(190).allow(null, ''), variables: vars }) } },
+        handler: async (request, h) => {
           const p = request.payload as { name: string; businessKey?: string; variables: Record<string, unknown> };
-          return correlateMessage(p.name, p.businessKey || null, p.variables);
+          const { status, body } = await correlateFor(mustViewer(request), p.name, p.businessKey || null, p.variables, idempotencyOf(request));
+          return h.response(body).code(status);
         },
       },
       {
@@ -193,7 +191,7 @@ export const enginePlugin: Plugin<void> = {
         options: { plugins: admins, validate: { payload: Joi.object({ name: Joi.string().max(190).required(), variables: vars }) } },
         handler: async (request) => {
           const p = request.payload as { name: string; variables: Record<string, unknown> };
-          return broadcastSignal(p.name, p.variables);
+          return broadcastFor(mustViewer(request), p.name, p.variables);
         },
       },
       {
@@ -209,7 +207,7 @@ export const enginePlugin: Plugin<void> = {
         options: {
           plugins: anyUser,
           validate: {
-            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'delegate', 'complete', 'comments').required() }),
+            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'delegate', 'unassign', 'complete', 'comments').required() }),
             payload: Joi.object({ variables: vars, comment: Joi.string().max(4000).allow('', null), username: Joi.string().max(64), text: Joi.string().max(4000) }).allow(null),
           },
         },
@@ -220,6 +218,7 @@ export const enginePlugin: Plugin<void> = {
           switch (request.params.action) {
             case 'claim': return presentTask(await claimTask(viewer, id));
             case 'unclaim': return presentTask(await unclaimTask(viewer, id));
+            case 'unassign': return presentTask(await unassignTask(viewer, id));
             case 'delegate': {
               if (!p.username) throw new AppError('validation.failed', 400);
               return presentTask(await delegateTask(viewer, id, p.username));
@@ -251,10 +250,12 @@ export const enginePlugin: Plugin<void> = {
         method: 'GET', path: '/tasks/{id}', options: { plugins: anyUser, validate: { params: Joi.object({ id: Joi.number().integer().required() }) } },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
-          const task = presentTask(await getTask(viewer, Number(request.params.id)));
-          const { getTimeline } = await import('./service.ts');
-          const history = (await getTimeline(task.instanceId)).filter((x) => x.elementId === task.elementId && ['complete', 'comment', 'claim', 'unclaim', 'delegate'].includes(x.event));
-          return h.view('pages/engine/task', { pageTitle: task.name ?? task.elementId, task, history, isMine: task.assignee === viewer.username, canClaim: !task.assignee && task.status === 'open' });
+          const row = await getTask(viewer, Number(request.params.id));
+          const task = presentTask(row);
+          const history = (await getTimeline(task.instanceId)).filter((x) => x.elementId === task.elementId && ['complete', 'comment', 'claim', 'unclaim', 'delegate', 'unassign'].includes(x.event));
+          return h.view('pages/engine/task', {
+            pageTitle: task.name ?? task.elementId, task, history, isMine: task.assignee === viewer.username, canClaim: !task.assignee && task.status === 'open', canUnassign: await mayUnassign(viewer, row),
+          });
         },
       },
       {
@@ -262,7 +263,7 @@ export const enginePlugin: Plugin<void> = {
         options: {
           plugins: anyUser,
           validate: {
-            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'complete', 'comment', 'delegate').required() }),
+            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'unassign', 'complete', 'comment', 'delegate').required() }),
             payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(100000), comment: Joi.string().allow('').max(4000), username: Joi.string().trim().lowercase().max(64) }).unknown(false),
           },
         },
@@ -273,6 +274,7 @@ export const enginePlugin: Plugin<void> = {
           switch (request.params.action) {
             case 'claim': await claimTask(viewer, id); return back(h, `/tasks/${id}`);
             case 'unclaim': await unclaimTask(viewer, id); return back(h, `/tasks/${id}`);
+            case 'unassign': await unassignTask(viewer, id); return back(h, `/tasks/${id}`);
             case 'comment': {
               if (p.comment?.trim()) await commentTask(viewer, id, p.comment.trim());
               return back(h, `/tasks/${id}`);
@@ -295,13 +297,14 @@ export const enginePlugin: Plugin<void> = {
           const defs = await listDefinitions();
           const groups = new Map<string, typeof defs>();
           for (const d of defs) groups.set(d.key, [...(groups.get(d.key) ?? []), d]);
+          const overview = await cockpitOverview(mustViewer(request));
           return h.view('pages/engine/definitions', {
             pageTitle: t(request.app.locale, 'engine.cockpit.title'),
-            counts: await engineCounts(),
+            counts: overview.counts,
             definitions: [...groups.entries()].map(([key, versions]) => ({ key, name: versions[0].name, latest: versions[0], versions })),
-            isAdmin: hasRole(mustViewer(request), 'admin'),
-            incidents: hasRole(mustViewer(request), 'admin') ? await listIncidents('open') : [],
-            failedJobs: hasRole(mustViewer(request), 'admin') ? await listJobs({ status: 'failed' }, 100) : [],
+            isAdmin: overview.isAdmin,
+            incidents: overview.incidents,
+            failedJobs: overview.failedJobs,
           });
         },
       },
@@ -312,16 +315,15 @@ export const enginePlugin: Plugin<void> = {
           const viewer = mustViewer(request);
           const p = request.payload as { file?: Buffer | string; filename?: string };
           const xml = Buffer.isBuffer(p.file) ? p.file.toString('utf8') : String(p.file ?? '');
-          const result = await deployDefinition(xml, { deployedBy: viewer.username }).catch((err) => localized(request.app.locale, err));
-          if (result.isNew) await auditAdmin(request, 'engine.deploy', 'definition', result.id, { key: result.key, version: result.version });
-          return back(h, `/engine/definitions/${result.id}`);
+          const { body } = await deployFor(viewer, xml, null).catch((err) => localized(request.app.locale, err));
+          return back(h, `/engine/definitions/${body.id}`);
         },
       },
       {
         method: 'GET', path: '/engine/definitions/{id}', options: { plugins: designers, validate: { params: Joi.object({ id: Joi.number().integer().required() }) } },
         handler: async (request, h) => {
           const row = await getDefinitionRow({ id: Number(request.params.id) });
-          const instances = await listInstances({ definitionKey: row.key, limit: 20 });
+          const instances = await listInstancesFor(mustViewer(request), { definitionKey: row.key, limit: 20 });
           return h.view('pages/engine/definition', { pageTitle: row.name ?? row.key, definition: { id: row.id, key: row.key, version: row.version, name: row.name, sha256: row.sha256, createdAt: row.createdAt, deployedBy: row.deployedBy, sourceName: row.sourceName }, instances: instances.rows });
         },
       },
@@ -334,7 +336,7 @@ export const enginePlugin: Plugin<void> = {
         options: { plugins: designers, validate: { query: Joi.object({ key: Joi.string().allow(''), businessKey: Joi.string().allow(''), status: Joi.string().valid('active', 'completed', 'cancelled', 'failed').allow(''), page: Joi.number().integer().min(1).default(1) }) } },
         handler: async (request, h) => {
           const q = request.query as { key?: string; businessKey?: string; status?: string; page: number };
-          const result = await listInstances({ definitionKey: q.key || undefined, businessKey: q.businessKey || undefined, status: q.status || undefined, limit: 50, offset: (q.page - 1) * 50 });
+          const result = await listInstancesFor(mustViewer(request), { definitionKey: q.key || undefined, businessKey: q.businessKey || undefined, status: q.status || undefined, limit: 50, offset: (q.page - 1) * 50 });
           const keys = [...new Set((await listDefinitions()).map((d) => d.key))];
           return h.view('pages/engine/instances', { pageTitle: t(request.app.locale, 'engine.instances.title'), result, values: q, keys, pages: Math.max(1, Math.ceil(result.total / 50)) });
         },
@@ -342,7 +344,7 @@ export const enginePlugin: Plugin<void> = {
       {
         method: 'GET', path: '/engine/instances/{id}', options: { plugins: designers },
         handler: async (request, h) => {
-          const instance = await getInstance(String(request.params.id));
+          const instance = await getInstanceFor(mustViewer(request), String(request.params.id));
           return h.view('pages/engine/instance', {
             pageTitle: `${instance.definitionName ?? instance.definitionKey} · ${instance.businessKey ?? instance.id.slice(0, 8)}`,
             instance,
@@ -355,28 +357,22 @@ export const enginePlugin: Plugin<void> = {
       {
         method: 'POST', path: '/engine/instances/{id}/cancel', options: { plugins: admins, validate: { payload: Joi.object({ crumb: Joi.string(), reason: Joi.string().allow('').max(1000) }) } },
         handler: async (request, h) => {
-          const viewer = mustViewer(request);
-          assertAdmin(viewer);
           const reason = (request.payload as { reason?: string }).reason || null;
-          await cancelInstance(String(request.params.id), viewer.username, reason);
-          await auditAdmin(request, 'engine.instance.cancel', 'instance', String(request.params.id), { reason });
+          await cancelInstanceFor(mustViewer(request), String(request.params.id), reason);
           return back(h, `/engine/instances/${String(request.params.id)}`);
         },
       },
       {
         method: 'POST', path: '/engine/incidents/{id}/retry', options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ crumb: Joi.string(), next: Joi.string().pattern(/^\/engine\//) }) } },
         handler: async (request, h) => {
-          const viewer = mustViewer(request);
-          const instance = await retryIncident(Number(request.params.id), viewer.username);
-          await auditAdmin(request, 'engine.incident.retry', 'incident', String(request.params.id), { instanceId: instance.id });
+          const instance = await retryIncidentFor(mustViewer(request), Number(request.params.id));
           return back(h, `/engine/instances/${instance.id}`);
         },
       },
       {
         method: 'POST', path: '/engine/jobs/{id}/retry', options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ crumb: Joi.string() }) } },
         handler: async (request, h) => {
-          if (!(await retryFailedJob(Number(request.params.id)))) throw new AppError('engine.jobNotFailed', 409, { id: request.params.id });
-          await auditAdmin(request, 'engine.job.retry', 'job', Number(request.params.id));
+          await retryJobFor(mustViewer(request), Number(request.params.id));
           return back(h, '/engine');
         },
       },
@@ -384,13 +380,10 @@ export const enginePlugin: Plugin<void> = {
         method: 'POST', path: '/engine/jobs/{id}/due',
         options: { plugins: admins, validate: { params: Joi.object({ id: Joi.number().integer().required() }), payload: Joi.object({ crumb: Joi.string(), dueAt: Joi.string().pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/).required() }) } },
         handler: async (request, h) => {
-          const job = await EngineJob.findByPk(Number(request.params.id));
-          if (!job || !job.instanceId || !job.executionId) throw new AppError('engine.timerNotFound', 404, { id: String(request.params.id) });
           // The form's local time is Vietnam time.
           const dueAt = new Date(`${(request.payload as { dueAt: string }).dueAt}:00+07:00`);
-          await moveTimer(job.instanceId, job.executionId, dueAt);
-          await auditAdmin(request, 'engine.timer.move', 'instance', job.instanceId, { elementId: job.elementId, from: job.runAt, to: dueAt });
-          return back(h, `/engine/instances/${job.instanceId}`);
+          const moved = await moveTimerFor(mustViewer(request), Number(request.params.id), dueAt);
+          return back(h, `/engine/instances/${moved.instanceId}`);
         },
       },
     ]);
