@@ -23,6 +23,9 @@ const anyUser = { govflow: { roles: [] as Role[] } };
 const staff = { govflow: { roles: ['admin', 'designer', 'officer', 'leader'] as Role[] } };
 const designers = { govflow: { roles: ['admin', 'designer'] as Role[] } };
 const admins = { govflow: { roles: ['admin'] as Role[] } };
+/** Designers' routes that take a whole BPMN file as text (above the edge check's default text size). */
+const MAX_XML = 5 * 1024 * 1024;
+const designersXml = { govflow: { roles: ['admin', 'designer'] as Role[], maxText: MAX_XML } };
 
 /** Problems of a rejected deploy in the reader's language. */
 export function presentProblems(locale: Locale, problems: DeployProblem[]) {
@@ -107,7 +110,7 @@ export const workflowPlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/api/engine/definitions',
-        options: { plugins: designers, payload: { maxBytes: 5 * 1024 * 1024 }, validate: { headers: idempotencyHeaders, payload: Joi.object({ xml: Joi.string().required().max(5 * 1024 * 1024), name: Joi.string().max(255).allow('') }) } },
+        options: { plugins: designersXml, payload: { maxBytes: MAX_XML }, validate: { headers: idempotencyHeaders, payload: Joi.object({ xml: Joi.string().required().max(MAX_XML), name: Joi.string().max(255).allow('') }) } },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
           const { xml, name } = request.payload as { xml: string; name?: string };
@@ -117,7 +120,7 @@ export const workflowPlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/api/engine/lint',
-        options: { plugins: designers, payload: { maxBytes: 5 * 1024 * 1024 }, validate: { payload: Joi.object({ xml: Joi.string().required() }) } },
+        options: { plugins: designersXml, payload: { maxBytes: MAX_XML }, validate: { payload: Joi.object({ xml: Joi.string().required().max(MAX_XML) }) } },
         handler: async (request) => {
           const a = await analyzeXml((request.payload as { xml: string }).xml);
           return { problems: presentProblems(request.app.locale, a.problems), warnings: presentProblems(request.app.locale, a.warnings) };
@@ -310,7 +313,7 @@ export const workflowPlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/engine/deploy',
-        options: { plugins: designers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 5 * 1024 * 1024 } },
+        options: { plugins: designersXml, payload: { output: 'data', parse: true, multipart: true, maxBytes: MAX_XML } },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
           const p = request.payload as { file?: Buffer | string; filename?: string };
