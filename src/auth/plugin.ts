@@ -3,7 +3,7 @@ import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { AppError } from '../errors.ts';
 import { t } from '../i18n/index.ts';
-import { mustViewer, viewerOf } from '../web/route-helpers.ts';
+import { mustViewer, safeLocalPath, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { ROLES, type Role } from './models.ts';
 import { login, logout, registerCitizen, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';
@@ -11,11 +11,6 @@ import { presentUser } from './presenters.ts';
 
 const pub = { govflow: { public: true } };
 const adminOnly = { govflow: { roles: ['admin'] as Role[] } };
-
-/** Only local paths are followed after login, never another site. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : '/';
-}
 
 function message(request: Request, err: unknown): string {
   if (err instanceof AppError) return t(request.app.locale, err.code, err.params);
@@ -43,10 +38,10 @@ export const authPlugin: Plugin<void> = {
       {
         method: 'GET',
         path: '/login',
-        options: { plugins: pub, validate: { query: Joi.object({ next: Joi.string().max(500) }).unknown(true) } },
+        options: { plugins: pub, validate: { query: Joi.object({ next: Joi.string().allow('').max(500) }).unknown(true) } },
         handler: (request, h) => {
-          if (viewerOf(request)) return h.redirect(safeNext(request.query.next));
-          return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), next: safeNext(request.query.next) });
+          if (viewerOf(request)) return h.redirect(safeLocalPath(request.query.next));
+          return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), next: safeLocalPath(request.query.next) });
         },
       },
       {
@@ -56,7 +51,7 @@ export const authPlugin: Plugin<void> = {
           plugins: pub,
           validate: {
             payload: Joi.object({ username: Joi.string().trim().max(255).required(), password: Joi.string().max(200).required(), next: Joi.string().allow('').max(500) }),
-            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: safeNext((request.payload as { next?: unknown } | null)?.next) }).code(400).takeover(),
+            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: safeLocalPath((request.payload as { next?: unknown } | null)?.next) }).code(400).takeover(),
           },
         },
         handler: async (request, h) => {
@@ -65,10 +60,10 @@ export const authPlugin: Plugin<void> = {
             const { user, sessionId } = await login(username, password, request.info.remoteAddress, String(request.headers['user-agent'] ?? '') || null);
             request.cookieAuth.set({ sid: sessionId });
             if (!request.state.lang) h.state('lang', user.locale);
-            return h.redirect(safeNext(next));
+            return h.redirect(safeLocalPath(next));
           } catch (err) {
             const status = err instanceof AppError ? err.status : 500;
-            return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: message(request, err), username, next: safeNext(next) }).code(status);
+            return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: message(request, err), username, next: safeLocalPath(next) }).code(status);
           }
         },
       },
@@ -128,7 +123,7 @@ export const authPlugin: Plugin<void> = {
           const viewer = viewerOf(request);
           if (viewer) await setLocale(viewer, locale);
           h.state('lang', locale);
-          return h.redirect(safeNext(next));
+          return h.redirect(safeLocalPath(next));
         },
       },
       {
