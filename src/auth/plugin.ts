@@ -8,7 +8,7 @@ import { mustViewer, safeLocalPath, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { ROLES, type Role } from './models.ts';
 import { PASSWORD_MAX } from './password.ts';
-import { login, logout, registerCitizen, peekRegistration, confirmRegistration, lockedUserIds, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';
+import { login, logout, registerCitizen, peekRegistration, confirmRegistration, csrfTokenFor, lockedUserIds, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';
 import { presentUser } from './presenters.ts';
 
 const pub = { govflow: { public: true } };
@@ -43,9 +43,10 @@ function userAgentOf(request: Request): string | null {
   return String(request.headers['user-agent'] ?? '') || null;
 }
 
-/** Starts a logged-in session. */
-function setSession(request: Request, _h: ResponseToolkit, sessionId: string): void {
+/** Starts a logged-in session: the session cookie, and a CSRF token bound to the new session in place of the anonymous one. */
+function setSession(request: Request, h: ResponseToolkit, sessionId: string): void {
   request.cookieAuth.set({ sid: sessionId });
+  h.state('crumb', csrfTokenFor(sessionId));
 }
 
 const newUserSchema = Joi.object({
@@ -104,6 +105,8 @@ export const authPlugin: Plugin<void> = {
         handler: async (request, h) => {
           await logout(mustViewer(request));
           request.cookieAuth.clear();
+          // The next page mints a fresh anonymous token.
+          h.unstate('crumb');
           return h.redirect('/');
         },
       },

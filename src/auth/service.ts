@@ -220,6 +220,11 @@ export async function login(username: string, password: string, ip: string | nul
   throw Unauthorized('auth.badCredentials');
 }
 
+/** The CSRF token of a logged-in session: derived from its id, so it changes at every login and fits only that session. */
+export function csrfTokenFor(sessionId: string): string {
+  return crypto.createHmac('sha256', getConfig().secret).update(`csrf\0${sessionId}`).digest('base64url');
+}
+
 /** Which of some users are locked out by failed logins now (under their username or their e-mail). */
 export async function lockedUserIds(users: User[]): Promise<Set<number>> {
   const locked = await lockedNames(users.flatMap((u) => [u.username, ...(u.email ? [u.email] : [])]));
