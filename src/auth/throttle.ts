@@ -19,10 +19,15 @@ export function throttleKey(scope: ThrottleScope, value: string): string {
   return `${scope}:${crypto.createHash('sha256').update(value.normalize('NFC')).digest('hex')}`;
 }
 
+/** Deletes the rows whose window and lock memory have passed; returns how many. */
+export async function sweepThrottles(now = new Date()): Promise<number> {
+  return AuthThrottle.destroy({ where: { expiresAt: { [Op.lt]: now } } });
+}
+
 async function ensureRow(bucket: string, now: Date, expiresAt: Date): Promise<void> {
   if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
     lastSweep = now.getTime();
-    await AuthThrottle.destroy({ where: { expiresAt: { [Op.lt]: now } } });
+    await sweepThrottles(now);
   }
   await AuthThrottle.bulkCreate([{ bucket, windowStart: now, hits: 0, failures: 0, lockCount: 0, lockedUntil: null, expiresAt }], { ignoreDuplicates: true });
 }
