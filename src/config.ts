@@ -37,6 +37,18 @@ export interface Config {
   loginLockMinutes: number;
   /** Hours a login session stays valid without activity. */
   sessionHours: number;
+  /** Seconds of one window of the login and registration rate limits. */
+  authRateWindowSeconds: number;
+  /** Login attempts one client IP may make per window (all usernames together). */
+  loginRatePerIp: number;
+  /** Login attempts per window for one submitted username, from any IP. */
+  loginRatePerUsername: number;
+  /** Registrations one client IP may submit per window. */
+  registerRatePerIp: number;
+  /** Registrations per window for one e-mail address, from any IP. */
+  registerRatePerEmail: number;
+  /** Proxies in front of the nodes whose `X-Forwarded-For` entry is trusted for the client IP (0: none). */
+  trustProxyHops: number;
   /** Milliseconds between two polls of the job worker. */
   jobPollMs: number;
   /** Milliseconds a claimed job stays leased to one node. */
@@ -103,6 +115,12 @@ const schema = Joi.object({
   LOGIN_MAX_FAILURES: Joi.number().integer().min(1).default(5),
   LOGIN_LOCK_MINUTES: Joi.number().integer().min(1).default(15),
   SESSION_HOURS: Joi.number().min(0.1).default(8),
+  AUTH_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(600),
+  LOGIN_RATE_PER_IP: Joi.number().integer().min(1).default(300),
+  LOGIN_RATE_PER_USERNAME: Joi.number().integer().min(1).default(20),
+  REGISTER_RATE_PER_IP: Joi.number().integer().min(1).default(20),
+  REGISTER_RATE_PER_EMAIL: Joi.number().integer().min(1).default(3),
+  TRUST_PROXY_HOPS: Joi.number().integer().min(0).max(10).default(0),
   JOB_POLL_MS: Joi.number().integer().min(10).default(500),
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
@@ -174,6 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     loginMaxFailures: v.LOGIN_MAX_FAILURES,
     loginLockMinutes: v.LOGIN_LOCK_MINUTES,
     sessionHours: v.SESSION_HOURS,
+    authRateWindowSeconds: v.AUTH_RATE_WINDOW_SECONDS,
+    loginRatePerIp: v.LOGIN_RATE_PER_IP,
+    loginRatePerUsername: v.LOGIN_RATE_PER_USERNAME,
+    registerRatePerIp: v.REGISTER_RATE_PER_IP,
+    registerRatePerEmail: v.REGISTER_RATE_PER_EMAIL,
+    trustProxyHops: v.TRUST_PROXY_HOPS,
     jobPollMs: v.JOB_POLL_MS,
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,

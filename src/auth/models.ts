@@ -16,9 +16,6 @@ export class User extends Model {
   declare locale: 'vi' | 'en';
   declare status: 'active' | 'disabled';
   declare passwordHash: string;
-  declare failedLogins: number;
-  declare lockCount: number;
-  declare lockedUntil: Date | null;
   declare lastLoginAt: Date | null;
   declare createdAt: Date;
 }
@@ -40,6 +37,22 @@ export class Session extends Model {
   declare expiresAt: Date;
 }
 
+/**
+ * A counter shared by every node: a fixed-window rate limit (`hits` since `windowStart`) or the
+ * failed-login lock of one submitted username (`failures`, `lockCount`, `lockedUntil`). The key is a
+ * scope and a hash of the counted value, so no username or address is stored and case or accents never
+ * merge two keys under a database collation.
+ */
+export class AuthThrottle extends Model {
+  declare bucket: string;
+  declare windowStart: Date;
+  declare hits: number;
+  declare failures: number;
+  declare lockCount: number;
+  declare lockedUntil: Date | null;
+  declare expiresAt: Date;
+}
+
 /** Defines the auth models on a connection. */
 export function initAuthModels(sequelize: Sequelize): void {
   User.init(
@@ -53,9 +66,6 @@ export function initAuthModels(sequelize: Sequelize): void {
       locale: { type: DataTypes.STRING(8), allowNull: false, defaultValue: 'vi' },
       status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'active' },
       passwordHash: { type: DataTypes.STRING(255), allowNull: false },
-      failedLogins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      lockCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      lockedUntil: { type: DataTypes.DATE, allowNull: true },
       lastLoginAt: { type: DataTypes.DATE, allowNull: true },
     },
     { sequelize, tableName: 'users', underscored: true, timestamps: true },
@@ -78,6 +88,18 @@ export function initAuthModels(sequelize: Sequelize): void {
       expiresAt: { type: DataTypes.DATE, allowNull: false },
     },
     { sequelize, tableName: 'sessions', underscored: true, timestamps: true, updatedAt: false },
+  );
+  AuthThrottle.init(
+    {
+      bucket: { type: DataTypes.STRING(80), primaryKey: true },
+      windowStart: { type: DataTypes.DATE(3), allowNull: false },
+      hits: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      failures: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      lockCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      lockedUntil: { type: DataTypes.DATE(3), allowNull: true },
+      expiresAt: { type: DataTypes.DATE(3), allowNull: false },
+    },
+    { sequelize, tableName: 'auth_throttles', underscored: true, timestamps: false },
   );
   User.hasMany(RoleAssignment, { foreignKey: 'userId', as: 'roles' });
   RoleAssignment.belongsTo(User, { foreignKey: 'userId' });

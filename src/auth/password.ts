@@ -1,6 +1,7 @@
 // Password hashing with scrypt (a slow, memory-hard KDF) in a self-describing string.
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { dictionary } from '@zxcvbn-ts/language-common';
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -23,9 +24,30 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(actual, expected);
 }
 
-/** Rules every new password must meet; returns the catalog key of the first broken one. */
-export function checkPasswordStrength(password: string): string | null {
-  if (password.length < 10) return 'auth.passwordRules.tooShort';
-  if (!/[A-Za-zÀ-ỹ]/.test(password) || !/\d/.test(password)) return 'auth.passwordRules.needsLetterAndDigit';
+/** Shortest and longest password accepted (length, not composition, is what makes a password hard to guess). */
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 200;
+
+// The zxcvbn-ts list of about 49,000 passwords seen most often in breaches (MIT); only entries that
+// pass the length rule can matter.
+const COMMON = new Set(dictionary['passwords-common'].filter((p) => p.length >= PASSWORD_MIN));
+
+function folded(s: string): string {
+  return s.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Rules every new password must meet: a length between PASSWORD_MIN and PASSWORD_MAX characters, not a
+ * commonly used password and not the person's own username or e-mail. Returns the catalog key of the
+ * broken rule, or null.
+ */
+export function checkPasswordStrength(password: string, owner: { username?: string | null; email?: string | null } = {}): string | null {
+  const length = [...password.normalize('NFC')].length;
+  if (length < PASSWORD_MIN) return 'auth.passwordRules.tooShort';
+  if (length > PASSWORD_MAX) return 'auth.passwordRules.tooLong';
+  const p = folded(password);
+  if (COMMON.has(p)) return 'auth.passwordRules.common';
+  const own = [owner.username, owner.email, owner.email?.split('@')[0]].filter((v): v is string => !!v).map(folded);
+  if (own.includes(p)) return 'auth.passwordRules.personal';
   return null;
 }

@@ -1,25 +1,52 @@
 // Login, logout, citizen registration, language switch and the admin's user screens.
-import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
+import type { Plugin, Request, ResponseObject, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { AppError } from '../errors.ts';
 import { t } from '../i18n/index.ts';
-import { mustViewer, viewerOf } from '../web/route-helpers.ts';
+import { getConfig } from '../config.ts';
+import { mustViewer, safeLocalPath, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { ROLES, type Role } from './models.ts';
-import { login, logout, registerCitizen, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';
+import { PASSWORD_MAX } from './password.ts';
+import { login, logout, registerCitizen, peekRegistration, confirmRegistration, csrfTokenFor, lockedUserIds, setLocale, listUsers, createUser, getManagedUser, grantRole, setUserStatus, loadViewer } from './service.ts';
 import { presentUser } from './presenters.ts';
 
 const pub = { govflow: { public: true } };
 const adminOnly = { govflow: { roles: ['admin'] as Role[] } };
 
-/** Only local paths are followed after login, never another site. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : '/';
-}
-
 function message(request: Request, err: unknown): string {
   if (err instanceof AppError) return t(request.app.locale, err.code, err.params);
   throw err;
+}
+
+/** A failure's status, with `Retry-After` when it is a rate limit or a lock. */
+function failed(response: ResponseObject, err: unknown): ResponseObject {
+  const status = err instanceof AppError ? err.status : 500;
+  const retryAfter = err instanceof AppError ? err.params.retryAfter : undefined;
+  if (typeof retryAfter === 'number') response.header('retry-after', String(retryAfter));
+  return response.code(status);
+}
+
+/** The client's address: the socket's, or the `X-Forwarded-For` entry the trusted proxies added (TRUST_PROXY_HOPS). */
+function clientIp(request: Request): string {
+  const hops = getConfig().trustProxyHops;
+  if (hops > 0) {
+    // Each trusted proxy appends the address it was reached from; entries further left are the client's word.
+    const chain = String(request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ip = chain[chain.length - hops];
+    if (ip) return ip;
+  }
+  return request.info.remoteAddress;
+}
+
+function userAgentOf(request: Request): string | null {
+  return String(request.headers['user-agent'] ?? '') || null;
+}
+
+/** Starts a logged-in session: the session cookie, and a CSRF token bound to the new session in place of the anonymous one. */
+function setSession(request: Request, h: ResponseToolkit, sessionId: string): void {
+  request.cookieAuth.set({ sid: sessionId });
+  h.state('crumb', csrfTokenFor(sessionId));
 }
 
 const newUserSchema = Joi.object({
@@ -43,10 +70,10 @@ export const authPlugin: Plugin<void> = {
       {
         method: 'GET',
         path: '/login',
-        options: { plugins: pub, validate: { query: Joi.object({ next: Joi.string().max(500) }).unknown(true) } },
+        options: { plugins: pub, validate: { query: Joi.object({ next: Joi.string().allow('').max(500) }).unknown(true) } },
         handler: (request, h) => {
-          if (viewerOf(request)) return h.redirect(safeNext(request.query.next));
-          return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), next: safeNext(request.query.next) });
+          if (viewerOf(request)) return h.redirect(safeLocalPath(request.query.next));
+          return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), next: safeLocalPath(request.query.next) });
         },
       },
       {
@@ -56,19 +83,18 @@ export const authPlugin: Plugin<void> = {
           plugins: pub,
           validate: {
             payload: Joi.object({ username: Joi.string().trim().max(255).required(), password: Joi.string().max(200).required(), next: Joi.string().allow('').max(500) }),
-            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: safeNext((request.payload as { next?: unknown } | null)?.next) }).code(400).takeover(),
+            failAction: (request, h) => h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: t(request.app.locale, 'auth.fillBoth'), next: safeLocalPath((request.payload as { next?: unknown } | null)?.next) }).code(400).takeover(),
           },
         },
         handler: async (request, h) => {
           const { username, password, next } = request.payload as { username: string; password: string; next?: string };
           try {
-            const { user, sessionId } = await login(username, password, request.info.remoteAddress, String(request.headers['user-agent'] ?? '') || null);
-            request.cookieAuth.set({ sid: sessionId });
+            const { user, sessionId } = await login(username, password, clientIp(request), userAgentOf(request));
+            setSession(request, h, sessionId);
             if (!request.state.lang) h.state('lang', user.locale);
-            return h.redirect(safeNext(next));
+            return h.redirect(safeLocalPath(next));
           } catch (err) {
-            const status = err instanceof AppError ? err.status : 500;
-            return h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: message(request, err), username, next: safeNext(next) }).code(status);
+            return failed(h.view('pages/auth/login', { pageTitle: t(request.app.locale, 'auth.loginTitle'), error: message(request, err), username, next: safeLocalPath(next) }), err);
           }
         },
       },
@@ -79,6 +105,8 @@ export const authPlugin: Plugin<void> = {
         handler: async (request, h) => {
           await logout(mustViewer(request));
           request.cookieAuth.clear();
+          // The next page mints a fresh anonymous token.
+          h.unstate('crumb');
           return h.redirect('/');
         },
       },
@@ -98,7 +126,7 @@ export const authPlugin: Plugin<void> = {
               fullName: Joi.string().trim().min(2).max(255).required(),
               email: Joi.string().trim().email({ tlds: false }).required(),
               phone: Joi.string().trim().pattern(/^[0-9+ .-]{6,20}$/).allow(''),
-              password: Joi.string().max(200).required(),
+              password: Joi.string().max(PASSWORD_MAX).required(),
             }),
             failAction: (request, h, err) => {
               const field = (err as Joi.ValidationError).details?.[0]?.path?.[0] ?? '';
@@ -109,13 +137,37 @@ export const authPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const p = request.payload as { fullName: string; email: string; phone?: string; password: string };
           try {
-            const user = await registerCitizen({ ...p, locale: request.app.locale }, request.info.remoteAddress);
-            const { sessionId } = await login(user.username, p.password, request.info.remoteAddress, String(request.headers['user-agent'] ?? '') || null);
-            request.cookieAuth.set({ sid: sessionId });
+            await registerCitizen({ ...p, locale: request.app.locale }, clientIp(request));
+            return h.view('pages/auth/register-sent', { pageTitle: t(request.app.locale, 'auth.registerSentTitle'), email: p.email.trim().toLowerCase() });
+          } catch (err) {
+            return failed(h.view('pages/auth/register', { pageTitle: t(request.app.locale, 'auth.registerTitle'), values: { ...p, password: '' }, error: message(request, err) }), err);
+          }
+        },
+      },
+      {
+        // Opening the link only shows what will be created; the account is made by the button, so a
+        // mail scanner that follows links creates nothing.
+        method: 'GET',
+        path: '/register/confirm',
+        options: { plugins: pub, validate: { query: Joi.object({ token: Joi.string().max(4000).required() }), failAction: (request, h) => confirmPage(request, h, '', null).code(400).takeover() } },
+        handler: (request, h) => {
+          const token = String(request.query.token);
+          const pending = peekRegistration(token);
+          return pending ? confirmPage(request, h, token, pending) : confirmPage(request, h, '', null).code(400);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/register/confirm',
+        options: { plugins: pub, validate: { payload: Joi.object({ token: Joi.string().max(4000).required() }), failAction: (request, h) => confirmPage(request, h, '', null).code(400).takeover() } },
+        handler: async (request, h) => {
+          const { token } = request.payload as { token: string };
+          try {
+            const { sessionId } = await confirmRegistration(token, clientIp(request), userAgentOf(request));
+            setSession(request, h, sessionId);
             return h.redirect('/');
           } catch (err) {
-            const status = err instanceof AppError ? err.status : 500;
-            return h.view('pages/auth/register', { pageTitle: t(request.app.locale, 'auth.registerTitle'), values: { ...p, password: '' }, error: message(request, err) }).code(status);
+            return failed(confirmPage(request, h, '', null, message(request, err)), err);
           }
         },
       },
@@ -128,7 +180,7 @@ export const authPlugin: Plugin<void> = {
           const viewer = viewerOf(request);
           if (viewer) await setLocale(viewer, locale);
           h.state('lang', locale);
-          return h.redirect(safeNext(next));
+          return h.redirect(safeLocalPath(next));
         },
       },
       {
@@ -147,11 +199,12 @@ export const authPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const { q, page } = request.query as { q?: string; page: number };
           const result = await listUsers(mustViewer(request), { search: q || undefined, page });
+          const locked = await lockedUserIds(result.rows);
           return h.view('pages/admin/users', {
             pageTitle: t(request.app.locale, 'auth.users.title'),
             q: q ?? '',
             ...result,
-            rows: result.rows.map(presentUser),
+            rows: result.rows.map((u) => presentUser(u, locked.has(u.id))),
             pages: Math.max(1, Math.ceil(result.total / result.pageSize)),
             flash: request.query.created ? t(request.app.locale, 'auth.users.created') : undefined,
           });
@@ -202,7 +255,7 @@ export const authPlugin: Plugin<void> = {
           const viewer = await loadViewer(user);
           return h.view('pages/admin/user', {
             pageTitle: user.fullName,
-            user: presentUser(user),
+            user: presentUser(user, (await lockedUserIds([user])).has(user.id)),
             userRoles: viewer.roles,
             allRoles: ROLES,
             flash: request.query.created ? t(request.app.locale, 'auth.users.created') : undefined,
@@ -236,6 +289,16 @@ export const authPlugin: Plugin<void> = {
     ]);
   },
 };
+
+/** The page of a registration link: what will be created and a button, or why the link cannot be used. */
+function confirmPage(request: Request, h: ResponseToolkit, token: string, pending: { email: string; fullName: string } | null, error?: string) {
+  return h.view('pages/auth/register-confirm', {
+    pageTitle: t(request.app.locale, 'auth.confirmTitle'),
+    token,
+    pending,
+    error: error ?? (pending ? undefined : t(request.app.locale, 'auth.confirmInvalid')),
+  });
+}
 
 /** Post/Redirect/Get: run the action, then go back to the page, carrying a failure's message key. */
 async function redirectOnError(h: ResponseToolkit, to: string, action: () => Promise<void>) {

@@ -2,8 +2,8 @@
 import type { User, RoleAssignment } from './models.ts';
 import { toVnIso } from '../time.ts';
 
-/** A user for pages and JSON (no password hash, no lock counters). */
-export function presentUser(u: User & { roles?: RoleAssignment[] }) {
+/** A user for pages and JSON (no password hash, no lock counters); `isLocked` says whether failed logins lock them out now. */
+export function presentUser(u: User & { roles?: RoleAssignment[] }, isLocked = false) {
   return {
     id: u.id,
     username: u.username,
@@ -12,7 +12,7 @@ export function presentUser(u: User & { roles?: RoleAssignment[] }) {
     phone: u.phone,
     locale: u.locale,
     status: u.status,
-    isLocked: !!u.lockedUntil && u.lockedUntil.getTime() > Date.now(),
+    isLocked,
     lastLoginAt: toVnIso(u.lastLoginAt),
     createdAt: toVnIso(u.createdAt),
     roles: (u.roles ?? []).map((r) => r.role),

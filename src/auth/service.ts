@@ -3,6 +3,11 @@ import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { User, RoleAssignment, Session, ROLES, type Role } from './models.ts';
 import { hashPassword, verifyPassword, checkPasswordStrength } from './password.ts';
+import { hitRateLimit, reserveLoginAttempt, lockIfSpent, resetLogin, clearLoginLocks, lockedNames, type ThrottleScope } from './throttle.ts';
+import { sealRegistration, openRegistration, REGISTRATION_LINK_HOURS } from './registration-token.ts';
+import { sendAccountMail } from './mail.ts';
+import { t as tr } from '../i18n/index.ts';
+import { log } from '../log.ts';
 import { getOrgsByIds, getOrgByCode, listOrgIdsInSubtrees } from '../orgs/service.ts';
 import { assertOrgAccess, hasRole, hasSystemRole, type Viewer } from '../access/index.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
@@ -48,10 +53,15 @@ export interface NewUser {
   roles?: Array<{ role: Role; orgCode?: string | null }>;
 }
 
+/** A new user whose password was checked and hashed earlier (a confirmed registration). */
+type NewUserWithHash = Omit<NewUser, 'password'> & { passwordHash: string };
+
 /** Creates a user with roles; checks password strength, uniqueness and that the actor may grant those roles. */
-export async function createUser(input: NewUser, by: Viewer | null, transaction?: Transaction): Promise<User> {
-  const weak = checkPasswordStrength(input.password);
-  if (weak) throw BadRequest(weak);
+export async function createUser(input: NewUser | NewUserWithHash, by: Viewer | null, transaction?: Transaction): Promise<User> {
+  if ('password' in input) {
+    const weak = checkPasswordStrength(input.password, { username: input.username, email: input.email });
+    if (weak) throw BadRequest(weak);
+  }
   const org = input.orgCode ? await getOrgByCode(input.orgCode) : null;
   // The new user's home unit must lie in the actor's scope too, or a subtree admin could place users
   // in another province (where they would then be out of that admin's sight).
@@ -69,7 +79,7 @@ export async function createUser(input: NewUser, by: Viewer | null, transaction?
       } else assertOrgAccess(by, r.org.path, ['admin']);
     }
   }
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = 'password' in input ? await hashPassword(input.password) : input.passwordHash;
   return inTransaction(async (t) => {
     let user: User;
     try {
@@ -92,13 +102,65 @@ export async function createUser(input: NewUser, by: Viewer | null, transaction?
   }, transaction);
 }
 
-/** Self-registration of a citizen with e-mail and password. */
-export async function registerCitizen(input: { fullName: string; email: string; phone?: string; password: string; locale?: 'vi' | 'en' }, ip?: string | null): Promise<User> {
+/** Counts a request against each limit in turn; the first one spent answers 429 with when to retry. */
+async function enforceRateLimits(checks: Array<[ThrottleScope, string | null | undefined, number]>): Promise<void> {
+  const windowSeconds = getConfig().authRateWindowSeconds;
+  for (const [scope, value, limit] of checks) {
+    if (!value) continue;
+    const wait = await hitRateLimit(scope, value, limit, windowSeconds);
+    if (wait !== null) {
+      log.warn('rate limit reached', { scope });
+      throw TooMany('auth.rateLimited', { minutes: Math.ceil(wait / 60), retryAfter: wait });
+    }
+  }
+}
+
+/**
+ * Self-registration of a citizen. The answer is the same whether or not the address already has an
+ * account (so the form cannot tell who is registered): a new address gets a link that creates the
+ * account when opened; a registered one gets a notice telling its owner to log in instead.
+ */
+export async function registerCitizen(input: { fullName: string; email: string; phone?: string; password: string; locale?: 'vi' | 'en' }, ip?: string | null): Promise<void> {
+  const cfg = getConfig();
   const email = input.email.trim().toLowerCase();
-  if (await User.findOne({ where: { [Op.or]: [{ email }, { username: email }] } })) throw Conflict('auth.emailTaken');
-  const user = await createUser({ username: email, fullName: input.fullName, email, phone: input.phone, password: input.password, locale: input.locale, roles: [{ role: 'citizen' }] }, null);
-  await appendAudit({ id: user.id, username: user.username, ip }, { action: 'user.register', targetType: 'user', targetId: user.id });
-  return user;
+  await enforceRateLimits([['register-ip', ip, cfg.registerRatePerIp], ['register-mail', email, cfg.registerRatePerEmail]]);
+  const weak = checkPasswordStrength(input.password, { username: email, email });
+  if (weak) throw BadRequest(weak);
+  // Hashed for both kinds of address, so both answers take as long.
+  const passwordHash = await hashPassword(input.password);
+  const existing = await User.findOne({ where: { [Op.or]: [{ email }, { username: email }] } });
+  const locale = input.locale ?? 'vi';
+  if (existing) {
+    await appendAudit({ username: email, ip }, { action: 'user.register.existing', targetType: 'user', targetId: existing.id });
+    await sendAccountMail(email, tr(existing.locale, 'auth.mail.existingSubject'), tr(existing.locale, 'auth.mail.existingBody', { name: existing.fullName, loginUrl: `${cfg.baseUrl}/login` }));
+    return;
+  }
+  const token = sealRegistration({ email, fullName: input.fullName.trim(), phone: input.phone?.trim() || null, locale, passwordHash });
+  await appendAudit({ username: email, ip }, { action: 'user.register.requested' });
+  await sendAccountMail(email, tr(locale, 'auth.mail.confirmSubject'), tr(locale, 'auth.mail.confirmBody', { name: input.fullName.trim(), link: `${cfg.baseUrl}/register/confirm?token=${token}`, hours: REGISTRATION_LINK_HOURS }));
+}
+
+/** The address a registration link is for, or null when the link is altered or expired. */
+export function peekRegistration(token: string): { email: string; fullName: string } | null {
+  const r = openRegistration(token);
+  return r ? { email: r.email, fullName: r.fullName } : null;
+}
+
+/** Creates the citizen account of a registration link and logs its owner in, in one transaction with its audit rows. */
+export async function confirmRegistration(token: string, ip: string | null, userAgent: string | null): Promise<LoginResult> {
+  const r = openRegistration(token);
+  if (!r) throw BadRequest('auth.confirmInvalid');
+  try {
+    return await inTransaction(async (t) => {
+      const user = await createUser({ username: r.email, fullName: r.fullName, email: r.email, phone: r.phone, locale: r.locale, passwordHash: r.passwordHash, roles: [{ role: 'citizen' }] }, null, t);
+      await appendAudit({ id: user.id, username: user.username, ip }, { action: 'user.register', targetType: 'user', targetId: user.id }, t);
+      return { user, sessionId: await startSession(user, ip, userAgent, t) };
+    });
+  } catch (err) {
+    // A second click on the link, or an account made for the address meanwhile.
+    if (err instanceof AppError && err.code === 'auth.userExists') throw Conflict('auth.confirmUsed');
+    throw err;
+  }
 }
 
 /** Result of a successful login. */
@@ -107,39 +169,66 @@ export interface LoginResult {
   sessionId: string;
 }
 
-/** Checks credentials with back-off: after N failures the account locks for M minutes, doubling each time. */
+// An scrypt hash with the same cost as real ones, checked when the username is unknown.
+const ABSENT_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+function lockedError(until: Date) {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return TooMany('auth.locked', { minutes: Math.ceil(seconds / 60), retryAfter: seconds });
+}
+
+async function startSession(user: User, ip: string | null, userAgent: string | null, t: Transaction): Promise<string> {
+  const sessionId = crypto.randomBytes(32).toString('base64url');
+  await user.update({ lastLoginAt: new Date() }, { transaction: t });
+  await Session.create({ id: sessionId, userId: user.id, ip, userAgent: userAgent?.slice(0, 255) ?? null, expiresAt: new Date(Date.now() + getConfig().sessionHours * 3600000) }, { transaction: t });
+  await appendAudit({ id: user.id, username: user.username, ip }, { action: 'auth.login', targetType: 'user', targetId: user.id }, t);
+  return sessionId;
+}
+
+/**
+ * Checks credentials. Rate limits per client IP and per submitted username come first; then one
+ * password check is reserved atomically for the submitted username (known or not), so concurrent
+ * guesses never check more than LOGIN_MAX_FAILURES passwords before the lock, which lasts
+ * LOGIN_LOCK_MINUTES and doubles each time. Unknown usernames, wrong passwords and disabled accounts
+ * get the same answer after the same work.
+ */
 export async function login(username: string, password: string, ip: string | null, userAgent: string | null): Promise<LoginResult> {
   const cfg = getConfig();
   const name = username.trim().toLowerCase();
+  await enforceRateLimits([['login-ip', ip, cfg.loginRatePerIp], ['login-name', name, cfg.loginRatePerUsername]]);
+  const reservation = await reserveLoginAttempt(name, cfg.loginMaxFailures, cfg.loginLockMinutes);
   const user = await User.findOne({ where: { [Op.or]: [{ username: name }, { email: name }] } });
-  if (!user) {
-    // Spend the same time as a real check so response timing does not reveal which usernames exist.
-    await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-    await appendAudit({ username: name, ip }, { action: 'auth.login.failed', detail: { reason: 'unknown-user' } });
-    throw Unauthorized('auth.badCredentials');
+  const actor = { id: user?.id ?? null, username: user?.username ?? name, ip };
+  const target = user ? { targetType: 'user', targetId: user.id } : {};
+  if (!reservation.ok) {
+    await appendAudit(actor, { action: 'auth.login.locked', ...target });
+    throw lockedError(reservation.until);
   }
-  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-    await appendAudit({ id: user.id, username: user.username, ip }, { action: 'auth.login.locked', targetType: 'user', targetId: user.id });
-    const minutes = Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60000);
-    throw TooMany('auth.locked', { minutes });
+  const isRight = await verifyPassword(password, user?.passwordHash ?? ABSENT_HASH);
+  if (user && isRight && user.status === 'active') {
+    const sessionId = await inTransaction(async (t) => {
+      await resetLogin(name, t);
+      return startSession(user, ip, userAgent, t);
+    });
+    return { user, sessionId };
   }
-  if (user.status !== 'active') throw Forbidden('auth.disabled');
-  if (!(await verifyPassword(password, user.passwordHash))) {
-    const failed = user.failedLogins + 1;
-    const locking = failed >= cfg.loginMaxFailures;
-    await user.update(locking
-      ? { failedLogins: 0, lockCount: user.lockCount + 1, lockedUntil: new Date(Date.now() + cfg.loginLockMinutes * 60000 * 2 ** Math.min(user.lockCount, 6)) }
-      : { failedLogins: failed });
-    await appendAudit({ id: user.id, username: user.username, ip }, { action: locking ? 'auth.login.lockout' : 'auth.login.failed', targetType: 'user', targetId: user.id });
-    throw Unauthorized('auth.badCredentials');
-  }
-  const sessionId = crypto.randomBytes(32).toString('base64url');
+  const reason = !user ? 'unknown-user' : !isRight ? 'bad-password' : 'disabled';
   await inTransaction(async (t) => {
-    await user.update({ failedLogins: 0, lockCount: 0, lockedUntil: null, lastLoginAt: new Date() }, { transaction: t });
-    await Session.create({ id: sessionId, userId: user.id, ip, userAgent: userAgent?.slice(0, 255) ?? null, expiresAt: new Date(Date.now() + cfg.sessionHours * 3600000) }, { transaction: t });
-    await appendAudit({ id: user.id, username: user.username, ip }, { action: 'auth.login', targetType: 'user', targetId: user.id }, t);
+    const lockedUntil = await lockIfSpent(name, cfg.loginMaxFailures, cfg.loginLockMinutes, t);
+    await appendAudit(actor, { action: lockedUntil ? 'auth.login.lockout' : 'auth.login.failed', ...target, detail: { reason } }, t);
   });
-  return { user, sessionId };
+  throw Unauthorized('auth.badCredentials');
+}
+
+/** The CSRF token of a logged-in session: derived from its id, so it changes at every login and fits only that session. */
+export function csrfTokenFor(sessionId: string): string {
+  return crypto.createHmac('sha256', getConfig().secret).update(`csrf\0${sessionId}`).digest('base64url');
+}
+
+/** Which of some users are locked out by failed logins now (under their username or their e-mail). */
+export async function lockedUserIds(users: User[]): Promise<Set<number>> {
+  const locked = await lockedNames(users.flatMap((u) => [u.username, ...(u.email ? [u.email] : [])]));
+  return new Set(users.filter((u) => locked.has(u.username) || (u.email && locked.has(u.email))).map((u) => u.id));
 }
 
 /** Resolves a session id to its viewer, sliding its expiry; null when missing or expired. */
@@ -161,8 +250,10 @@ export async function resumeSession(sessionId: string): Promise<Viewer | null> {
 
 /** Ends a session. */
 export async function logout(viewer: Viewer): Promise<void> {
-  if (viewer.sessionId) await Session.destroy({ where: { id: viewer.sessionId } });
-  await appendAudit(actorOf(viewer), { action: 'auth.logout', targetType: 'user', targetId: viewer.userId });
+  await inTransaction(async (t) => {
+    if (viewer.sessionId) await Session.destroy({ where: { id: viewer.sessionId }, transaction: t });
+    await appendAudit(actorOf(viewer), { action: 'auth.logout', targetType: 'user', targetId: viewer.userId }, t);
+  });
 }
 
 /** Changes the UI language a user prefers. */
@@ -219,12 +310,13 @@ export async function grantRole(by: Viewer, userId: number, role: Role, orgCode:
   });
 }
 
-/** Enables or disables a user (audited); a disabled user's sessions end at once. */
+/** Enables or disables a user (audited); a disabled user's sessions end at once, and either way a failed-login lock is lifted. */
 export async function setUserStatus(by: Viewer, userId: number, status: 'active' | 'disabled'): Promise<void> {
   const user = await getManagedUser(by, userId);
   if (user.id === by.userId) throw new AppError('auth.cannotDisableSelf', 409);
   await inTransaction(async (t) => {
-    await user.update({ status, failedLogins: 0, lockedUntil: null }, { transaction: t });
+    await user.update({ status }, { transaction: t });
+    await clearLoginLocks([user.username, ...(user.email ? [user.email] : [])], t);
     if (status === 'disabled') await Session.destroy({ where: { userId: user.id }, transaction: t });
     await appendAudit(actorOf(by), { action: `user.${status === 'active' ? 'enable' : 'disable'}`, targetType: 'user', targetId: user.id }, t);
   });

@@ -58,3 +58,24 @@ export function routeAccess(request: Request): RouteAccess | null {
     maxText: Object.hasOwn(rule, 'maxText') && typeof rule.maxText === 'number' ? rule.maxText : undefined,
   };
 }
+
+// A placeholder origin: a redirect target is accepted only when it resolves to this same origin.
+const LOCAL_ORIGIN = 'http://govflow.local.invalid';
+// Backslashes (browsers read them as slashes), C0/C1 control characters (tab and newline are dropped
+// by the URL parser, so `/\t/evil` turns into `//evil`) and DEL.
+const UNSAFE_CHARS = /[\\\u0000-\u001f\u007f-\u009f]/;
+
+/** A `next` or `returnTo` value when it is a path on this server, else `/`; decided by URL parsing, not by a pattern. */
+export function safeLocalPath(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//') || UNSAFE_CHARS.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL_ORIGIN);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== LOCAL_ORIGIN) return '/';
+  const local = url.pathname + url.search + url.hash;
+  // Dot segments can collapse into a leading `//` (`/a/..//evil`), which a browser reads as another host.
+  return local.startsWith('//') || UNSAFE_CHARS.test(local) ? '/' : local;
+}

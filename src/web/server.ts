@@ -13,8 +13,8 @@ import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
 import { ping } from '../store/index.ts';
 import { t, toLocale, type Locale } from '../i18n/index.ts';
-import { resumeSession } from '../auth/service.ts';
-import { hasRole } from '../access/index.ts';
+import { resumeSession, csrfTokenFor } from '../auth/service.ts';
+import { hasRole, type Viewer } from '../access/index.ts';
 import { routeAccess, viewerOf, wantsJson } from './route-helpers.ts';
 import { DEFAULT_INPUT_LIMITS, findInputProblem, type InputLimits } from './input-guard.ts';
 import { createViewEngine } from './views.ts';
@@ -104,6 +104,22 @@ async function onPreResponse(request: Request, h: ResponseToolkit) {
   return withSecurityHeaders(h.view('pages/error', { status, message, details, code, pageTitle: t(locale, `errors.title${status}`) === `errors.title${status}` ? t(locale, 'errors.titleGeneric') : t(locale, `errors.title${status}`) }).code(status));
 }
 
+/**
+ * Binds the CSRF token of a logged-in session to it (HMAC of the session id): a write carrying any
+ * other token is refused, and a read re-issues the bound token so the page renders it.
+ */
+function bindCsrf(request: Request, h: ResponseToolkit, viewer: Viewer | null): void {
+  if (!viewer?.sessionId) return;
+  const expected = csrfTokenFor(viewer.sessionId);
+  if (request.state?.crumb === expected) return;
+  if (!['get', 'head', 'options'].includes(request.method)) throw Boom.forbidden(undefined, { code: 'errors.csrf' });
+  const plugins = request.plugins as { crumb?: string };
+  // Only where crumb runs (pages, not API or static files): elsewhere a new cookie would outdate an open page's token.
+  if (plugins.crumb === undefined) return;
+  plugins.crumb = expected;
+  h.state('crumb', expected);
+}
+
 /** Builds the server with every domain plugin; call `start()` or `inject()` on it. */
 export async function createServer(): Promise<Server> {
   const cfg = getConfig();
@@ -184,6 +200,7 @@ export async function createServer(): Promise<Server> {
   server.ext('onPostAuth', (request, h) => {
     const viewer = viewerOf(request);
     if (!request.state?.lang && viewer) request.app.locale = viewer.locale;
+    bindCsrf(request, h, viewer);
     const rule = routeAccess(request);
     if (rule?.public) {
       checkInput(request);

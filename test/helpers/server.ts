@@ -80,8 +80,9 @@ export async function login(server: Server, username: string, password = PASSWOR
   const anon = await anonymous(server);
   const res = await server.inject({ method: 'POST', url: '/login', headers: { cookie: anon.cookie }, payload: { username, password, crumb: anon.crumb } });
   if (res.statusCode !== 302) throw new Error(`login of ${username} failed: ${res.statusCode}`);
-  const sid = cookiesOf(res).sid;
-  return { cookie: `crumb=${anon.crumb}; sid=${sid}`, crumb: anon.crumb };
+  const { sid, crumb = anon.crumb } = cookiesOf(res);
+  // Login replaces the anonymous CSRF token by one bound to the new session.
+  return { cookie: `crumb=${crumb}; sid=${sid}`, crumb };
 }
 
 /** Sends a request as a session: a form post carries the crumb field, an API call the CSRF header. */

@@ -22,6 +22,8 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /login': 'public',
   'GET /register': 'public',
   'POST /register': 'public',
+  'GET /register/confirm': 'public',
+  'POST /register/confirm': 'public',
   'POST /lang': 'public',
   'POST /logout': 'any',
   'GET /api/me': 'any',

@@ -2,7 +2,8 @@
 import test from 'ava';
 import type { ServerInjectResponse } from '@hapi/hapi';
 import { startApp, makeUser, login, anonymous, call, PASSWORD, type TestApp } from '../../helpers/server.ts';
-import { Session, User } from '../../../src/auth/models.ts';
+import { AuthThrottle, Session, User } from '../../../src/auth/models.ts';
+import { throttleKey } from '../../../src/auth/throttle.ts';
 import { AuditEntry } from '../../../src/audit/models.ts';
 
 let app: TestApp;
@@ -20,6 +21,15 @@ test.after.always(async () => {
 function setCookies(res: ServerInjectResponse): string[] {
   const set = res.headers['set-cookie'];
   return Array.isArray(set) ? set : set ? [set] : [];
+}
+
+/** The failed-login lock row of a submitted username. */
+async function lockRow(username: string) {
+  return AuthThrottle.findByPk(throttleKey('login-lock', username));
+}
+
+async function expireLock(username: string) {
+  await AuthThrottle.update({ lockedUntil: new Date(Date.now() - 1000) }, { where: { bucket: throttleKey('login-lock', username) } });
 }
 
 async function postLogin(username: string, password: string) {
@@ -95,7 +105,7 @@ test.serial('a wrong password gives a 401 page with a message and no session', a
   t.regex(res.payload, /data-testid="login-error">Tên đăng nhập hoặc mật khẩu không đúng.</);
   t.falsy(setCookies(res).find((c) => /^sid=[^;]/.test(c)));
   t.is(await Session.count({ where: { userId: user.id } }), 0);
-  t.is((await User.findByPk(user.id))!.failedLogins, 1);
+  t.is((await lockRow(user.username))!.failures, 1);
 });
 
 test.serial('an unknown username gets the same answer as a wrong password', async (t) => {
@@ -129,7 +139,7 @@ test.serial('fewer wrong passwords than the limit do not lock, and a good login 
   const user = await makeUser('officer', '01');
   for (let i = 0; i < 2; i++) t.is((await postLogin(user.username, `Wrong${i}Password`)).statusCode, 401);
   t.is((await postLogin(user.username, PASSWORD)).statusCode, 302);
-  t.is((await User.findByPk(user.id))!.failedLogins, 0);
+  t.is((await lockRow(user.username))!.failures, 0);
   for (let i = 0; i < 2; i++) t.is((await postLogin(user.username, `Wrong${i}Password`)).statusCode, 401);
   t.is((await postLogin(user.username, PASSWORD)).statusCode, 302, 'two more failures are still below the limit');
 });
@@ -138,7 +148,7 @@ test.serial('the lock ends when its time is up', async (t) => {
   const user = await makeUser('officer', '01');
   for (let i = 0; i < 3; i++) await postLogin(user.username, `Wrong${i}Password`);
   t.is((await postLogin(user.username, PASSWORD)).statusCode, 429);
-  await User.update({ lockedUntil: new Date(Date.now() - 1000) }, { where: { id: user.id } });
+  await expireLock(user.username);
   t.is((await postLogin(user.username, PASSWORD)).statusCode, 302);
 });
 
@@ -203,22 +213,23 @@ test.serial('an expired session no longer logs the user in', async (t) => {
   t.is(await Session.count({ where: { userId: user.id } }), 0, 'the expired row is removed');
 });
 
-test.serial('a disabled user cannot log in', async (t) => {
+test.serial('a disabled user cannot log in and gets the answer of a wrong password', async (t) => {
   const user = await makeUser('officer', '01');
   await User.update({ status: 'disabled' }, { where: { id: user.id } });
   const res = await postLogin(user.username, PASSWORD);
-  t.is(res.statusCode, 403);
-  t.regex(res.payload, /Tài khoản đã bị khóa/);
+  t.is(res.statusCode, 401);
+  t.regex(res.payload, /data-testid="login-error">Tên đăng nhập hoặc mật khẩu không đúng.</);
+  t.falsy(setCookies(res).find((c) => /^sid=[^;]/.test(c)));
 });
 
 test.serial('each new lock lasts twice as long as the one before', async (t) => {
   const user = await makeUser('officer', '01');
   for (let i = 0; i < 3; i++) await postLogin(user.username, `Wrong${i}Password`);
-  const first = (await User.findByPk(user.id))!.lockedUntil!.getTime() - Date.now();
+  const first = (await lockRow(user.username))!.lockedUntil!.getTime() - Date.now();
   t.true(first > 14 * 60000 && first <= 15 * 60000, `first lock ${first} ms`);
-  await User.update({ lockedUntil: new Date(Date.now() - 1000) }, { where: { id: user.id } });
+  await expireLock(user.username);
   for (let i = 0; i < 3; i++) await postLogin(user.username, `Wrong${i}Password`);
-  const second = (await User.findByPk(user.id))!.lockedUntil!.getTime() - Date.now();
+  const second = (await lockRow(user.username))!.lockedUntil!.getTime() - Date.now();
   t.true(second > 29 * 60000 && second <= 30 * 60000, `second lock ${second} ms`);
   t.regex((await postLogin(user.username, PASSWORD)).payload, /thử lại sau 30 phút/);
 });

@@ -49,12 +49,32 @@ test('passwords shorter than 10 characters are too weak', (t) => {
   t.is(checkPasswordStrength(''), 'auth.passwordRules.tooShort');
 });
 
-test('passwords need both letters and digits', (t) => {
-  t.is(checkPasswordStrength('abcdefghijkl'), 'auth.passwordRules.needsLetterAndDigit');
-  t.is(checkPasswordStrength('12345678901'), 'auth.passwordRules.needsLetterAndDigit');
+test('passwords longer than 200 characters are refused', (t) => {
+  t.is(checkPasswordStrength('a'.repeat(201)), 'auth.passwordRules.tooLong');
+  t.is(checkPasswordStrength('câu dài '.repeat(25)), null, 'exactly 200 characters pass');
 });
 
-test('a long password with letters and digits is accepted, Vietnamese letters included', (t) => {
+test('length counts characters, not bytes: ten Vietnamese letters are enough', (t) => {
+  t.is(checkPasswordStrength('đường ư ơ ê'), null);
+});
+
+test('no composition rules: a long phrase of letters only is accepted', (t) => {
+  t.is(checkPasswordStrength('chicochucai'), null);
+  t.is(checkPasswordStrength('con mèo trèo cây cau'), null);
+});
+
+test('common passwords from the breach list are refused whatever their case', (t) => {
+  for (const p of ['password123', 'Password123', 'qwertyuiop', '1234567890', '1q2w3e4r5t']) t.is(checkPasswordStrength(p), 'auth.passwordRules.common', p);
+});
+
+test('a password equal to the username or e-mail address is refused', (t) => {
+  t.is(checkPasswordStrength('nguyen.van.an', { username: 'nguyen.van.an' }), 'auth.passwordRules.personal');
+  t.is(checkPasswordStrength('Lan.Tran@Example.vn', { email: 'lan.tran@example.vn' }), 'auth.passwordRules.personal');
+  t.is(checkPasswordStrength('lan.tran.2025', { email: 'lan.tran.2025@example.vn' }), 'auth.passwordRules.personal');
+});
+
+test('the demo password and the test password are accepted', (t) => {
   t.is(checkPasswordStrength('GovflowDemo2025'), null);
+  t.is(checkPasswordStrength('TestPassword123'), null);
   t.is(checkPasswordStrength('đường12345ư'), null);
 });

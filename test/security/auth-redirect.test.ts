@@ -1,0 +1,63 @@
+// Open redirects: every `next` the server follows is a path on this server, decided by URL parsing.
+import test from 'ava';
+import { startApp, makeUser, anonymous, login, call, PASSWORD, type TestApp } from '../helpers/server.ts';
+import { safeLocalPath } from '../../src/web/route-helpers.ts';
+
+// Known ways to make a "local-looking" value leave the site (backslashes read as slashes, tabs and
+// newlines dropped by URL parsers, dot segments collapsing into `//`, other schemes).
+const BYPASSES = [
+  '//evil.example', '///evil.example', '/\\evil.example', '/\\/evil.example', '\\\\evil.example', '/\t/evil.example',
+  '/\n/evil.example', '/\r\n/evil.example', '/%09/../..//evil.example', '/a/..//evil.example', '/.//evil.example',
+  '/%2e%2e//evil.example', 'https://evil.example', 'http:evil.example', 'javascript:alert(1)', ' /evil', '',
+  'evil.example', '/\u0000/evil.example', '/\u007f/evil', '/\u0085/evil', '/x\\..\\..\\evil', 'data:text/html,<script>',
+];
+
+test('safeLocalPath turns every known bypass into the home page', (t) => {
+  for (const next of BYPASSES) t.is(safeLocalPath(next), '/', JSON.stringify(next));
+  for (const next of [undefined, null, 42, ['/a'], { href: '/a' }]) t.is(safeLocalPath(next), '/');
+});
+
+test('safeLocalPath keeps real local paths with their query and fragment', (t) => {
+  t.is(safeLocalPath('/admin/users?page=2'), '/admin/users?page=2');
+  t.is(safeLocalPath('/forms/bc-01/fill?period=2025-Q1#muc-2'), '/forms/bc-01/fill?period=2025-Q1#muc-2');
+  t.is(safeLocalPath('/tra-cuu?q=%2F%2Fnot-a-host'), '/tra-cuu?q=%2F%2Fnot-a-host');
+  t.is(safeLocalPath('/a/./b/../c'), '/a/c', 'dot segments are resolved');
+  t.is(safeLocalPath('/thủ-tục'), '/th%E1%BB%A7-t%E1%BB%A5c', 'non-ASCII paths are sent percent-encoded');
+});
+
+let app: TestApp;
+
+test.before(async () => {
+  app = await startApp({ orgs: false, env: { LOGIN_RATE_PER_USERNAME: '1000', LOGIN_RATE_PER_IP: '1000' } });
+});
+
+test.after.always(async () => {
+  await app?.close();
+});
+
+test.serial('login never sends the browser to another site, whatever `next` says', async (t) => {
+  const user = await makeUser('officer');
+  for (const next of BYPASSES) {
+    const anon = await anonymous(app.server);
+    const res = await app.server.inject({ method: 'POST', url: '/login', headers: { cookie: anon.cookie }, payload: { username: user.username, password: PASSWORD, next, crumb: anon.crumb } });
+    t.is(res.statusCode, 302, JSON.stringify(next));
+    t.is(res.headers.location, '/', JSON.stringify(next));
+  }
+});
+
+test.serial('the login page of a logged-in user and the language switch follow only local paths', async (t) => {
+  const user = await makeUser('officer');
+  const session = await login(app.server, user.username);
+  for (const next of BYPASSES) {
+    const page = await call(app.server, session, 'GET', `/login?next=${encodeURIComponent(next)}`);
+    t.is(page.headers.location, '/', `GET /login ${JSON.stringify(next)}`);
+    const lang = await call(app.server, session, 'POST', '/lang', { locale: 'en', next });
+    t.is(lang.headers.location, '/', `POST /lang ${JSON.stringify(next)}`);
+  }
+  t.is((await call(app.server, session, 'POST', '/lang', { locale: 'vi', next: '/admin/users?page=2' })).headers.location, '/admin/users?page=2');
+});
+
+test.serial('the login form carries only a local `next` into its hidden field', async (t) => {
+  const res = await app.server.inject(`/login?next=${encodeURIComponent('/\\evil.example')}`);
+  t.regex(res.payload, /name="next" value="\/"/);
+});
