@@ -35,11 +35,20 @@ test.after.always(async () => {
   await app?.close();
 });
 
+// Control characters the edge check refuses in a query (all) and in a form body (all but tab and line breaks).
+const CONTROL = /[\u0000-\u001F\u007F]/;
+const CONTROL_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 test.serial('login never sends the browser to another site, whatever `next` says', async (t) => {
   const user = await makeUser('officer');
   for (const next of BYPASSES) {
     const anon = await anonymous(app.server);
     const res = await app.server.inject({ method: 'POST', url: '/login', headers: { cookie: anon.cookie }, payload: { username: user.username, password: PASSWORD, next, crumb: anon.crumb } });
+    // A `next` with control characters is refused at the edge (400) before it could be followed.
+    if (CONTROL_TEXT.test(next)) {
+      t.is(res.statusCode, 400, JSON.stringify(next));
+      continue;
+    }
     t.is(res.statusCode, 302, JSON.stringify(next));
     t.is(res.headers.location, '/', JSON.stringify(next));
   }
@@ -50,9 +59,11 @@ test.serial('the login page of a logged-in user and the language switch follow o
   const session = await login(app.server, user.username);
   for (const next of BYPASSES) {
     const page = await call(app.server, session, 'GET', `/login?next=${encodeURIComponent(next)}`);
-    t.is(page.headers.location, '/', `GET /login ${JSON.stringify(next)}`);
     const lang = await call(app.server, session, 'POST', '/lang', { locale: 'en', next });
-    t.is(lang.headers.location, '/', `POST /lang ${JSON.stringify(next)}`);
+    if (CONTROL.test(next)) t.is(page.statusCode, 400, `GET /login ${JSON.stringify(next)}`);
+    else t.is(page.headers.location, '/', `GET /login ${JSON.stringify(next)}`);
+    if (CONTROL_TEXT.test(next)) t.is(lang.statusCode, 400, `POST /lang ${JSON.stringify(next)}`);
+    else t.is(lang.headers.location, '/', `POST /lang ${JSON.stringify(next)}`);
   }
   t.is((await call(app.server, session, 'POST', '/lang', { locale: 'vi', next: '/admin/users?page=2' })).headers.location, '/admin/users?page=2');
 });

@@ -38,7 +38,7 @@ test.serial('an officer opening the user list gets a 403 page', async (t) => {
   t.regex(res.headers['content-type'] as string, /text\/html/);
   t.regex(res.payload, /<p class="error-status">403<\/p>/);
   t.regex(res.payload, /Không có quyền truy cập/);
-  t.regex(res.payload, /data-testid="error-message">Bạn không có quyền thực hiện thao tác này.</);
+  t.regex(res.payload, /data-testid="error-message">Vai trò của bạn không được phép truy cập trang hoặc thao tác này.</);
 });
 
 test.serial('an officer cannot create a user either', async (t) => {
