@@ -11,7 +11,7 @@ import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
   definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { evaluateForm, sampleValues, setValue } from './engine.ts';
+import { emptyValues, evaluateForm, sampleValues, setValue, type Plan } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
@@ -61,7 +61,7 @@ function isFilePart(v: unknown): v is FilePart {
 
 /** The file parts of a multipart payload that carry a file (an empty file input sends none). */
 function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
-  const out: Record<string, Upload> = {};
+  const out: Record<string, Upload> = Object.create(null);
   for (const [k, v] of Object.entries(payload)) {
     if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : Buffer.from(String(v.payload ?? '')) };
   }
@@ -71,15 +71,25 @@ function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
 /** Multipart with file names and types, for routes that take uploads of file fields. */
 const uploadPayload = { output: 'data' as const, parse: true, multipart: { output: 'annotated' as const }, maxBytes: MAX_FILE_BYTES + 1024 * 1024 };
 
-/** Flat form fields (`r01.th`, `nguoiLap`, `expl.ruleId`) to values and explanations. */
-function parseEntryPayload(payload: Record<string, unknown>): { values: FormValues; explanations: Record<string, string> } {
-  const values: FormValues = {};
-  const explanations: Record<string, string> = {};
+/**
+ * Flat form fields (`r01.th`, `nguoiLap`, `expl.ruleId`) to values and explanations. Every name must be
+ * a field or cell of the form (otherwise 400 naming it); the objects have no prototype.
+ */
+function parseEntryPayload(payload: Record<string, unknown>, plan: Plan): { values: FormValues; explanations: Record<string, string> } {
+  const values = emptyValues();
+  const explanations: Record<string, string> = Object.create(null);
+  const unknown: string[] = [];
   for (const [k, v] of Object.entries(payload)) {
-    if (k === 'crumb' || k === 'action' || k === 'period' || isFilePart(v)) continue;
-    if (k.startsWith('expl.')) explanations[k.slice(5)] = String(v);
-    else if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(k)) setValue(values, k, v);
+    if (k === 'crumb' || k === 'action' || k === 'period') continue;
+    if (k.startsWith('expl.')) {
+      const rule = k.slice(5);
+      if ((plan.def.rules ?? []).some((r) => r.id === rule)) explanations[rule] = String(v);
+      else unknown.push(k);
+    } else if (plan.cells.has(k)) {
+      if (!isFilePart(v)) setValue(values, k, v);
+    } else unknown.push(k);
   }
+  if (unknown.length) throw new AppError('forms.entry.unknownField', 400, { name: unknown.slice(0, 10).join(', ') });
   return { values, explanations };
 }
 
@@ -290,8 +300,8 @@ function pageRoutes(): ServerRoute[] {
         if (error) throw new AppError('validation.failed', 400);
         const submit = payload.action === 'submit';
         const form = await getPublished(k);
-        const { values, explanations } = parseEntryPayload(payload);
         const viewer = mustViewer(request);
+        const { values, explanations } = parseEntryPayload(payload, (await resolveForm(form, { viewer, orgCode: viewer.orgCode })).plan);
         try {
           await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, values, uploadsOf(payload), { submit, explanations, locale: request.app.locale });
         } catch (err) {

@@ -3,7 +3,8 @@ import Joi from 'joi';
 import { COLUMN_TYPES, FIELD_TYPES, MISSING, PERIOD_KINDS, ROLLUPS, type FormDefinition } from './definition.ts';
 import { Invalid } from '../errors.ts';
 
-const id = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60);
+// Names that reach an object's prototype are never ids, so a value path can never write through them.
+const id = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60).invalid('__proto__', 'constructor', 'prototype');
 const text = Joi.string().trim().max(2000);
 const expr = Joi.string().trim().max(4000);
 

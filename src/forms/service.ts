@@ -3,7 +3,7 @@
 import { Op, UniqueConstraintError } from 'sequelize';
 import { FormSubmission, FormVersion } from './models.ts';
 import { parseDefinition } from './schema.ts';
-import { compile, evaluateForm, getValue, setValue, type Evaluation, type Issue, type Plan } from './engine.ts';
+import { compile, emptyValues, evaluateForm, getValue, isSafeSegment, setValue, unknownValueKeys, type Evaluation, type Issue, type Plan } from './engine.ts';
 import { parseVnNumber } from './numbers.ts';
 import { diffDefinitions, type Change } from './diff.ts';
 import { loadShippedForms } from './shipped.ts';
@@ -16,7 +16,7 @@ import { catalogProblems, resolveCatalogs, usesCatalogs, type CatalogContext } f
 import { appendAudit } from '../audit/service.ts';
 import { actorOf } from '../auth/service.ts';
 import { hasRole, type Viewer } from '../access/index.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
+import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction } from '../store/index.ts';
 import { t, type Locale } from '../i18n/index.ts';
 
@@ -280,6 +280,7 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
   if (form.status !== 'published') throw Conflict('forms.entry.notPublished');
   const locale = opts.locale ?? 'vi';
   const { plan } = await resolveForm(form, { viewer, orgCode: opts.orgCode ?? viewer?.orgCode });
+  assertKnownKeys(plan, input);
   // A file value must name bytes that were uploaded.
   for (const f of fieldsOf(form.definition)) {
     const v = input?.[f.id];
@@ -287,7 +288,9 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
   }
   const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(form, orgUnitId, period);
   const evaluation = evaluateForm(plan, prepareInput(plan, input), prev);
-  const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().normalize('NFC')]));
+  // Explanations are kept for the form's own rules only.
+  const ruleIds = new Set((form.definition.rules ?? []).map((r) => r.id));
+  const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([k, v]) => ruleIds.has(k) && typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim().normalize('NFC')]));
   if (opts.submit) {
     const errors = evaluation.issues.filter((i) => i.severity === 'error');
     if (errors.length) throw Invalid('forms.entry.hasErrors', { count: errors.length }, describeIssues(locale, errors));
@@ -323,7 +326,8 @@ export async function saveSubmissionWithFiles(viewer: Viewer | null, form: FormV
     if (!field) throw Invalid('forms.file.noField', { name: id });
     checked.push({ value: checkUpload(field, up), data: up.data, field: id });
   }
-  const values: FormValues = { ...input };
+  const values = emptyValues();
+  for (const [k, v] of Object.entries(input ?? {})) if (isSafeSegment(k)) values[k] = v;
   const existing = await getSubmission(form, orgUnitId, period);
   for (const f of fileFields) if (!(f.id in values) && isFileValue(existing.values[f.id])) values[f.id] = existing.values[f.id];
   await storeUploads(checked);
@@ -337,6 +341,12 @@ export async function uploadSubmission(viewer: Viewer | null, form: FormVersionV
   const resolved = await resolveForm(form, { viewer, orgCode: viewer?.orgCode });
   const values = await readXlsx(resolved.definition, form.version, file, locale, resolved.plan);
   return saveSubmission(viewer, form, orgUnitId, period, values, { locale });
+}
+
+/** Throws 400 naming the keys of submitted values that are not fields or cells of the form. */
+export function assertKnownKeys(plan: Plan, input: FormValues): void {
+  const unknown = unknownValueKeys(plan, input);
+  if (unknown.length) throw BadRequest('forms.entry.unknownField', { name: unknown.slice(0, 10).join(', ') }, unknown.map((name) => ({ path: name })));
 }
 
 /** Submitted values as the engine expects them: NFC text, numbers parsed from Vietnamese text, empty cells missing. */
@@ -357,10 +367,11 @@ function coerceInput(plan: Plan, values: FormValues): FormValues {
   return values;
 }
 
-/** Numbers sent as Vietnamese text by HTML forms become numbers; empty strings become missing. */
+/** Numbers sent as Vietnamese text by HTML forms become numbers; empty strings become missing. Own, safe keys only. */
 function normalizeInput(input: FormValues): FormValues {
-  const out: FormValues = {};
+  const out = emptyValues();
   for (const [k, v] of Object.entries(input ?? {})) {
+    if (!isSafeSegment(k)) continue;
     if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = normalizeInput(v as FormValues);
     else out[k] = v === '' ? null : typeof v === 'string' ? v.normalize('NFC') : v;
   }
