@@ -9,15 +9,14 @@ import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../access/index.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
+  definitionProblems, getSubmissionFile, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
 } from './service.ts';
 import { emptyValues, evaluateForm, sampleValues, setValue, type Plan } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { renderXlsx } from './xlsx.ts';
 import { renderPdf } from './pdf.ts';
 import { jsonSchemaOf } from './json-schema.ts';
-import { MAX_FILE_BYTES, readUpload, type Upload } from './files.ts';
-import { fieldsOf, isFileValue } from './definition.ts';
+import { contentDisposition, MAX_FILE_BYTES, type Upload } from './files.ts';
 import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
 
 const designers = { govflow: { roles: ['designer', 'admin'] as Role[] } };
@@ -63,7 +62,8 @@ function isFilePart(v: unknown): v is FilePart {
 function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
   const out: Record<string, Upload> = Object.create(null);
   for (const [k, v] of Object.entries(payload)) {
-    if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : Buffer.from(String(v.payload ?? '')) };
+    // A part whose content type hapi parses (JSON, text) arrives parsed; its bytes are then unknown, so it counts as empty.
+    if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : typeof v.payload === 'string' ? Buffer.from(v.payload) : Buffer.alloc(0) };
   }
   return out;
 }
@@ -102,14 +102,14 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
   let explanations = opts.explanations;
   let status = opts.status ?? 'new';
   if (!values && !opts.isPreview) {
-    const sub = await getSubmission(form, orgOf(viewer), opts.period);
+    const sub = await getSubmission(viewer, form, orgOf(viewer), opts.period);
     values = sub.values;
     issues = sub.issues;
     explanations = sub.explanations;
     status = sub.status;
   }
   const entry = presentEntry(definition, plan, values ?? {}, issues ?? [], locale);
-  const prev = opts.isPreview ? null : await getPreviousValues(form, orgOf(viewer), opts.period);
+  const prev = opts.isPreview ? null : await getPreviousValues(viewer, form, orgOf(viewer), opts.period);
   return h.view('pages/forms/entry', {
     pageTitle: `${form.definition.code} — ${form.definition.name}`,
     form: { key: form.key, version: form.version, status: form.status, def: form.definition },
@@ -177,12 +177,16 @@ function pageRoutes(): ServerRoute[] {
       method: 'POST', path: '/forms/import',
       options: { plugins: designers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 5 * 1024 * 1024 } },
       handler: async (request, h) => {
-        const file = (request.payload as { file?: Buffer | string }).file;
+        const file = (request.payload as { file?: unknown }).file;
         let input: unknown;
-        try {
-          input = JSON.parse(Buffer.isBuffer(file) ? file.toString('utf8') : String(file ?? ''));
-        } catch {
-          throw new AppError('forms.definition.invalid', 400, { count: 1 });
+        // A part sent as application/json arrives already parsed; any other type arrives as bytes.
+        if (file && typeof file === 'object' && !Buffer.isBuffer(file)) input = file;
+        else {
+          try {
+            input = JSON.parse(Buffer.isBuffer(file) ? file.toString('utf8') : String(file ?? ''));
+          } catch {
+            throw new AppError('forms.definition.invalid', 400, { count: 1 });
+          }
         }
         const v = await importDefinition(mustViewer(request), input);
         return h.redirect(`/forms/${v.key}/edit?done=imported`);
@@ -307,7 +311,7 @@ function pageRoutes(): ServerRoute[] {
         } catch (err) {
           if (!(err instanceof AppError) || ![400, 413, 422].includes(err.status)) throw err;
           const { plan } = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
-          const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(form, orgOf(viewer), p));
+          const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(viewer, form, orgOf(viewer), p));
           return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(err.status);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=${submit ? 'submitted' : 'draft'}`);
@@ -347,7 +351,7 @@ function pageRoutes(): ServerRoute[] {
         const { period: p } = request.query as { period: string };
         const form = await getPublished((request.params as { key: string }).key);
         const viewer = mustViewer(request);
-        const sub = await getSubmission(form, orgOf(viewer), p);
+        const sub = await getSubmission(viewer, form, orgOf(viewer), p);
         const r = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
         const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, r.plan);
         return download(h, buf, 'application/pdf', `${form.key}-${p}.pdf`);
@@ -361,12 +365,9 @@ const fieldId = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60);
 /** The file of a field in the viewer's unit's submission: the same roles and unit as the submission itself. */
 async function downloadFile(request: Request, h: ResponseToolkit, k: string, p: string, field: string) {
   const form = await getPublished(k);
-  const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
-  const def = fieldsOf(form.definition).find((f) => f.id === field && f.type === 'file');
-  const v = def ? sub.values[field] : null;
-  if (!isFileValue(v)) throw new AppError('forms.file.notFound', 404);
-  const bytes = await readUpload(v.sha256);
-  return h.response(bytes).type(v.type).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(v.name)}`).header('x-content-type-options', 'nosniff');
+  const viewer = mustViewer(request);
+  const file = await getSubmissionFile(viewer, form, orgOf(viewer), p, field);
+  return h.response(file.bytes).type(file.type).header('content-disposition', contentDisposition(file.value.name, file.isInline)).header('x-content-type-options', 'nosniff');
 }
 
 function apiRoutes(): ServerRoute[] {
@@ -421,7 +422,7 @@ function apiRoutes(): ServerRoute[] {
       handler: async (request) => {
         const { key: k, period: p } = request.params as { key: string; period: string };
         const form = await getPublished(k);
-        const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
+        const sub = await getSubmission(mustViewer(request), form, orgOf(mustViewer(request)), p);
         return { form: k, version: form.version, period: p, ...sub, issues: describeIssues(locale(request), sub.issues) };
       },
     },
@@ -442,7 +443,7 @@ function apiRoutes(): ServerRoute[] {
         if (!isFilePart(part) || !part.filename) throw new AppError('forms.file.missing', 400);
         const form = await getPublished(k);
         const viewer = mustViewer(request);
-        const r = await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, { ...(await getSubmission(form, orgOf(viewer), p)).values }, uploadsOf({ [field]: part }), { locale: locale(request) });
+        const r = await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, { ...(await getSubmission(viewer, form, orgOf(viewer), p)).values }, uploadsOf({ [field]: part }), { locale: locale(request) });
         return { form: k, version: form.version, period: p, file: r.submission.values[field], ...r.submission, issues: describeIssues(locale(request), r.submission.issues) };
       },
     },
