@@ -9,12 +9,12 @@ import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../access/index.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  definitionProblems, getSubmissionFile, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
+  definitionProblems, getSubmissionFile, prepareInput, publishForm, resolveDefinition, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { emptyValues, evaluateForm, sampleValues, setValue, type Plan } from './engine.ts';
+import { emptyValues, evaluateForm, setValue, type Plan } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
-import { renderXlsx } from './xlsx.ts';
-import { renderPdf } from './pdf.ts';
+import { formPdf, stopRenderWorker, templateXlsx, warmRenderWorker } from './render-pool.ts';
+import { UPLOAD_LIMITS } from './zip-limits.ts';
 import { jsonSchemaOf } from './json-schema.ts';
 import { contentDisposition, MAX_FILE_BYTES, type Upload } from './files.ts';
 import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
@@ -268,8 +268,8 @@ function pageRoutes(): ServerRoute[] {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
         const p = (request.query as { period?: string }).period;
-        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderXlsx(r.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, r.plan);
+        const def = await resolveDefinition(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await templateXlsx(def, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, v.status === 'published' ? v.id : null);
         return download(h, buf, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName(v, 'xlsx'));
       },
     },
@@ -279,8 +279,8 @@ function pageRoutes(): ServerRoute[] {
       handler: async (request, h) => {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
-        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sampleValues(r.plan) }, r.plan);
+        const def = await resolveDefinition(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await formPdf(def, { locale: request.app.locale }, { sample: true, cacheFor: v.status === 'published' ? v.id : null });
         return download(h, buf, 'application/pdf', fileName(v, 'pdf'));
       },
     },
@@ -319,7 +319,7 @@ function pageRoutes(): ServerRoute[] {
     },
     {
       method: 'POST', path: '/forms/{key}/fill/upload',
-      options: { plugins: fillers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 20 * 1024 * 1024 }, validate: { params: Joi.object({ key }) } },
+      options: { plugins: fillers, payload: { output: 'data', parse: true, multipart: true, maxBytes: UPLOAD_LIMITS.fileBytes + 64 * 1024 }, validate: { params: Joi.object({ key }) } },
       handler: async (request, h) => {
         const k = (request.params as { key: string }).key;
         const payload = (request.payload ?? {}) as { file?: Buffer; period?: string };
@@ -330,7 +330,7 @@ function pageRoutes(): ServerRoute[] {
         try {
           await uploadSubmission(viewer, form, orgOf(viewer), p, Buffer.isBuffer(payload.file) ? payload.file : Buffer.from(String(payload.file ?? '')), request.app.locale);
         } catch (err) {
-          if (!(err instanceof AppError) || (err.status !== 422 && err.status !== 400)) throw err;
+          if (!(err instanceof AppError) || ![400, 413, 422].includes(err.status)) throw err;
           return (await entryView(request, h, form, { period: p, isPreview: false, error: t(request.app.locale, err.code, err.params), problems: (err.details as Array<{ message: string }> | undefined) ?? [] })).code(err.status);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=draft`);
@@ -352,8 +352,8 @@ function pageRoutes(): ServerRoute[] {
         const form = await getPublished((request.params as { key: string }).key);
         const viewer = mustViewer(request);
         const sub = await getSubmission(viewer, form, orgOf(viewer), p);
-        const r = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, r.plan);
+        const def = await resolveDefinition(form, { viewer, orgCode: viewer.orgCode });
+        const buf = await formPdf(def, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined });
         return download(h, buf, 'application/pdf', `${form.key}-${p}.pdf`);
       },
     },
@@ -471,5 +471,12 @@ export const formsPlugin: Plugin<void> = {
   register(server) {
     registerNav({ href: '/forms', label: 'forms.nav.forms', roles: ['designer', 'admin', 'officer'], order: 30 });
     server.route([...pageRoutes(), ...apiRoutes()]);
+    // The render worker loads exceljs and pdfkit once at start, not during a user's first download.
+    server.ext('onPostStart', async () => {
+      await warmRenderWorker();
+    });
+    server.ext('onPostStop', async () => {
+      await stopRenderWorker();
+    });
   },
 };

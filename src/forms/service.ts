@@ -8,7 +8,8 @@ import { compile, emptyValues, evaluateForm, getValue, isSafeSegment, setValue, 
 import { parseVnNumber } from './numbers.ts';
 import { diffDefinitions, type Change } from './diff.ts';
 import { loadShippedForms } from './shipped.ts';
-import { readXlsx } from './xlsx.ts';
+import { readXlsxOffThread } from './render-pool.ts';
+import { assertWorkbookWithinLimits } from './zip-limits.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { issueText } from './messages.ts';
 import { checkUpload, hasUpload, isInlineType, readUpload, servedType, storeUploads, type FileValue, type Upload } from './files.ts';
@@ -56,6 +57,11 @@ export async function resolveForm(form: FormVersionView, ctx: CatalogContext = {
   if (!usesCatalogs(form.definition)) return { definition: form.definition, plan: planOf(form) };
   const definition = await resolveCatalogs(form.definition, ctx);
   return { definition, plan: compile(definition) };
+}
+
+/** The definition with catalog choice fields resolved for a context, without compiling it (for work done in the render worker). */
+export async function resolveDefinition(form: FormVersionView, ctx: CatalogContext = {}): Promise<FormDefinition> {
+  return usesCatalogs(form.definition) ? resolveCatalogs(form.definition, ctx) : form.definition;
 }
 
 function view(row: FormVersion): FormVersionView {
@@ -410,8 +416,10 @@ export async function saveSubmissionWithFiles(viewer: Viewer | null, form: FormV
 export async function uploadSubmission(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, file: Buffer, locale: Locale = 'vi') {
   if (!canFill(viewer)) throw Forbidden();
   await assertUnitAccess(viewer, orgUnitId);
-  const resolved = await resolveForm(form, { viewer, orgCode: viewer?.orgCode });
-  const values = await readXlsx(resolved.definition, form.version, file, locale, resolved.plan);
+  // Limits are checked on the zip before it is inflated (streaming, so the event loop is free), and the
+  // workbook is read off the event loop.
+  await assertWorkbookWithinLimits(file);
+  const values = await readXlsxOffThread(await resolveDefinition(form, { viewer, orgCode: viewer?.orgCode }), form.version, file, locale);
   return saveSubmission(viewer, form, orgUnitId, period, values, { locale });
 }
 
