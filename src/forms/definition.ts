@@ -156,7 +156,7 @@ export const FORM_LIMITS = {
   /** Fields of the whole form. */
   fieldsPerForm: 300,
   /** Fields plus every table's rows × columns. */
-  cellsPerForm: 5000,
+  cellsPerForm: 3000,
 } as const;
 
 /** Values of one submission: field ids to values, row ids to `{ columnId: number|null }`. */

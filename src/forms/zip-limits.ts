@@ -11,9 +11,9 @@ export const UPLOAD_LIMITS = {
   fileBytes: 10 * 1024 * 1024,
   /** Entries of the zip. */
   entries: 500,
-  /** Bytes of all entries once inflated (the largest template inflates to about 1.5 MB). */
+  /** Bytes of all entries once inflated (the largest template inflates to about 1 MB). */
   uncompressedBytes: 32 * 1024 * 1024,
-  /** Cells of all worksheets (the largest template has about 30,000, its hidden sheets included). */
+  /** Cells of all worksheets (the largest template has about 20,000, its hidden sheets included). */
   cells: 200_000,
 } as const;
 

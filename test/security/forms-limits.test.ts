@@ -133,7 +133,7 @@ test.serial('an upload with more cells than any form allows is refused with 422'
   t.is(err.code, 'forms.xlsx.tooManyCells');
 });
 
-test.serial('/healthz answers within 100 ms (beyond idle noise) while the template and PDFs of the largest allowed form are rendered', async (t) => {
+test.serial('/healthz keeps answering without an event-loop stall while the template and PDFs of the largest allowed form are rendered', async (t) => {
   // A started server warms the render worker (onPostStart); this one is only injected into, so warm it here.
   await warmRenderWorker();
   // The machine's own noise (shared CPUs): the same probing for a while with nothing rendered.
@@ -169,10 +169,13 @@ test.serial('/healthz answers within 100 ms (beyond idle noise) while the templa
     const stall = h.max / 1e6;
     t.log(`${url}: ${res.statusCode} in ${Date.now() - started} ms, ${res.rawPayload.length} bytes; longest event-loop stall ${stall.toFixed(0)} ms; slowest of ${probes} /healthz ${slowest} ms`);
     t.is(res.statusCode, 200);
-    // Rendering adds less than 100 ms to what the (shared, loaded) machine shows with nothing rendered;
-    // rendered on the event loop, this form stalls it for the whole rendering (seconds).
-    t.true(stall < 100 + noise, `stall ${stall} ms, idle ${noise} ms`);
-    t.true(slowest < 100 + noise);
+    // Rendered on the event loop, this form stalls it for most of the rendering (over a second). Off it,
+    // the stall is under 100 ms on a quiet machine; on a shared, loaded one the worker's threads add to
+    // the idle noise, so the bound grows with that noise and never exceeds a quarter of the rendering.
+    const took = Date.now() - started;
+    t.true(stall < Math.max(100, Math.min(100 + 3 * noise, took / 4)), `stall ${stall} ms, idle ${noise} ms, rendering ${took} ms`);
+    t.true(slowest < Math.max(100, Math.min(100 + 3 * noise, took / 4)));
+    t.true(probes >= Math.floor(took / 200), `${probes} probes in ${took} ms`);
   }
   // A published version's template is cached: the second download is the same file.
   const a = await call(app.server, designer, 'GET', '/forms/bieu-lon/template.xlsx');
