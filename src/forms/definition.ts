@@ -142,6 +142,23 @@ export interface FormDefinition {
   preparerTitle?: string;
 }
 
+/**
+ * What one form may hold: far above a real report (the shipped forms have under 100 cells, the bench
+ * form 1,000) and low enough that the template, the PDF and a full validation stay within seconds.
+ */
+export const FORM_LIMITS = {
+  /** Indicators (rows) of one table. */
+  rowsPerTable: 500,
+  /** Measures (columns) of one table. */
+  columnsPerTable: 20,
+  /** Tables of the whole form. */
+  tablesPerForm: 20,
+  /** Fields of the whole form. */
+  fieldsPerForm: 300,
+  /** Fields plus every table's rows × columns. */
+  cellsPerForm: 3000,
+} as const;
+
 /** Values of one submission: field ids to values, row ids to `{ columnId: number|null }`. */
 export type FormValues = Record<string, unknown>;
 

@@ -492,13 +492,16 @@ function round(v: number, decimals: number | undefined): number {
 
 /** Normalises submitted values into the plan's shape: every row an object, missing inputs null. */
 export function normalizeValues(plan: Plan, input: FormValues): FormValues {
-  const out: FormValues = {};
+  const out = emptyValues();
   for (const c of plan.cells.values()) {
-    if (c.kind === 'field') out[c.key] = c.mode === 'input' ? (isMissing(input[c.key]) ? null : input[c.key]) : null;
-    else {
-      const row = (out[c.row!.id] ??= {}) as Record<string, unknown>;
-      const src = input[c.row!.id] as Record<string, unknown> | undefined;
-      row[c.column!.id] = c.mode === 'input' && src && !isMissing(src[c.column!.id]) ? src[c.column!.id] : null;
+    if (c.kind === 'field') {
+      const v = ownValue(input, c.key);
+      out[c.key] = c.mode === 'input' ? (isMissing(v) ? null : v) : null;
+    } else {
+      let row = ownValue(out, c.row!.id) as Record<string, unknown> | undefined;
+      if (!row) out[c.row!.id] = row = emptyValues();
+      const v = ownValue(ownValue(input, c.row!.id), c.column!.id);
+      row[c.column!.id] = c.mode === 'input' && !isMissing(v) ? v : null;
     }
   }
   return out;
@@ -523,18 +526,86 @@ export function computeValues(plan: Plan, input: FormValues, prev?: FormValues |
   return values;
 }
 
-/** Reads a value by field id or `row.col`. */
-export function getValue(values: FormValues, key: string): unknown {
-  const dot = key.indexOf('.');
-  if (dot < 0) return values[key] ?? null;
-  return (values[key.slice(0, dot)] as Record<string, unknown> | undefined)?.[key.slice(dot + 1)] ?? null;
+/**
+ * Path segments that never name a value: on a plain object they reach its prototype (and through it
+ * every object of the process), so reads and writes refuse them whatever the definition says.
+ */
+const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Whether a name is safe as one segment of a value path (a field id, row id or column id). */
+export function isSafeSegment(name: string): boolean {
+  return !UNSAFE_SEGMENTS.has(name);
 }
 
-/** Writes a value by field id or `row.col`. */
+/** An own property of an object, or undefined (inherited properties never count). */
+function ownValue(o: unknown, name: string): unknown {
+  if (!o || typeof o !== 'object' || !isSafeSegment(name) || !Object.hasOwn(o, name)) return undefined;
+  return (o as Record<string, unknown>)[name];
+}
+
+/** Splits `id` or `row.col`; anything else (more dots, an unsafe segment) is null. */
+function splitKey(key: string): [string] | [string, string] | null {
+  const parts = String(key).split('.');
+  if (parts.length > 2 || parts.some((p) => !p || !isSafeSegment(p))) return null;
+  return parts as [string] | [string, string];
+}
+
+/** An empty values object: no prototype, so no key can reach shared objects. */
+export function emptyValues(): FormValues {
+  return Object.create(null) as FormValues;
+}
+
+/** Reads a value by field id or `row.col` (own properties only). */
+export function getValue(values: FormValues, key: string): unknown {
+  const parts = splitKey(key);
+  if (!parts) return null;
+  if (parts.length === 1) return ownValue(values, parts[0]) ?? null;
+  return ownValue(ownValue(values, parts[0]), parts[1]) ?? null;
+}
+
+/** Writes a value by field id or `row.col`; a path with an unsafe segment is refused with a RangeError. */
 export function setValue(values: FormValues, key: string, v: unknown): void {
-  const dot = key.indexOf('.');
-  if (dot < 0) values[key] = v;
-  else ((values[key.slice(0, dot)] ??= {}) as Record<string, unknown>)[key.slice(dot + 1)] = v;
+  const parts = splitKey(key);
+  if (!parts) throw new RangeError(`Unsafe value path: ${String(key).slice(0, 100)}`);
+  if (parts.length === 1) {
+    values[parts[0]] = v;
+    return;
+  }
+  let row = ownValue(values, parts[0]);
+  if (!row || typeof row !== 'object') {
+    row = emptyValues();
+    values[parts[0]] = row;
+  }
+  (row as Record<string, unknown>)[parts[1]] = v;
+}
+
+/**
+ * The keys of submitted values that are not this form's own: top-level keys must be field or row ids,
+ * the keys inside a row the columns of its table. Empty when every key is known.
+ */
+export function unknownValueKeys(plan: Plan, input: FormValues): string[] {
+  const out: string[] = [];
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return ['values'];
+  for (const k of Object.keys(input)) {
+    if (!isSafeSegment(k)) {
+      out.push(k);
+      continue;
+    }
+    const table = plan.rowTable.get(k);
+    if (plan.cells.has(k) && plan.cells.get(k)!.kind === 'field') continue;
+    if (!table) {
+      out.push(k);
+      continue;
+    }
+    const row = (input as Record<string, unknown>)[k];
+    if (row === null || row === undefined) continue;
+    if (typeof row !== 'object' || Array.isArray(row)) {
+      out.push(k);
+      continue;
+    }
+    for (const c of Object.keys(row)) if (!isSafeSegment(c) || !table.columns.some((col) => col.id === c)) out.push(`${k}.${c}`);
+  }
+  return out;
 }
 
 /** Checks entered values against types, bounds, choices and required marks. */

@@ -36,6 +36,20 @@ export class FormSubmission extends Model {
   declare updatedAt: Date;
 }
 
+/** An upload into a file field: the bytes (by sha256) a unit or user sent through the upload routes. */
+export class FormUpload extends Model {
+  declare id: number;
+  declare sha256: string;
+  declare orgUnitId: number;
+  declare userId: number | null;
+  declare formKey: string;
+  declare field: string;
+  declare name: string;
+  declare size: number;
+  declare type: string;
+  declare createdAt: Date;
+}
+
 /** Defines the forms models on a connection. */
 export function initFormModels(sequelize: Sequelize): void {
   FormVersion.init(
@@ -70,5 +84,19 @@ export function initFormModels(sequelize: Sequelize): void {
       submittedAt: { type: DataTypes.DATE, allowNull: true },
     },
     { sequelize, tableName: 'form_submissions', underscored: true },
+  );
+  FormUpload.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      sha256: { type: DataTypes.STRING(64), allowNull: false },
+      orgUnitId: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      userId: { type: DataTypes.INTEGER, allowNull: true },
+      formKey: { type: DataTypes.STRING(60), allowNull: false },
+      field: { type: DataTypes.STRING(60), allowNull: false },
+      name: { type: DataTypes.STRING(255), allowNull: false },
+      size: { type: DataTypes.INTEGER, allowNull: false },
+      type: { type: DataTypes.STRING(100), allowNull: false },
+    },
+    { sequelize, tableName: 'form_uploads', underscored: true, updatedAt: false },
   );
 }

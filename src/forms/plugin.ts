@@ -9,15 +9,14 @@ import type { Role } from '../auth/models.ts';
 import type { Viewer } from '../access/index.ts';
 import {
   createForm, describeIssues, formHistory, getFormVersion, getPreviousValues, getPublished, getSubmission, importDefinition, listForms, newVersion,
-  definitionProblems, prepareInput, publishForm, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
+  definitionProblems, getSubmissionFile, prepareInput, publishForm, resolveDefinition, resolveForm, saveDraft, saveSubmission, saveSubmissionWithFiles, uploadSubmission, type FormVersionView,
 } from './service.ts';
-import { evaluateForm, sampleValues, setValue } from './engine.ts';
+import { emptyValues, evaluateForm, setValue, type Plan } from './engine.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
-import { renderXlsx } from './xlsx.ts';
-import { renderPdf } from './pdf.ts';
+import { formPdf, stopRenderWorker, templateXlsx, warmRenderWorker } from './render-pool.ts';
+import { UPLOAD_LIMITS } from './zip-limits.ts';
 import { jsonSchemaOf } from './json-schema.ts';
-import { MAX_FILE_BYTES, readUpload, type Upload } from './files.ts';
-import { fieldsOf, isFileValue } from './definition.ts';
+import { contentDisposition, MAX_FILE_BYTES, type Upload } from './files.ts';
 import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
 
 const designers = { govflow: { roles: ['designer', 'admin'] as Role[] } };
@@ -61,9 +60,10 @@ function isFilePart(v: unknown): v is FilePart {
 
 /** The file parts of a multipart payload that carry a file (an empty file input sends none). */
 function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
-  const out: Record<string, Upload> = {};
+  const out: Record<string, Upload> = Object.create(null);
   for (const [k, v] of Object.entries(payload)) {
-    if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : Buffer.from(String(v.payload ?? '')) };
+    // A part whose content type hapi parses (JSON, text) arrives parsed; its bytes are then unknown, so it counts as empty.
+    if (isFilePart(v) && v.filename) out[k] = { name: v.filename, type: v.headers['content-type'], data: Buffer.isBuffer(v.payload) ? v.payload : typeof v.payload === 'string' ? Buffer.from(v.payload) : Buffer.alloc(0) };
   }
   return out;
 }
@@ -71,15 +71,25 @@ function uploadsOf(payload: Record<string, unknown>): Record<string, Upload> {
 /** Multipart with file names and types, for routes that take uploads of file fields. */
 const uploadPayload = { output: 'data' as const, parse: true, multipart: { output: 'annotated' as const }, maxBytes: MAX_FILE_BYTES + 1024 * 1024 };
 
-/** Flat form fields (`r01.th`, `nguoiLap`, `expl.ruleId`) to values and explanations. */
-function parseEntryPayload(payload: Record<string, unknown>): { values: FormValues; explanations: Record<string, string> } {
-  const values: FormValues = {};
-  const explanations: Record<string, string> = {};
+/**
+ * Flat form fields (`r01.th`, `nguoiLap`, `expl.ruleId`) to values and explanations. Every name must be
+ * a field or cell of the form (otherwise 400 naming it); the objects have no prototype.
+ */
+function parseEntryPayload(payload: Record<string, unknown>, plan: Plan): { values: FormValues; explanations: Record<string, string> } {
+  const values = emptyValues();
+  const explanations: Record<string, string> = Object.create(null);
+  const unknown: string[] = [];
   for (const [k, v] of Object.entries(payload)) {
-    if (k === 'crumb' || k === 'action' || k === 'period' || isFilePart(v)) continue;
-    if (k.startsWith('expl.')) explanations[k.slice(5)] = String(v);
-    else if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(k)) setValue(values, k, v);
+    if (k === 'crumb' || k === 'action' || k === 'period') continue;
+    if (k.startsWith('expl.')) {
+      const rule = k.slice(5);
+      if ((plan.def.rules ?? []).some((r) => r.id === rule)) explanations[rule] = String(v);
+      else unknown.push(k);
+    } else if (plan.cells.has(k)) {
+      if (!isFilePart(v)) setValue(values, k, v);
+    } else unknown.push(k);
   }
+  if (unknown.length) throw new AppError('forms.entry.unknownField', 400, { name: unknown.slice(0, 10).join(', ') });
   return { values, explanations };
 }
 
@@ -92,14 +102,14 @@ async function entryView(request: Request, h: ResponseToolkit, form: FormVersion
   let explanations = opts.explanations;
   let status = opts.status ?? 'new';
   if (!values && !opts.isPreview) {
-    const sub = await getSubmission(form, orgOf(viewer), opts.period);
+    const sub = await getSubmission(viewer, form, orgOf(viewer), opts.period);
     values = sub.values;
     issues = sub.issues;
     explanations = sub.explanations;
     status = sub.status;
   }
   const entry = presentEntry(definition, plan, values ?? {}, issues ?? [], locale);
-  const prev = opts.isPreview ? null : await getPreviousValues(form, orgOf(viewer), opts.period);
+  const prev = opts.isPreview ? null : await getPreviousValues(viewer, form, orgOf(viewer), opts.period);
   return h.view('pages/forms/entry', {
     pageTitle: `${form.definition.code} — ${form.definition.name}`,
     form: { key: form.key, version: form.version, status: form.status, def: form.definition },
@@ -167,12 +177,16 @@ function pageRoutes(): ServerRoute[] {
       method: 'POST', path: '/forms/import',
       options: { plugins: designers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 5 * 1024 * 1024 } },
       handler: async (request, h) => {
-        const file = (request.payload as { file?: Buffer | string }).file;
+        const file = (request.payload as { file?: unknown }).file;
         let input: unknown;
-        try {
-          input = JSON.parse(Buffer.isBuffer(file) ? file.toString('utf8') : String(file ?? ''));
-        } catch {
-          throw new AppError('forms.definition.invalid', 400, { count: 1 });
+        // A part sent as application/json arrives already parsed; any other type arrives as bytes.
+        if (file && typeof file === 'object' && !Buffer.isBuffer(file)) input = file;
+        else {
+          try {
+            input = JSON.parse(Buffer.isBuffer(file) ? file.toString('utf8') : String(file ?? ''));
+          } catch {
+            throw new AppError('forms.definition.invalid', 400, { count: 1 });
+          }
         }
         const v = await importDefinition(mustViewer(request), input);
         return h.redirect(`/forms/${v.key}/edit?done=imported`);
@@ -254,8 +268,8 @@ function pageRoutes(): ServerRoute[] {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
         const p = (request.query as { period?: string }).period;
-        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderXlsx(r.definition, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, r.plan);
+        const def = await resolveDefinition(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await templateXlsx(def, { version: v.version, locale: request.app.locale, orgName: viewer.orgName ?? undefined, period: p ? periodText(p, request.app.locale) : undefined }, v.status === 'published' ? v.id : null);
         return download(h, buf, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName(v, 'xlsx'));
       },
     },
@@ -265,8 +279,8 @@ function pageRoutes(): ServerRoute[] {
       handler: async (request, h) => {
         const v = await versionFor(request);
         const viewer = mustViewer(request);
-        const r = await resolveForm(v, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sampleValues(r.plan) }, r.plan);
+        const def = await resolveDefinition(v, { viewer, orgCode: viewer.orgCode });
+        const buf = await formPdf(def, { locale: request.app.locale }, { sample: true, cacheFor: v.status === 'published' ? v.id : null });
         return download(h, buf, 'application/pdf', fileName(v, 'pdf'));
       },
     },
@@ -290,14 +304,14 @@ function pageRoutes(): ServerRoute[] {
         if (error) throw new AppError('validation.failed', 400);
         const submit = payload.action === 'submit';
         const form = await getPublished(k);
-        const { values, explanations } = parseEntryPayload(payload);
         const viewer = mustViewer(request);
+        const { values, explanations } = parseEntryPayload(payload, (await resolveForm(form, { viewer, orgCode: viewer.orgCode })).plan);
         try {
           await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, values, uploadsOf(payload), { submit, explanations, locale: request.app.locale });
         } catch (err) {
           if (!(err instanceof AppError) || ![400, 413, 422].includes(err.status)) throw err;
           const { plan } = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
-          const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(form, orgOf(viewer), p));
+          const ev = evaluateForm(plan, prepareInput(plan, values), await getPreviousValues(viewer, form, orgOf(viewer), p));
           return (await entryView(request, h, form, { period: p, isPreview: false, values: ev.values, issues: ev.issues, explanations, error: t(request.app.locale, err.code, err.params), status: 'draft' })).code(err.status);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=${submit ? 'submitted' : 'draft'}`);
@@ -305,7 +319,7 @@ function pageRoutes(): ServerRoute[] {
     },
     {
       method: 'POST', path: '/forms/{key}/fill/upload',
-      options: { plugins: fillers, payload: { output: 'data', parse: true, multipart: true, maxBytes: 20 * 1024 * 1024 }, validate: { params: Joi.object({ key }) } },
+      options: { plugins: fillers, payload: { output: 'data', parse: true, multipart: true, maxBytes: UPLOAD_LIMITS.fileBytes + 64 * 1024 }, validate: { params: Joi.object({ key }) } },
       handler: async (request, h) => {
         const k = (request.params as { key: string }).key;
         const payload = (request.payload ?? {}) as { file?: Buffer; period?: string };
@@ -316,7 +330,7 @@ function pageRoutes(): ServerRoute[] {
         try {
           await uploadSubmission(viewer, form, orgOf(viewer), p, Buffer.isBuffer(payload.file) ? payload.file : Buffer.from(String(payload.file ?? '')), request.app.locale);
         } catch (err) {
-          if (!(err instanceof AppError) || (err.status !== 422 && err.status !== 400)) throw err;
+          if (!(err instanceof AppError) || ![400, 413, 422].includes(err.status)) throw err;
           return (await entryView(request, h, form, { period: p, isPreview: false, error: t(request.app.locale, err.code, err.params), problems: (err.details as Array<{ message: string }> | undefined) ?? [] })).code(err.status);
         }
         return h.redirect(`/forms/${k}/fill?period=${encodeURIComponent(p)}&done=draft`);
@@ -337,9 +351,9 @@ function pageRoutes(): ServerRoute[] {
         const { period: p } = request.query as { period: string };
         const form = await getPublished((request.params as { key: string }).key);
         const viewer = mustViewer(request);
-        const sub = await getSubmission(form, orgOf(viewer), p);
-        const r = await resolveForm(form, { viewer, orgCode: viewer.orgCode });
-        const buf = await renderPdf(r.definition, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined }, r.plan);
+        const sub = await getSubmission(viewer, form, orgOf(viewer), p);
+        const def = await resolveDefinition(form, { viewer, orgCode: viewer.orgCode });
+        const buf = await formPdf(def, { locale: request.app.locale, values: sub.values, orgName: viewer.orgName ?? undefined, period: periodText(p, request.app.locale), date: sub.updatedAt ?? undefined });
         return download(h, buf, 'application/pdf', `${form.key}-${p}.pdf`);
       },
     },
@@ -351,12 +365,9 @@ const fieldId = Joi.string().pattern(/^[A-Za-z_][A-Za-z0-9_]*$/).max(60);
 /** The file of a field in the viewer's unit's submission: the same roles and unit as the submission itself. */
 async function downloadFile(request: Request, h: ResponseToolkit, k: string, p: string, field: string) {
   const form = await getPublished(k);
-  const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
-  const def = fieldsOf(form.definition).find((f) => f.id === field && f.type === 'file');
-  const v = def ? sub.values[field] : null;
-  if (!isFileValue(v)) throw new AppError('forms.file.notFound', 404);
-  const bytes = await readUpload(v.sha256);
-  return h.response(bytes).type(v.type).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(v.name)}`).header('x-content-type-options', 'nosniff');
+  const viewer = mustViewer(request);
+  const file = await getSubmissionFile(viewer, form, orgOf(viewer), p, field);
+  return h.response(file.bytes).type(file.type).header('content-disposition', contentDisposition(file.value.name, file.isInline)).header('x-content-type-options', 'nosniff');
 }
 
 function apiRoutes(): ServerRoute[] {
@@ -411,7 +422,7 @@ function apiRoutes(): ServerRoute[] {
       handler: async (request) => {
         const { key: k, period: p } = request.params as { key: string; period: string };
         const form = await getPublished(k);
-        const sub = await getSubmission(form, orgOf(mustViewer(request)), p);
+        const sub = await getSubmission(mustViewer(request), form, orgOf(mustViewer(request)), p);
         return { form: k, version: form.version, period: p, ...sub, issues: describeIssues(locale(request), sub.issues) };
       },
     },
@@ -432,7 +443,7 @@ function apiRoutes(): ServerRoute[] {
         if (!isFilePart(part) || !part.filename) throw new AppError('forms.file.missing', 400);
         const form = await getPublished(k);
         const viewer = mustViewer(request);
-        const r = await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, { ...(await getSubmission(form, orgOf(viewer), p)).values }, uploadsOf({ [field]: part }), { locale: locale(request) });
+        const r = await saveSubmissionWithFiles(viewer, form, orgOf(viewer), p, { ...(await getSubmission(viewer, form, orgOf(viewer), p)).values }, uploadsOf({ [field]: part }), { locale: locale(request) });
         return { form: k, version: form.version, period: p, file: r.submission.values[field], ...r.submission, issues: describeIssues(locale(request), r.submission.issues) };
       },
     },
@@ -460,5 +471,12 @@ export const formsPlugin: Plugin<void> = {
   register(server) {
     registerNav({ href: '/forms', label: 'forms.nav.forms', roles: ['designer', 'admin', 'officer'], order: 30 });
     server.route([...pageRoutes(), ...apiRoutes()]);
+    // The render worker loads exceljs and pdfkit once at start, not during a user's first download.
+    server.ext('onPostStart', async () => {
+      await warmRenderWorker();
+    });
+    server.ext('onPostStop', async () => {
+      await stopRenderWorker();
+    });
   },
 };

@@ -1,12 +1,12 @@
 // Rolls the values of several units up into their parent's values, indicator by indicator, as each
 // row's rollup says (sum, average, min, max, weighted average, none, formula); fields are not rolled up.
-import { computeValues, getValue, setValue, type Plan } from './engine.ts';
+import { computeValues, emptyValues, getValue, setValue, type Plan } from './engine.ts';
 import { evalFeel } from './feel.ts';
 import { tablesOf, type FormValues } from './definition.ts';
 
 /** Aggregates child units' values into one set of values; computed cells are recomputed afterwards. */
 export function rollupValues(plan: Plan, children: FormValues[]): FormValues {
-  const out: FormValues = {};
+  const out = emptyValues();
   const later: Array<() => void> = [];
   for (const table of tablesOf(plan.def)) {
     for (const row of table.rows) {
@@ -45,7 +45,7 @@ export function rollupValues(plan: Plan, children: FormValues[]): FormValues {
           // A formula over the rolled-up rows of the same measure (e.g. a rate recomputed from totals).
           const formula = row.rollup.formula;
           later.push(() => {
-            const ctx: Record<string, unknown> = {};
+            const ctx: Record<string, unknown> = Object.create(null);
             for (const r of table.rows) ctx[r.id] = getValue(out, `${r.id}.${col.id}`);
             const r = evalFeel(formula, ctx);
             setValue(out, key, typeof r === 'number' && Number.isFinite(r) ? r : null);

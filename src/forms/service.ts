@@ -1,22 +1,26 @@
 // The forms domain's rules: versioned definitions (draft → published), publish checks, exports,
 // and the draft/submitted values a unit enters for a period.
 import { Op, UniqueConstraintError } from 'sequelize';
-import { FormSubmission, FormVersion } from './models.ts';
+import type { Transaction } from 'sequelize';
+import { FormSubmission, FormUpload, FormVersion } from './models.ts';
 import { parseDefinition } from './schema.ts';
-import { compile, evaluateForm, getValue, setValue, type Evaluation, type Issue, type Plan } from './engine.ts';
+import { compile, emptyValues, evaluateForm, getValue, isSafeSegment, setValue, unknownValueKeys, type Evaluation, type Issue, type Plan } from './engine.ts';
 import { parseVnNumber } from './numbers.ts';
 import { diffDefinitions, type Change } from './diff.ts';
 import { loadShippedForms } from './shipped.ts';
-import { readXlsx } from './xlsx.ts';
+import { readXlsxOffThread } from './render-pool.ts';
+import { assertWorkbookWithinLimits } from './zip-limits.ts';
 import type { FormDefinition, FormValues } from './definition.ts';
 import { issueText } from './messages.ts';
-import { checkUpload, hasUpload, storeUploads, type FileValue, type Upload } from './files.ts';
+import { checkUpload, hasUpload, isInlineType, readUpload, servedType, storeUploads, type FileValue, type Upload } from './files.ts';
 import { fieldsOf, isFileValue } from './definition.ts';
 import { catalogProblems, resolveCatalogs, usesCatalogs, type CatalogContext } from './catalogs.ts';
 import { appendAudit } from '../audit/service.ts';
 import { actorOf } from '../auth/service.ts';
-import { hasRole, type Viewer } from '../access/index.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
+import { assertOrgAccess, assertSystemRole, hasRole, hasSystemRole, type Viewer } from '../access/index.ts';
+import type { Role } from '../auth/models.ts';
+import { getOrg } from '../orgs/service.ts';
+import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction } from '../store/index.ts';
 import { t, type Locale } from '../i18n/index.ts';
 
@@ -55,12 +59,37 @@ export async function resolveForm(form: FormVersionView, ctx: CatalogContext = {
   return { definition, plan: compile(definition) };
 }
 
+/** The definition with catalog choice fields resolved for a context, without compiling it (for work done in the render worker). */
+export async function resolveDefinition(form: FormVersionView, ctx: CatalogContext = {}): Promise<FormDefinition> {
+  return usesCatalogs(form.definition) ? resolveCatalogs(form.definition, ctx) : form.definition;
+}
+
 function view(row: FormVersion): FormVersionView {
   return { id: row.id, key: row.key, version: row.version, status: row.status, definition: JSON.parse(row.definition), publishedAt: row.publishedAt, updatedAt: row.updatedAt };
 }
 
+/** Forms are shared by every unit: changing one needs a system-wide designer or admin (no viewer: the system itself). */
 function assertDesigner(viewer: Viewer | null): void {
-  if (viewer && !hasRole(viewer, 'designer', 'admin')) throw Forbidden();
+  if (viewer) assertSystemRole(viewer, 'designer', 'admin');
+}
+
+/** Roles that fill and read submissions. */
+const FILL_ROLES: readonly Role[] = ['officer', 'designer', 'admin'];
+
+/**
+ * Throws 403 unless the viewer may read or write the submissions of this unit: one of the viewer's
+ * filling roles covers it (org id 0, no unit, is open to viewers who have no unit themselves and to
+ * system-wide designers and admins). No viewer: the system itself.
+ */
+export async function assertUnitAccess(viewer: Viewer | null, orgUnitId: number): Promise<void> {
+  if (!viewer) return;
+  if (!orgUnitId) {
+    if (viewer.orgUnitId && !hasSystemRole(viewer, 'designer', 'admin')) throw Forbidden('errors.outOfScope');
+    return;
+  }
+  const org = await getOrg(orgUnitId).catch(() => null);
+  if (!org) throw Forbidden('errors.outOfScope');
+  assertOrgAccess(viewer, org.path, FILL_ROLES);
 }
 
 /** Localised sentences for engine issues. */
@@ -147,7 +176,7 @@ export async function formHistory(key: string): Promise<Array<FormVersionView & 
 }
 
 /** Creates a new form as draft version 1. */
-export async function createForm(viewer: Viewer | null, input: unknown): Promise<FormVersionView> {
+export async function createForm(viewer: Viewer | null, input: unknown, outer?: Transaction): Promise<FormVersionView> {
   assertDesigner(viewer);
   const def = parseDefinition(input);
   await ensureShippedForms();
@@ -156,11 +185,11 @@ export async function createForm(viewer: Viewer | null, input: unknown): Promise
     const row = await FormVersion.create({ key: def.key, version: 1, status: 'draft', code: def.code, name: def.name, periodKind: def.periodKind, definition: JSON.stringify(def), createdBy: viewer?.userId ?? null }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'form.create', targetType: 'form', targetId: `${def.key}@1` }, tx);
     return view(row);
-  });
+  }, outer);
 }
 
 /** Replaces the content of a form's draft; a published version never changes. Returns the draft and its problems. */
-export async function saveDraft(viewer: Viewer | null, key: string, input: unknown): Promise<{ form: FormVersionView; problems: Issue[] }> {
+export async function saveDraft(viewer: Viewer | null, key: string, input: unknown, outer?: Transaction): Promise<{ form: FormVersionView; problems: Issue[] }> {
   assertDesigner(viewer);
   const def = parseDefinition(input);
   if (def.key !== key) throw Invalid('forms.definition.keyChanged');
@@ -171,11 +200,11 @@ export async function saveDraft(viewer: Viewer | null, key: string, input: unkno
     await row.update({ code: def.code, name: def.name, periodKind: def.periodKind, definition: JSON.stringify(def) }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'form.save', targetType: 'form', targetId: `${key}@${row.version}` }, tx);
     return { form: view(row), problems: definitionProblems(def) };
-  });
+  }, outer);
 }
 
 /** Starts the next version as a draft copied from the latest one. */
-export async function newVersion(viewer: Viewer | null, key: string): Promise<FormVersionView> {
+export async function newVersion(viewer: Viewer | null, key: string, outer?: Transaction): Promise<FormVersionView> {
   assertDesigner(viewer);
   return inTransaction(async (tx) => {
     const latest = await FormVersion.findOne({ where: { key }, order: [['version', 'DESC']], transaction: tx, lock: tx.LOCK.UPDATE });
@@ -184,7 +213,7 @@ export async function newVersion(viewer: Viewer | null, key: string): Promise<Fo
     const row = await FormVersion.create({ key, version: latest.version + 1, status: 'draft', code: latest.code, name: latest.name, periodKind: latest.periodKind, definition: latest.definition, createdBy: viewer?.userId ?? null }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'form.newVersion', targetType: 'form', targetId: `${key}@${row.version}` }, tx);
     return view(row);
-  });
+  }, outer);
 }
 
 /** Publishes the draft when the definition has no problems; otherwise 422 with every problem. */
@@ -208,10 +237,13 @@ export async function importDefinition(viewer: Viewer | null, input: unknown): P
   assertDesigner(viewer);
   const def = parseDefinition(input);
   await ensureShippedForms();
-  const latest = await FormVersion.findOne({ where: { key: def.key }, order: [['version', 'DESC']] });
-  if (!latest) return createForm(viewer, def);
-  if (latest.status === 'published') await newVersion(viewer, def.key);
-  return (await saveDraft(viewer, def.key, def)).form;
+  // One transaction: a new version and its content (and their audit rows) are saved together or not at all.
+  return inTransaction(async (tx) => {
+    const latest = await FormVersion.findOne({ where: { key: def.key }, order: [['version', 'DESC']], transaction: tx, lock: tx.LOCK.UPDATE });
+    if (!latest) return createForm(viewer, def, tx);
+    if (latest.status === 'published') await newVersion(viewer, def.key, tx);
+    return (await saveDraft(viewer, def.key, def, tx)).form;
+  });
 }
 
 /** A unit's values for one period of one form version. */
@@ -224,8 +256,10 @@ export interface SubmissionView {
   updatedAt: Date | null;
 }
 
-/** The draft or submitted values of a unit for a period (empty when nothing was saved). */
-export async function getSubmission(form: FormVersionView, orgUnitId: number, period: string): Promise<SubmissionView> {
+/** The draft or submitted values of a unit for a period (empty when nothing was saved); 403 outside the viewer's scope. */
+export async function getSubmission(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string): Promise<SubmissionView> {
+  if (!canFill(viewer)) throw Forbidden();
+  await assertUnitAccess(viewer, orgUnitId);
   const row = await FormSubmission.findOne({ where: { formDefinitionId: form.id, orgUnitId, period } });
   if (!row) return { id: null, status: 'new', values: {}, explanations: {}, issues: [], updatedAt: null };
   return { id: row.id, status: row.status, values: JSON.parse(row.values), explanations: JSON.parse(row.explanations), issues: JSON.parse(row.issues), updatedAt: row.updatedAt };
@@ -251,7 +285,9 @@ export function previousPeriod(period: string): string | null {
 }
 
 /** The values a unit saved for the previous period of the same form (any version), for rules that read `prev`. */
-export async function getPreviousValues(form: FormVersionView, orgUnitId: number, period: string): Promise<FormValues | null> {
+export async function getPreviousValues(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string): Promise<FormValues | null> {
+  if (!canFill(viewer)) throw Forbidden();
+  await assertUnitAccess(viewer, orgUnitId);
   const before = previousPeriod(period);
   if (!before) return null;
   const row = await FormSubmission.findOne({ where: { formKey: form.key, orgUnitId, period: before }, order: [['version', 'DESC']] });
@@ -268,6 +304,8 @@ export interface SaveOptions {
   locale?: Locale;
   /** Code of the unit the values are for (catalogs such as `communes` depend on it); the viewer's unit by default. */
   orgCode?: string | null;
+  /** Files checked and stored by this same call: recorded as uploads in the save's transaction. */
+  uploads?: Array<{ value: FileValue; field: string }>;
 }
 
 function canFill(viewer: Viewer | null): boolean {
@@ -277,17 +315,17 @@ function canFill(viewer: Viewer | null): boolean {
 /** Saves a unit's values as a draft or submits them; computed cells are recomputed on the server. */
 export async function saveSubmission(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, input: FormValues, opts: SaveOptions = {}): Promise<{ submission: SubmissionView; evaluation: Evaluation }> {
   if (!canFill(viewer)) throw Forbidden();
+  await assertUnitAccess(viewer, orgUnitId);
   if (form.status !== 'published') throw Conflict('forms.entry.notPublished');
   const locale = opts.locale ?? 'vi';
   const { plan } = await resolveForm(form, { viewer, orgCode: opts.orgCode ?? viewer?.orgCode });
-  // A file value must name bytes that were uploaded.
-  for (const f of fieldsOf(form.definition)) {
-    const v = input?.[f.id];
-    if (f.type === 'file' && isFileValue(v) && !hasUpload(v.sha256)) throw Invalid('forms.file.unknown', { where: f.label, name: v.name });
-  }
-  const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(form, orgUnitId, period);
+  assertKnownKeys(plan, input);
+  input = await ownFileValues(viewer, form, orgUnitId, input, opts.uploads ?? []);
+  const prev = opts.prev !== undefined ? opts.prev : await getPreviousValues(viewer, form, orgUnitId, period);
   const evaluation = evaluateForm(plan, prepareInput(plan, input), prev);
-  const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().normalize('NFC')]));
+  // Explanations are kept for the form's own rules only.
+  const ruleIds = new Set((form.definition.rules ?? []).map((r) => r.id));
+  const explanations = Object.fromEntries(Object.entries(opts.explanations ?? {}).filter(([k, v]) => ruleIds.has(k) && typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim().normalize('NFC')]));
   if (opts.submit) {
     const errors = evaluation.issues.filter((i) => i.severity === 'error');
     if (errors.length) throw Invalid('forms.entry.hasErrors', { count: errors.length }, describeIssues(locale, errors));
@@ -303,9 +341,50 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
     };
     if (row) await row.update(data, { transaction: tx });
     else row = await FormSubmission.create({ formDefinitionId: form.id, formKey: form.key, version: form.version, orgUnitId, period, ...data }, { transaction: tx });
-    await appendAudit(actorOf(viewer), { action: opts.submit ? 'form.submit' : 'form.saveDraft', targetType: 'formSubmission', targetId: row.id, detail: { form: `${form.key}@${form.version}`, orgUnitId, period } }, tx);
+    for (const u of opts.uploads ?? []) {
+      await FormUpload.create({ sha256: u.value.sha256, orgUnitId, userId: viewer?.userId ?? null, formKey: form.key, field: u.field, name: u.value.name, size: u.value.size, type: u.value.type }, { transaction: tx });
+    }
+    const files = (opts.uploads ?? []).map((u) => ({ field: u.field, sha256: u.value.sha256, name: u.value.name, size: u.value.size }));
+    await appendAudit(actorOf(viewer), { action: opts.submit ? 'form.submit' : 'form.saveDraft', targetType: 'formSubmission', targetId: row.id, detail: { form: `${form.key}@${form.version}`, orgUnitId, period, ...(files.length ? { files } : {}) } }, tx);
     return { submission: { id: row.id, status: row.status, values: evaluation.values, explanations, issues: evaluation.issues, updatedAt: row.updatedAt }, evaluation };
   });
+}
+
+/**
+ * File values as stored: each must name an upload of the same unit (or the same user) made through
+ * the upload routes, and its name, size and type are taken from that upload, never from the caller
+ * (422 otherwise). Uploads of this very call count as made.
+ */
+async function ownFileValues(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, input: FormValues, fresh: Array<{ value: FileValue; field: string }>): Promise<FormValues> {
+  const out = emptyValues();
+  for (const [k, v] of Object.entries(input ?? {})) out[k] = v;
+  for (const f of fieldsOf(form.definition)) {
+    if (f.type !== 'file' || !Object.hasOwn(out, f.id)) continue;
+    const v = out[f.id];
+    if (!isFileValue(v)) continue;
+    const made = fresh.find((u) => u.field === f.id && u.value.sha256 === v.sha256);
+    if (made) {
+      out[f.id] = { ...made.value };
+      continue;
+    }
+    const owners = [{ orgUnitId }, ...(viewer ? [{ userId: viewer.userId }] : [])];
+    const rows = await FormUpload.findAll({ where: { sha256: v.sha256, [Op.or]: owners }, order: [['id', 'DESC']] });
+    const up = rows.find((r) => r.name === v.name) ?? rows[0];
+    if (!up || !hasUpload(up.sha256)) throw Invalid('forms.file.unknown', { where: f.label, name: String(v.name).slice(0, 255) });
+    out[f.id] = { sha256: up.sha256, name: up.name, size: up.size, type: servedType(up.type) };
+  }
+  return out;
+}
+
+/** The stored file of a file field in a unit's submission, with the type to serve it as; 404 when there is none. */
+export async function getSubmissionFile(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, field: string): Promise<{ value: FileValue; bytes: Buffer; type: string; isInline: boolean }> {
+  const sub = await getSubmission(viewer, form, orgUnitId, period);
+  const def = fieldsOf(form.definition).find((f) => f.id === field && f.type === 'file');
+  const v = def && Object.hasOwn(sub.values, field) ? sub.values[field] : null;
+  if (!isFileValue(v)) throw NotFound('forms.file.notFound');
+  const bytes = await readUpload(v.sha256);
+  const type = servedType(v.type);
+  return { value: v, bytes, type, isInline: isInlineType(type) };
 }
 
 /**
@@ -316,6 +395,7 @@ export async function saveSubmission(viewer: Viewer | null, form: FormVersionVie
  */
 export async function saveSubmissionWithFiles(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, input: FormValues, uploads: Record<string, Upload>, opts: SaveOptions = {}) {
   if (!canFill(viewer)) throw Forbidden();
+  await assertUnitAccess(viewer, orgUnitId);
   const fileFields = fieldsOf(form.definition).filter((f) => f.type === 'file' && !f.formula);
   const checked: Array<{ value: FileValue; data: Buffer; field: string }> = [];
   for (const [id, up] of Object.entries(uploads)) {
@@ -323,20 +403,30 @@ export async function saveSubmissionWithFiles(viewer: Viewer | null, form: FormV
     if (!field) throw Invalid('forms.file.noField', { name: id });
     checked.push({ value: checkUpload(field, up), data: up.data, field: id });
   }
-  const values: FormValues = { ...input };
-  const existing = await getSubmission(form, orgUnitId, period);
-  for (const f of fileFields) if (!(f.id in values) && isFileValue(existing.values[f.id])) values[f.id] = existing.values[f.id];
+  const values = emptyValues();
+  for (const [k, v] of Object.entries(input ?? {})) if (isSafeSegment(k)) values[k] = v;
+  const existing = await getSubmission(viewer, form, orgUnitId, period);
+  for (const f of fileFields) if (!Object.hasOwn(values, f.id) && isFileValue(existing.values[f.id])) values[f.id] = existing.values[f.id];
   await storeUploads(checked);
   for (const c of checked) values[c.field] = c.value;
-  return saveSubmission(viewer, form, orgUnitId, period, values, opts);
+  return saveSubmission(viewer, form, orgUnitId, period, values, { ...opts, uploads: checked.map((c) => ({ value: c.value, field: c.field })) });
 }
 
 /** Reads a filled Excel template and saves its values as a draft; any problem rejects the whole file. */
 export async function uploadSubmission(viewer: Viewer | null, form: FormVersionView, orgUnitId: number, period: string, file: Buffer, locale: Locale = 'vi') {
   if (!canFill(viewer)) throw Forbidden();
-  const resolved = await resolveForm(form, { viewer, orgCode: viewer?.orgCode });
-  const values = await readXlsx(resolved.definition, form.version, file, locale, resolved.plan);
+  await assertUnitAccess(viewer, orgUnitId);
+  // Limits are checked on the zip before it is inflated (streaming, so the event loop is free), and the
+  // workbook is read off the event loop.
+  await assertWorkbookWithinLimits(file);
+  const values = await readXlsxOffThread(await resolveDefinition(form, { viewer, orgCode: viewer?.orgCode }), form.version, file, locale);
   return saveSubmission(viewer, form, orgUnitId, period, values, { locale });
+}
+
+/** Throws 400 naming the keys of submitted values that are not fields or cells of the form. */
+export function assertKnownKeys(plan: Plan, input: FormValues): void {
+  const unknown = unknownValueKeys(plan, input);
+  if (unknown.length) throw BadRequest('forms.entry.unknownField', { name: unknown.slice(0, 10).join(', ') }, unknown.map((name) => ({ path: name })));
 }
 
 /** Submitted values as the engine expects them: NFC text, numbers parsed from Vietnamese text, empty cells missing. */
@@ -357,10 +447,11 @@ function coerceInput(plan: Plan, values: FormValues): FormValues {
   return values;
 }
 
-/** Numbers sent as Vietnamese text by HTML forms become numbers; empty strings become missing. */
+/** Numbers sent as Vietnamese text by HTML forms become numbers; empty strings become missing. Own, safe keys only. */
 function normalizeInput(input: FormValues): FormValues {
-  const out: FormValues = {};
+  const out = emptyValues();
   for (const [k, v] of Object.entries(input ?? {})) {
+    if (!isSafeSegment(k)) continue;
     if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = normalizeInput(v as FormValues);
     else out[k] = v === '' ? null : typeof v === 'string' ? v.normalize('NFC') : v;
   }

@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { compile, checkInputs, getValue, setValue, type Plan, type PlanCell } from './engine.ts';
 import { fieldsOf, isIsoDate, isMissing, rowLabel, tablesOf, depthOf, type FormDefinition, type FormValues } from './definition.ts';
 import { feelToExcel } from './excel-formula.ts';
+import { assertWorkbookWithinLimits } from './zip-limits.ts';
 import { parseVnNumber } from './numbers.ts';
 import { BadRequest, Invalid } from '../errors.ts';
 import { t, type Locale } from '../i18n/index.ts';
@@ -326,8 +327,9 @@ export function identityOf(wb: ExcelJS.Workbook): TemplateIdentity | null {
   return { key: cellText(head.getCell(2).value), code: cellText(head.getCell(3).value), version: Number(cellText(head.getCell(4).value)) };
 }
 
-/** Loads an .xlsx buffer; a file that is not a workbook is a 400. */
+/** Loads an .xlsx buffer; a file that is not a workbook is a 400, one beyond UPLOAD_LIMITS a 413/422 before it is inflated. */
 export async function loadWorkbook(buffer: Buffer | ArrayBuffer): Promise<ExcelJS.Workbook> {
+  await assertWorkbookWithinLimits(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buffer as ArrayBuffer);

@@ -61,7 +61,7 @@ test.serial('an officer saves a draft, cannot submit with errors, must explain w
   t.is(ok.submission.status, 'submitted');
   const again = await saveSubmission(null, form, 7, '2025-02', { nguoiLap: 'An' }).catch((e) => e);
   t.is(again.code, 'forms.entry.alreadySubmitted');
-  t.is((await getSubmission(form, 7, '2025-02')).explanations.thKhongVuot, 'Giao bổ sung kế hoạch');
+  t.is((await getSubmission(null, form, 7, '2025-02')).explanations.thKhongVuot, 'Giao bổ sung kế hoạch');
 });
 
 test.serial('importing a definition of an existing published form starts its next draft', async (t) => {
