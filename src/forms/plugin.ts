@@ -20,6 +20,9 @@ import { contentDisposition, MAX_FILE_BYTES, type Upload } from './files.ts';
 import { formsCatalog, periodText, presentEntry, presentHistory, presentVersion } from './presenters.ts';
 
 const designers = { govflow: { roles: ['designer', 'admin'] as Role[] } };
+/** The builder posts a whole definition as one JSON text, above the edge check's default text size. */
+const MAX_DEFINITION_TEXT = 5 * 1024 * 1024;
+const designersWithDefinition = { govflow: { roles: ['designer', 'admin'] as Role[], maxText: MAX_DEFINITION_TEXT } };
 const fillers = { govflow: { roles: ['officer', 'designer', 'admin'] as Role[] } };
 const key = Joi.string().pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(60);
 const period = Joi.string().pattern(/^[0-9A-Za-z-]{4,20}$/);
@@ -199,7 +202,7 @@ function pageRoutes(): ServerRoute[] {
     },
     {
       method: 'POST', path: '/forms/{key}/definition',
-      options: { plugins: designers, validate: { params: Joi.object({ key }), payload: Joi.object({ crumb: Joi.string(), json: Joi.string().max(5 * 1024 * 1024).required() }) } },
+      options: { plugins: designersWithDefinition, validate: { params: Joi.object({ key }), payload: Joi.object({ crumb: Joi.string(), json: Joi.string().max(MAX_DEFINITION_TEXT).required() }) } },
       handler: async (request, h) => {
         const k = (request.params as { key: string }).key;
         const json = (request.payload as { json: string }).json;
