@@ -41,6 +41,13 @@ export async function loadViewer(user: User): Promise<Viewer> {
   };
 }
 
+/** The viewer of the account with this username, and whether it may still act; null when there is none. */
+export async function loadViewerByUsername(username: string): Promise<{ viewer: Viewer; isActive: boolean } | null> {
+  const user = await User.findOne({ where: { username } });
+  if (!user) return null;
+  return { viewer: await loadViewer(user), isActive: user.status === 'active' };
+}
+
 /** Input for creating a user. */
 export interface NewUser {
   username: string;

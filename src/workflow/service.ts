@@ -6,8 +6,7 @@ import type { Transaction } from 'sequelize';
 import {
   assignmentProblem, canActOnOrg, canAccessOrg, canUnassign, couldBeCandidate, hasRole, hasSystemRole, isCandidate, OrgPaths, scopePaths, STAFF_ROLES, type Viewer,
 } from '../access/index.ts';
-import { actorOf, loadViewer } from '../auth/service.ts';
-import { User } from '../auth/models.ts';
+import { actorOf, loadViewerByUsername } from '../auth/service.ts';
 import { appendAudit } from '../audit/service.ts';
 import { getOrgByCode } from '../orgs/service.ts';
 import { log } from '../log.ts';
@@ -121,9 +120,7 @@ export async function unclaimTask(viewer: Viewer, id: number): Promise<EngineTas
 
 /** The viewer of an account by username and whether it is active (null: no such account). */
 async function accountOf(username: string): Promise<{ viewer: Viewer; isActive: boolean } | null> {
-  const user = await User.findOne({ where: { username } });
-  if (!user) return null;
-  return { viewer: await loadViewer(user), isActive: user.status === 'active' };
+  return loadViewerByUsername(username);
 }
 
 /**
