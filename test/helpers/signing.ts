@@ -83,3 +83,18 @@ export function tamper(pdf: Buffer): Buffer {
   b[i] = b[i] === 0x41 ? 0x42 : 0x41;
   return b;
 }
+
+/** A multipart/form-data body for server.inject(): text fields and files. */
+export function multipartBody(fields: Record<string, string | { filename: string; content: Buffer; type?: string }>): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----govflow${Date.now().toString(16)}`;
+  const parts: Buffer[] = [];
+  for (const [name, v] of Object.entries(fields)) {
+    if (typeof v === 'string') parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${v}\r\n`));
+    else {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${v.filename}"\r\nContent-Type: ${v.type ?? 'application/octet-stream'}\r\n\r\n`));
+      parts.push(v.content, Buffer.from('\r\n'));
+    }
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
