@@ -91,14 +91,14 @@ function presentCertificate(c: SigningCertificate): CertificateView {
 async function storeCertificate(user: User, source: 'issued' | 'uploaded', id: SigningIdentity, secret: Buffer, actor: Actor | null): Promise<SigningCertificate> {
   const f = certFacts(id.certPem);
   return inTransaction(async (tx) => {
+    // The audit head is locked first: concurrent writers on MariaDB queue there instead of deadlocking on index gaps.
+    await appendAudit(actor, { action: source === 'issued' ? 'signing.certificateIssued' : 'signing.certificateUploaded', targetType: 'user', targetId: user.id, detail: { fingerprint: f.fingerprint, subject: f.subject, notAfter: toVnIso(f.notAfter) } }, tx);
     await SigningCertificate.update({ status: 'replaced' }, { where: { userId: user.id, status: 'active' }, transaction: tx });
-    const row = await SigningCertificate.create({
+    return SigningCertificate.create({
       userId: user.id, source, status: 'active', commonName: f.commonName, title: f.title, subject: f.subject, issuer: f.issuer,
       serial: f.serial, fingerprint: f.fingerprint, notBefore: f.notBefore, notAfter: f.notAfter, certPem: id.certPem,
       chainPem: id.chainPems.join(''), sealed: seal(secret, `cert:${f.fingerprint}`),
     }, { transaction: tx });
-    await appendAudit(actor, { action: source === 'issued' ? 'signing.certificateIssued' : 'signing.certificateUploaded', targetType: 'user', targetId: user.id, detail: { fingerprint: f.fingerprint, subject: f.subject, notAfter: toVnIso(f.notAfter) } }, tx);
-    return row;
   });
 }
 
@@ -234,14 +234,14 @@ function presentSignature(s: Signature): SignatureView {
 
 async function record(user: User, cert: SigningCertificate, f: { publicId: string; kind: 'pdf' | 'data'; signedAt: Date; contentHash: string; cms: Buffer; data: string | null }, ctx: SignContext, ip: string | null | undefined): Promise<Signature> {
   return inTransaction(async (tx) => {
-    const row = await Signature.create({
+    // Audit first, as in storeCertificate: the head row lock orders concurrent signers.
+    await appendAudit(actorOfUser(user, ip), { action: f.kind === 'pdf' ? 'signing.signPdf' : 'signing.signData', targetType: 'signature', targetId: f.publicId, detail: { hash: f.contentHash, fingerprint: cert.fingerprint, label: ctx.label ?? null, target: ctx.targetType ? `${ctx.targetType}:${ctx.targetId}` : null } }, tx);
+    return Signature.create({
       publicId: f.publicId, kind: f.kind, userId: user.id, certificateId: cert.id, signerName: cert.commonName, signerTitle: cert.title,
       certFingerprint: cert.fingerprint, signedAt: f.signedAt, signedAtVn: toVnIso(f.signedAt)!, contentHash: f.contentHash,
       label: ctx.label ?? null, targetType: ctx.targetType ?? null, targetId: ctx.targetId === undefined || ctx.targetId === null ? null : String(ctx.targetId),
       cms: f.cms.toString('base64'), data: f.data,
     }, { transaction: tx });
-    await appendAudit(actorOfUser(user, ip), { action: f.kind === 'pdf' ? 'signing.signPdf' : 'signing.signData', targetType: 'signature', targetId: f.publicId, detail: { hash: f.contentHash, fingerprint: cert.fingerprint, label: ctx.label ?? null, target: ctx.targetType ? `${ctx.targetType}:${ctx.targetId}` : null } }, tx);
-    return row;
   });
 }
 
