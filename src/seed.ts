@@ -34,4 +34,6 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
     await createUser({ username: u.username, fullName: u.fullName, email: u.email, password: u.password, orgCode: u.orgCode, roles: [{ role: u.role, orgCode: u.roleOrg }] }, null);
     print(`demo user ${u.username.padEnd(20)} password ${u.password}  (${u.role}${u.roleOrg ? ' @ ' + u.roleOrg : ''})`);
   }
+  const { seedSigning } = await import('./signing/service.ts');
+  await seedSigning(DEMO_USERS.filter((u) => u.role === 'leader').map((u) => u.username), print);
 }

@@ -408,3 +408,15 @@ export async function signServiceTask(call: ServiceCall): Promise<Record<string,
 }
 
 registerServiceHandler('sign', signServiceTask);
+
+/** Demo seed: makes the development CA when missing and gives each named user without a certificate one. */
+export async function seedSigning(usernames: string[], print: (line: string) => void = () => {}): Promise<void> {
+  const ca = await initCa();
+  if (ca.isCreated) print(`development CA created in ${ca.dir}`);
+  for (const username of usernames) {
+    const user = await User.findOne({ where: { username } });
+    if (!user || (await SigningCertificate.count({ where: { userId: user.id, status: 'active' } }))) continue;
+    const c = await issueUserCertificate(username, null);
+    print(`signing certificate for ${username} (${c.commonName}), valid until ${c.notAfter}`);
+  }
+}
