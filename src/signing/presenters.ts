@@ -10,6 +10,7 @@ export interface VerifyItemView extends VerifyItem {
   intactKey: 'intact' | 'broken' | 'modifiedAfter' | 'notChecked';
   trustKey: 'trusted' | 'untrusted' | 'revoked';
   timeText: string;
+  validityText: string;
 }
 
 /** The verify page's view of a report. */
@@ -24,6 +25,7 @@ export function presentReport(_locale: Locale, r: VerifyReport): { kind: string;
       intactKey: s.isIntact === null ? 'notChecked' : s.isIntact ? 'intact' : s.problem === 'modifiedAfter' ? 'modifiedAfter' : 'broken',
       trustKey: s.isRevoked ? 'revoked' : s.isTrusted ? 'trusted' : 'untrusted',
       timeText: s.signingTime ? formatVn(s.signingTime) : '',
+      validityText: s.signer ? `${formatVn(s.signer.notBefore)} – ${formatVn(s.signer.notAfter)}` : '',
     })),
   };
 }
