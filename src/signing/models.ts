@@ -18,6 +18,8 @@ export class SigningCertificate extends Model {
   declare certPem: string;
   declare chainPem: string;
   declare sealed: string;
+  declare pinFailures: number;
+  declare pinLockedUntil: Date | null;
   declare createdAt: Date;
 }
 
@@ -63,6 +65,8 @@ export function initSigningModels(sequelize: Sequelize): void {
       certPem: { type: DataTypes.TEXT, allowNull: false },
       chainPem: { type: DataTypes.TEXT, allowNull: false },
       sealed: { type: DataTypes.TEXT, allowNull: false },
+      pinFailures: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      pinLockedUntil: { type: DataTypes.DATE, allowNull: true },
     },
     { sequelize, tableName: 'signing_certificates', underscored: true, timestamps: true },
   );

@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { Op } from 'sequelize';
+import { Op, literal } from 'sequelize';
 import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
 import { User } from '../auth/models.ts';
 import { loadViewer } from '../auth/service.ts';
 import type { Viewer } from '../access/index.ts';
-import { BadRequest, Invalid, NotFound } from '../errors.ts';
+import { BadRequest, Invalid, NotFound, TooMany } from '../errors.ts';
 import { t } from '../i18n/index.ts';
 import { toVnIso } from '../time.ts';
 import { registerServiceHandler, type ServiceCall } from '../engine/service.ts';
@@ -176,6 +176,34 @@ async function checkChain(id: SigningIdentity): Promise<CmsCheck> {
   return verifyDetached(await signDetached(id, probe, new Date()), probe, await trustStore());
 }
 
+/**
+ * Opens an uploaded PKCS#12 with a PIN under a limit of wrong PINs in a row (LOGIN_MAX_FAILURES, then a
+ * lock of LOGIN_LOCK_MINUTES). Each try is claimed with one atomic update before the PIN is checked, so
+ * concurrent guesses never test more PINs than the limit, on any node.
+ */
+async function openWithPin(cert: SigningCertificate, secret: Buffer, pin: string): Promise<SigningIdentity> {
+  const cfg = getConfig();
+  const max = cfg.loginMaxFailures;
+  let [claimed] = await SigningCertificate.update({ pinFailures: literal('pin_failures + 1') }, { where: { id: cert.id, pinFailures: { [Op.lt]: max } } });
+  if (!claimed) {
+    const row = await SigningCertificate.findByPk(cert.id);
+    const until = row?.pinLockedUntil ? new Date(row.pinLockedUntil) : null;
+    // An expired lock is lifted by exactly one request, which then takes the first new try.
+    if (row && until && until.getTime() <= Date.now()) {
+      [claimed] = await SigningCertificate.update({ pinFailures: 1, pinLockedUntil: null }, { where: { id: cert.id, pinLockedUntil: until } });
+    }
+    if (!claimed) throw TooMany('signing.pinLocked', { minutes: cfg.loginLockMinutes });
+  }
+  try {
+    const id = readPkcs12(secret, pin);
+    await SigningCertificate.update({ pinFailures: 0, pinLockedUntil: null }, { where: { id: cert.id } });
+    return id;
+  } catch {
+    await SigningCertificate.update({ pinLockedUntil: new Date(Date.now() + cfg.loginLockMinutes * 60_000) }, { where: { id: cert.id, pinFailures: { [Op.gte]: max } } });
+    throw Invalid('signing.wrongPin');
+  }
+}
+
 async function identityOf(userId: number, pin: string | undefined): Promise<{ cert: SigningCertificate; id: SigningIdentity }> {
   const cert = await SigningCertificate.findOne({ where: { userId, status: 'active' }, order: [['id', 'DESC']] });
   if (!cert) throw Invalid('signing.noCertificate');
@@ -183,11 +211,7 @@ async function identityOf(userId: number, pin: string | undefined): Promise<{ ce
   let id: SigningIdentity;
   if (cert.source === 'uploaded') {
     if (!pin) throw Invalid('signing.pinRequired');
-    try {
-      id = readPkcs12(secret, pin);
-    } catch {
-      throw Invalid('signing.wrongPin');
-    }
+    id = await openWithPin(cert, secret, pin);
   } else {
     id = { keyPem: secret.toString(), certPem: cert.certPem, chainPems: splitPem(cert.chainPem) };
   }

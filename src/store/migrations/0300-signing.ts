@@ -20,6 +20,9 @@ export const up: Migration = async ({ context: { qi, DataTypes, longText: long }
     chain_pem: { type: long, allowNull: false },
     // AES-256-GCM: iv, tag and ciphertext, base64; never the raw key or file.
     sealed: { type: long, allowNull: false },
+    // Wrong PINs in a row and the lock they cause (uploaded certificates only).
+    pin_failures: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    pin_locked_until: { type: DataTypes.DATE, allowNull: true },
     created_at: { type: DataTypes.DATE, allowNull: false },
     updated_at: { type: DataTypes.DATE, allowNull: false },
   });
