@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { getConfig } from '../config.ts';
-import { parseCert, readCrl, splitPem, type KeyAndCert, type TrustStore } from './pki.ts';
+import { parseCert, parseCrl, splitPem, type KeyAndCert, type TrustStore } from './pki.ts';
 
 /** Folder of the development CA. */
 export function caDir(): string {
@@ -65,7 +65,7 @@ let cached: { stamp: string; store: TrustStore } | undefined;
 
 /**
  * The trusted roots and revocation lists of the trust folder. Re-read whenever a file there changes,
- * so a new CRL takes effect without a restart. A CRL counts only when a known CA signed it.
+ * so a new CRL takes effect without a restart.
  */
 export async function trustStore(): Promise<TrustStore> {
   const dir = getConfig().signingTrustDir;
@@ -79,16 +79,14 @@ export async function trustStore(): Promise<TrustStore> {
     if (text.includes('-----BEGIN CERTIFICATE-----')) for (const p of splitPem(text)) roots.push(parseCert(p));
     else roots.push(parseCert(bytes));
   }
-  // CRLs may come from the roots or from intermediates; the development CA's issuing certificate is known too.
-  const ca = fs.existsSync(path.join(caDir(), 'issuing.pem')) ? [parseCert(fs.readFileSync(path.join(caDir(), 'issuing.pem'), 'utf8'))] : [];
-  const revoked = new Map<string, Set<string>>();
+  const crls = [];
   for (const n of files.filter((x) => /\.crl$/i.test(x))) {
-    const crl = await readCrl(fs.readFileSync(path.join(dir, n)), [...roots, ...ca]).catch(() => null);
-    if (!crl) continue;
-    const set = revoked.get(crl.issuer) ?? new Set<string>();
-    for (const s of crl.serials) set.add(s);
-    revoked.set(crl.issuer, set);
+    try {
+      crls.push(parseCrl(fs.readFileSync(path.join(dir, n))));
+    } catch {
+      // An unreadable CRL revokes nothing; it is not a reason to stop verifying.
+    }
   }
-  cached = { stamp, store: { roots, revoked } };
+  cached = { stamp, store: { roots, crls } };
   return cached.store;
 }

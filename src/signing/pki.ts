@@ -267,11 +267,10 @@ export interface CmsCheck {
   problem: string | null;
 }
 
-/** The roots to trust and the serial numbers each CA has revoked. */
+/** The roots to trust and the revocation lists at hand (each checked against its issuer when used). */
 export interface TrustStore {
   roots: pkijs.Certificate[];
-  /** Revoked serials (hex) by issuer name text. */
-  revoked: Map<string, Set<string>>;
+  crls: pkijs.CertificateRevocationList[];
 }
 
 function attr(si: pkijs.SignerInfo, oid: string): asn1js.AsnType | undefined {
@@ -345,9 +344,7 @@ export async function verifyDetached(cmsDer: Buffer, content: Buffer | null, tru
   } catch {
     result.problem ??= 'untrusted';
   }
-  for (const c of result.chain) {
-    if (trust.revoked.get(c.issuer)?.has(c.serial)) result.isRevoked = true;
-  }
+  result.isRevoked = await isRevoked(buildChain(signerCert, [...certs, ...trust.roots]), trust);
   if (result.isRevoked) {
     result.isTrusted = false;
     result.problem ??= 'revoked';
@@ -355,15 +352,38 @@ export async function verifyDetached(cmsDer: Buffer, content: Buffer | null, tru
   return result;
 }
 
-/** A CRL (PEM or DER) as issuer name text and revoked serials, if its signature checks with one of the CAs. */
-export async function readCrl(bytes: Buffer, cas: pkijs.Certificate[]): Promise<{ issuer: string; serials: Set<string> } | null> {
+/** Parses a CRL file, PEM or DER. */
+export function parseCrl(bytes: Buffer): pkijs.CertificateRevocationList {
   const text = bytes.toString('latin1');
   const der = text.includes('-----BEGIN X509 CRL-----') ? Buffer.from(text.replace(/-----(BEGIN|END) X509 CRL-----/g, '').replace(/\s+/g, ''), 'base64') : bytes;
-  const crl = pkijs.CertificateRevocationList.fromBER(new Uint8Array(der));
-  const issuerCert = cas.find((c) => c.subject.isEqual(crl.issuer));
-  if (!issuerCert || !(await crl.verify({ issuerCertificate: issuerCert }))) return null;
-  const serials = new Set((crl.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex')));
-  return { issuer: nameText(crl.issuer), serials };
+  return pkijs.CertificateRevocationList.fromBER(new Uint8Array(der));
+}
+
+/** Revoked serial numbers (hex) of a CRL. */
+export function crlSerials(crl: pkijs.CertificateRevocationList): string[] {
+  return (crl.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex'));
+}
+
+/**
+ * Whether a certificate of a chain (leaf first) is revoked by a CRL of its issuer. A CRL counts only when
+ * its signature checks with that issuer's certificate from the chain, so intermediates' CRLs work too.
+ */
+export async function isRevoked(chain: pkijs.Certificate[], trust: TrustStore): Promise<boolean> {
+  for (let i = 0; i < chain.length - 1; i++) {
+    const cert = chain[i];
+    const issuer = chain[i + 1];
+    for (const crl of trust.crls) {
+      if (!crl.issuer.isEqual(cert.issuer)) continue;
+      if (!(crl.revokedCertificates ?? []).some((r) => r.userCertificate.isEqual(cert.serialNumber))) continue;
+      if (await crl.verify({ issuerCertificate: issuer }).catch(() => false)) return true;
+    }
+  }
+  return false;
+}
+
+/** The chain of an identity (leaf first) up to a trusted root when one matches. */
+export function identityChain(id: SigningIdentity, trust: TrustStore): pkijs.Certificate[] {
+  return buildChain(parseCert(id.certPem), [...id.chainPems.map((p) => parseCert(p)), ...trust.roots]);
 }
 
 /** A CRL (DER) signed by a CA, listing revoked serial numbers (hex). */

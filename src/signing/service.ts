@@ -18,7 +18,7 @@ import { registerServiceHandler, type ServiceCall } from '../engine/service.ts';
 import { SigningCertificate, Signature } from './models.ts';
 import { caDir, readCa, seal, trustStore, unseal, writeCa } from './keys.ts';
 import {
-  certFacts, issueCertificate, makeCrl, Pkcs12Error, readPkcs12, signDetached, splitPem, verifyDetached,
+  certFacts, crlSerials, identityChain, isRevoked, issueCertificate, makeCrl, parseCrl, Pkcs12Error, readPkcs12, signDetached, splitPem, verifyDetached,
   type CertFacts, type CmsCheck, type SigningIdentity,
 } from './pki.ts';
 import { makeStamp, PdfFormatError, readPdfSignatures, sha256Hex, signPdfBytes, type SignatureStamp } from './pdf.ts';
@@ -124,12 +124,11 @@ export async function revokeUserCertificate(username: string, actor: Actor | nul
   const user = await findUser({ username });
   const cert = await SigningCertificate.findOne({ where: { userId: user.id, status: 'active' }, order: [['id', 'DESC']] });
   if (!cert) throw NotFound('signing.noCertificate');
-  const issuer = certFacts(ca.issuing.certPem).subject;
-  const store = await trustStore();
-  const serials = new Set([...(store.revoked.get(issuer) ?? []), cert.serial]);
   const dir = getConfig().signingTrustDir;
+  const file = path.join(dir, 'govflow-dev-issuing.crl');
+  const serials = new Set([...(fs.existsSync(file) ? crlSerials(parseCrl(fs.readFileSync(file))) : []), cert.serial]);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'govflow-dev-issuing.crl'), await makeCrl(ca.issuing, [...serials]));
+  fs.writeFileSync(file, await makeCrl(ca.issuing, [...serials]));
   await appendAudit(actor, { action: 'signing.certificateRevoked', targetType: 'user', targetId: user.id, detail: { fingerprint: cert.fingerprint } });
   return presentCertificate(cert);
 }
@@ -166,8 +165,7 @@ async function assertMaySign(id: SigningIdentity, now = new Date()): Promise<Cer
   const f = certFacts(id.certPem);
   if (f.notAfter.getTime() < now.getTime() || f.notBefore.getTime() > now.getTime()) throw Invalid('signing.certificateExpired', { notAfter: toVnIso(f.notAfter) });
   const store = await trustStore();
-  const chain = [f, ...id.chainPems.map((p) => certFacts(p))];
-  if (chain.some((c) => store.revoked.get(c.issuer)?.has(c.serial))) throw Invalid('signing.certificateRevoked');
+  if (await isRevoked(identityChain(id, store), store)) throw Invalid('signing.certificateRevoked');
   return f;
 }
 

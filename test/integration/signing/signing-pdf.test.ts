@@ -6,6 +6,7 @@ import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { createUser } from '../../../src/auth/service.ts';
 import { issueUserCertificate, prepareStamp, signPdf, verifyPdf } from '../../../src/signing/service.ts';
+import { govflowCli } from '../../helpers/cli.ts';
 import { setupCa, nssDbTrusting, pdfsig, samplePdf, sh, tamper, tempDir } from '../../helpers/signing.ts';
 
 let db: TestDb;
@@ -85,4 +86,17 @@ test('a PDF without a signature is not valid', async (t) => {
   const r = await verifyPdf(await samplePdf('Không ký'));
   t.false(r.isValid);
   t.is(r.signatures.length, 0);
+});
+
+test('govflow sign pdf signs a file as a user, and govflow verify exits 0 on it and 1 on a changed copy', async (t) => {
+  fs.writeFileSync(path.join(dir, 'in.pdf'), await samplePdf('Công văn số 12/VPCP'));
+  const s = await govflowCli(db, ['sign', 'pdf', path.join(dir, 'in.pdf'), path.join(dir, 'out.pdf'), '--user', 'lanh']);
+  t.is(s.code, 0, s.stderr);
+  t.regex(await pdfsig(nss, path.join(dir, 'out.pdf')), /Signature is Valid/);
+  const ok = await govflowCli(db, ['verify', path.join(dir, 'out.pdf')]);
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  fs.writeFileSync(path.join(dir, 'out-bad.pdf'), tamper(fs.readFileSync(path.join(dir, 'out.pdf'))));
+  const bad = await govflowCli(db, ['verify', path.join(dir, 'out-bad.pdf')]);
+  t.is(bad.code, 1);
+  t.regex(bad.stdout, /INVALID \(broken\)/);
 });
