@@ -55,6 +55,9 @@ test('the signature block shows the signer, the title, the Vietnam time and the 
   t.regex(text, /Thời gian: \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} \(giờ\s+Việt\s+Nam\)/);
   // pdftotext drops the hyphen where the link wraps.
   t.true(text.replace(/[\s-]+/g, '').includes(stampUrl.replace(/-/g, '')));
+  // The QR code is the one image on the page.
+  const images = (await sh('pdfimages', ['-list', path.join(dir, 'signed.pdf')])).stdout.trim().split('\n').slice(2).filter((l) => l.trim().split(/\s+/)[2] === 'image');
+  t.is(images.length, 1);
 });
 
 test('govflow verifies the signed PDF and links it to its record', async (t) => {
