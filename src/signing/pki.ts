@@ -145,12 +145,6 @@ export function pemToDer(pem: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-/** PEM text of DER certificate bytes. */
-export function derToPem(der: Buffer | ArrayBuffer, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der as ArrayBuffer).toString('base64').replace(/.{1,64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`;
-}
-
 /** Every PEM block of a file (a bundle may hold several certificates). */
 export function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((p) => p + '\n') ?? [];
@@ -403,11 +397,4 @@ export async function makeCrl(ca: KeyAndCert, serials: string[], now = new Date(
   }
   await crl.sign(await importKey(ca.keyPem), 'SHA-256');
   return Buffer.from(crl.toSchema(true).toBER(false));
-}
-
-/** Whether a private key belongs to a certificate. */
-export function keyMatchesCert(keyPem: string, certPem: string): boolean {
-  const pub = crypto.createPublicKey(crypto.createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-  const cpub = crypto.createPublicKey(certPem).export({ type: 'spki', format: 'der' });
-  return Buffer.from(pub).equals(Buffer.from(cpub));
 }

@@ -8,7 +8,7 @@ import { mustViewer, wantsJson } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError, BadRequest } from '../errors.ts';
-import { listCertificates, listSignatures, signingStatus, signPdf, uploadPkcs12, verifyData, verifyPdf, verifySignatureId, type VerifyReport } from './service.ts';
+import { canonicalJson, listCertificates, listSignatures, signingStatus, signPdf, uploadPkcs12, verifyData, verifyPdf, verifySignatureId, type VerifyReport } from './service.ts';
 import { presentReport } from './presenters.ts';
 
 // Leaders sign; administrators may too (e.g. to test a deployment's CA), and the security suite expects them to reach every staff route.
@@ -106,7 +106,8 @@ export const signingPlugin: Plugin<void> = {
           validate: {
             payload: Joi.object({
               pdf: Joi.alternatives(file, Joi.string().base64()),
-              data: Joi.alternatives(file, Joi.string()),
+              // The data as the signed text, or as JSON values (checked in their canonical form).
+              data: Joi.alternatives(file, Joi.string(), Joi.object().unknown(true), Joi.array()),
               signature: Joi.alternatives(file, Joi.string().base64()),
               id: publicId,
             }),
@@ -114,7 +115,11 @@ export const signingPlugin: Plugin<void> = {
         },
         handler: async (request) => {
           const p = request.payload as Record<string, unknown>;
-          const pick = async (v: unknown, enc: 'base64' | 'utf8') => (typeof v === 'string' ? Buffer.from(v, enc) : bytesOf(v));
+          const pick = async (v: unknown, enc: 'base64' | 'utf8') => {
+            if (typeof v === 'string') return Buffer.from(v, enc);
+            if (v && typeof v === 'object' && !(v instanceof Readable)) return Buffer.from(canonicalJson(v), 'utf8');
+            return bytesOf(v);
+          };
           const report = await runVerify({ pdf: await pick(p.pdf, 'base64'), data: await pick(p.data, 'utf8'), signature: await pick(p.signature, 'base64'), id: (p.id as string | undefined) ?? null });
           return report;
         },

@@ -102,6 +102,11 @@ test('data with its signature verifies, and one changed value breaks it', async 
   t.regex(bad.payload, /data-valid="false"/);
   const api = JSON.parse((await app.server.inject({ method: 'POST', url: '/api/verify', payload: { data: r.canonical, signature: r.cms.toString('base64') } })).payload) as VerifyReport;
   t.true(api.isValid);
+  // The values themselves, in any key order, are checked in their canonical form.
+  const asValues = JSON.parse((await app.server.inject({ method: 'POST', url: '/api/verify', payload: { data: { giaTri: 42, chiTieu: 'CT01' }, signature: r.cms.toString('base64') } })).payload) as VerifyReport;
+  t.true(asValues.isValid);
+  const changed = JSON.parse((await app.server.inject({ method: 'POST', url: '/api/verify', payload: { data: { giaTri: 41, chiTieu: 'CT01' }, signature: r.cms.toString('base64') } })).payload) as VerifyReport;
+  t.false(changed.isValid);
 });
 
 test('a signature id from the QR code opens its record on the verify page', async (t) => {
