@@ -59,6 +59,10 @@ export interface Config {
   engineCache: number;
   /** Name of this node in job leases and logs; defaults to host name and process id. */
   nodeName: string;
+  /** 32-byte key (base64) that encrypts stored signing keys and uploaded PKCS#12 files (AES-256-GCM). */
+  signingKey: string;
+  /** Folder of trusted root certificates (`*.pem`, `*.crt`, `*.cer`) and revocation lists (`*.crl`) for signatures. */
+  signingTrustDir: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -126,6 +130,8 @@ const schema = Joi.object({
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
   NODE_NAME: Joi.string(),
+  SIGNING_KEY: Joi.string().base64({ paddingRequired: false }).length(44).messages({ 'string.length': '"SIGNING_KEY" must be 32 bytes in base64 (44 characters)' }),
+  SIGNING_TRUST_DIR: Joi.string(),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -169,6 +175,20 @@ function readOrCreateAuditKey(dataDir: string): AuditKey[] {
   }));
 }
 
+function readOrCreateSigningKey(dataDir: string): string {
+  const file = path.join(dataDir, 'signing.key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = crypto.randomBytes(32).toString('base64');
+  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+// Nodes of one production deployment share SECRET, so a key derived from it opens every node's stored keys.
+function signingKeyFromSecret(secret: string): string {
+  return Buffer.from(crypto.hkdfSync('sha256', secret, 'govflow', 'signing-key', 32)).toString('base64');
+}
+
 /** Validates an environment (process.env by default) and returns a frozen config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const { value: v, error } = schema.validate(env, { abortEarly: false, convert: true });
@@ -203,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
+    signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
+    signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

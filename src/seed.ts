@@ -42,6 +42,8 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
     }
     print(`demo user ${u.username.padEnd(20)} password ${u.password}  (${u.role}${u.roleOrg ? ' @ ' + u.roleOrg : ''})`);
   }
+  const { seedSigning } = await import('./signing/service.ts');
+  await seedSigning(DEMO_USERS.filter((u) => u.role === 'leader').map((u) => u.username), print);
 }
 
 /**

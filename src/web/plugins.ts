@@ -6,6 +6,7 @@ import { auditPlugin } from '../audit/plugin.ts';
 import { homePlugin } from './home.ts';
 import { formsPlugin } from '../forms/plugin.ts';
 import { workflowPlugin } from '../workflow/plugin.ts';
+import { signingPlugin } from '../signing/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin];

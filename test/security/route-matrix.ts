@@ -107,6 +107,15 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /forms/{key}/fill.pdf': FILL,
   'POST /forms/{key}/fill/upload': FILL,
   'GET /forms/{key}/fill/files/{field}': FILL,
+
+  'GET /verify': 'public',
+  'GET /verify/{id}': 'public',
+  'POST /verify': 'public',
+  'POST /api/verify': 'public',
+  'GET /me/certificates': ['leader', 'admin'],
+  'POST /me/certificates': ['leader', 'admin'],
+  'GET /sign': ['leader', 'admin'],
+  'POST /sign': ['leader', 'admin'],
 };
 
 /** Sample values for path parameters, so that every route can be called. */
