@@ -23,6 +23,16 @@ export interface Config {
   smtpUrl: string;
   /** Sender address of outgoing mail. */
   mailFrom: string;
+  /** Tries of one notification before it is left failed (a permanent failure stops at once). */
+  notifyMaxAttempts: number;
+  /** Milliseconds before the second try of a notification; the wait doubles each time, with jitter. */
+  notifyRetryMs: number;
+  /** SMS gateway that takes a JSON POST (`{to, text, brandname}`) with the API key; empty disables SMS. */
+  notifySmsUrl: string;
+  /** API key sent to the SMS gateway in the `x-api-key` header. */
+  notifySmsKey: string;
+  /** Sender name (brandname) shown on SMS. */
+  notifySmsBrand: string;
   /** `development`, `production` or `test`. */
   nodeEnv: 'development' | 'production' | 'test';
   /** Whether `serve` seeds demo data into an empty database. */
@@ -62,6 +72,11 @@ const schema = Joi.object({
   }),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').default(''),
   MAIL_FROM: Joi.string().default('govflow <no-reply@govflow.local>'),
+  NOTIFY_MAX_ATTEMPTS: Joi.number().integer().min(1).max(100).default(10),
+  NOTIFY_RETRY_MS: Joi.number().integer().min(10).default(60000),
+  NOTIFY_SMS_URL: Joi.string().uri({ scheme: ['http', 'https'] }).allow('').default(''),
+  NOTIFY_SMS_KEY: Joi.string().allow('').default(''),
+  NOTIFY_SMS_BRAND: Joi.string().max(11).default('GOVFLOW'),
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   SEED_DEMO: Joi.boolean().truthy('1').falsy('0'),
   LOG_LEVEL: Joi.string().valid('debug', 'info', 'warn', 'error', 'silent'),
@@ -110,6 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secret: v.SECRET ?? readOrCreateSecret(dataDir),
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
+    notifyMaxAttempts: v.NOTIFY_MAX_ATTEMPTS,
+    notifyRetryMs: v.NOTIFY_RETRY_MS,
+    notifySmsUrl: v.NOTIFY_SMS_URL,
+    notifySmsKey: v.NOTIFY_SMS_KEY,
+    notifySmsBrand: v.NOTIFY_SMS_BRAND,
     nodeEnv,
     seedDemo: v.SEED_DEMO ?? nodeEnv === 'development',
     logLevel: v.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -5,6 +5,7 @@ import { initAuthModels } from '../auth/models.ts';
 import { initAuditModels } from '../audit/models.ts';
 import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
+import { initNotifyModels } from '../notify/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -12,6 +13,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initAuditModels,
   initFormModels,
   initEngineModels,
+  initNotifyModels,
 ];
 
 /** Defines all models of all domains on a connection. */

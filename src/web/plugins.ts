@@ -6,6 +6,7 @@ import { auditPlugin } from '../audit/plugin.ts';
 import { homePlugin } from './home.ts';
 import { formsPlugin } from '../forms/plugin.ts';
 import { enginePlugin } from '../engine/plugin.ts';
+import { notifyPlugin } from '../notify/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, enginePlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, enginePlugin, notifyPlugin];

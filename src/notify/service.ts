@@ -1,0 +1,266 @@
+// The notification outbox. A message is a row written in the transaction of the action that causes
+// it, with the job that delivers it; delivery runs as the engine job kind `notify.deliver` on any node.
+// One try is sent at most once: the message is marked `sending` by a guarded update (only one node
+// wins it) before the channel is called, and the attempt is recorded after. A try that a dead node
+// left in `sending` is taken over only after its hold (`sending_until`) has run out.
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import { NotifyAttempt, NotifyMessage, NotifyPreference, CHANNELS, type Channel, type Status } from './models.ts';
+import { isDeliverableAddress, sendEmail, sendSms, type SendResult } from './channels.ts';
+import { renderMessage } from './templates.ts';
+import { enqueueJob, registerJobKind } from '../engine/service.ts';
+import { appendAudit } from '../audit/service.ts';
+import { actorOf } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
+import { NotFound, BadRequest } from '../errors.ts';
+import { getConfig } from '../config.ts';
+import { inTransaction } from '../store/index.ts';
+import { log } from '../log.ts';
+import type { Locale } from '../i18n/index.ts';
+
+/** The engine job kind that delivers one message. */
+export const JOB_NOTIFY_DELIVER = 'notify.deliver';
+
+/** Statuses after which nothing more happens without a resend by hand. */
+export const FAILURE_STATUSES: Status[] = ['temporary-failure', 'permanent-failure', 'technical-failure'];
+
+/** What to send, to whom and why. */
+export interface QueueInput {
+  channel: Channel;
+  /** The template's event, e.g. `task-assigned`. */
+  event: string;
+  locale?: Locale;
+  /** E-mail address, phone number, or (in-app) the user id as text. */
+  to: string;
+  recipientUserId?: number | null;
+  recipientOrgCode?: string | null;
+  senderOrgCode?: string | null;
+  /** What the message is about, e.g. `task:12`, `dossier:HS-1`. */
+  reference?: string | null;
+  /** Values for the template. */
+  data?: Record<string, unknown>;
+}
+
+/** Writes a message into the outbox inside the caller's transaction (or one of its own) and schedules its delivery there. */
+export async function queueMessage(input: QueueInput, opts: { transaction?: Transaction | null } = {}): Promise<NotifyMessage> {
+  if (!(CHANNELS as readonly string[]).includes(input.channel)) throw BadRequest('notify.unknownChannel', { channel: input.channel });
+  const locale = input.locale ?? 'vi';
+  const rendered = renderMessage(input.event, locale, { link: getConfig().baseUrl, ...(input.data ?? {}) });
+  const now = new Date();
+  const isInApp = input.channel === 'inapp';
+  return inTransaction(async (t) => {
+    const row = await NotifyMessage.create({
+      channel: input.channel, event: input.event, locale, recipient: input.to, recipientUserId: input.recipientUserId ?? null,
+      recipientOrgCode: input.recipientOrgCode ?? null, senderOrgCode: input.senderOrgCode ?? null, reference: input.reference ?? null,
+      subject: rendered.subject.slice(0, 500), body: input.channel === 'sms' ? rendered.sms : rendered.text,
+      // An in-app notification is delivered by being written: the bell reads this row.
+      status: isInApp ? 'delivered' : 'created', attempts: 0, nextAttemptAt: isInApp ? null : now, deliveredAt: isInApp ? now : null,
+    }, { transaction: t });
+    if (!isInApp) await enqueueJob(JOB_NOTIFY_DELIVER, { id: row.id }, now, { transaction: t });
+    return row;
+  }, opts.transaction);
+}
+
+/** How long to wait before try number `attempt + 1`: NOTIFY_RETRY_MS doubled per try, between half and all of it (jitter spreads a burst of retries). */
+export function retryDelayMs(attempt: number, base = getConfig().notifyRetryMs, random = Math.random()): number {
+  const full = base * 2 ** Math.max(0, attempt - 1);
+  return Math.round(full / 2 + (full / 2) * random);
+}
+
+async function send(m: NotifyMessage): Promise<SendResult> {
+  if (!isDeliverableAddress(m.channel, m.recipient)) return { outcome: 'permanent-failure', response: `not a valid ${m.channel} address` };
+  if (m.channel === 'email') return sendEmail({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
+  if (m.channel === 'sms') return sendSms({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
+  return { outcome: 'delivered', response: 'in-app' };
+}
+
+async function nextSeq(messageId: number, t: Transaction): Promise<number> {
+  const max = (await NotifyAttempt.max('seq', { where: { messageId }, transaction: t })) as number | null;
+  return Number(max ?? 0) + 1;
+}
+
+/** Records the outcome of the try the caller holds, and schedules the next try when one is due. */
+async function finishTry(m: NotifyMessage, attempt: number, result: SendResult, ms: number | null): Promise<void> {
+  const cfg = getConfig();
+  const now = new Date();
+  const retry = (result.outcome === 'temporary-failure' || result.outcome === 'technical-failure') && attempt < cfg.notifyMaxAttempts;
+  const nextAt = retry ? new Date(now.getTime() + retryDelayMs(attempt)) : null;
+  await inTransaction(async (t) => {
+    const [count] = await NotifyMessage.update({
+      status: result.outcome, sendingUntil: null, nextAttemptAt: nextAt, lastError: result.outcome === 'delivered' ? null : result.response,
+      deliveredAt: result.outcome === 'delivered' ? now : null,
+    }, { where: { id: m.id, status: 'sending', attempts: attempt }, transaction: t });
+    await NotifyAttempt.create({ messageId: m.id, seq: await nextSeq(m.id, t), node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now }, { transaction: t });
+    // Zero rows: the hold ran out and another node took the message over; it schedules what follows.
+    if (count === 1 && nextAt) await enqueueJob(JOB_NOTIFY_DELIVER, { id: m.id }, nextAt, { transaction: t });
+  });
+}
+
+/** Delivers one message if a try is due (the `notify.deliver` job). Safe to run twice, on any node. */
+export async function deliverMessage(id: number): Promise<void> {
+  const cfg = getConfig();
+  const m = await NotifyMessage.findByPk(id);
+  if (!m) return;
+  const now = Date.now();
+  if (m.status === 'sending') {
+    if (m.sendingUntil && m.sendingUntil.getTime() > now) {
+      // Another node holds the try; look again when its hold ends.
+      await enqueueJob(JOB_NOTIFY_DELIVER, { id }, new Date(m.sendingUntil.getTime() + 10));
+      return;
+    }
+    // The node that held the try died during it: the try counts, its outcome is unknown.
+    await finishTry(m, m.attempts, { outcome: 'technical-failure', response: 'interrupted: the node sending it stopped before recording the answer' }, null);
+    return deliverMessage(id);
+  }
+  if (m.status === 'delivered' || m.status === 'permanent-failure' || !m.nextAttemptAt) return;
+  // A resend by hand leaves the older retry job behind; it finds the try not due yet and does nothing.
+  if (m.nextAttemptAt.getTime() > now + 1000) return;
+  const attempt = m.attempts + 1;
+  const [won] = await NotifyMessage.update(
+    { status: 'sending', attempts: attempt, sendingUntil: new Date(now + cfg.jobLeaseMs) },
+    { where: { id, status: m.status, attempts: m.attempts } },
+  );
+  if (won !== 1) return;
+  const started = Date.now();
+  let result: SendResult;
+  try {
+    result = await send(m);
+  } catch (err) {
+    result = { outcome: 'technical-failure', response: String((err as Error)?.message ?? err) };
+  }
+  if (result.outcome !== 'delivered') log.warn('notification not delivered', { id, channel: m.channel, attempt, outcome: result.outcome, response: result.response });
+  await finishTry(m, attempt, result, Date.now() - started);
+}
+
+registerJobKind(JOB_NOTIFY_DELIVER, async (job) => {
+  await deliverMessage((job.payload as { id: number }).id);
+});
+
+/** Puts failed (or stuck pending) messages back in the queue with a fresh budget of tries; returns how many. */
+export async function resendMessages(by: Viewer | null, ids: number[]): Promise<number> {
+  let n = 0;
+  for (const id of [...new Set(ids)]) {
+    const done = await inTransaction(async (t) => {
+      const now = new Date();
+      const [count] = await NotifyMessage.update(
+        { status: 'created', attempts: 0, nextAttemptAt: now, sendingUntil: null },
+        { where: { id, channel: { [Op.ne]: 'inapp' }, status: { [Op.in]: [...FAILURE_STATUSES, 'created'] } }, transaction: t },
+      );
+      if (count !== 1) return false;
+      await enqueueJob(JOB_NOTIFY_DELIVER, { id }, now, { transaction: t });
+      await appendAudit(actorOf(by), { action: 'notify.resend', targetType: 'notify_message', targetId: String(id) }, t);
+      return true;
+    });
+    if (done) n++;
+  }
+  return n;
+}
+
+/** Filters of the failed-message desk and the message log. */
+export interface MessageQuery {
+  channel?: string;
+  status?: string[];
+  event?: string;
+  recipient?: string;
+  recipientOrgCode?: string;
+  senderOrgCode?: string;
+  from?: Date | null;
+  to?: Date | null;
+  page?: number;
+  pageSize?: number;
+}
+
+/** Messages matching the filters, newest first, with a total. */
+export async function searchMessages(q: MessageQuery): Promise<{ rows: NotifyMessage[]; total: number; page: number; pageSize: number }> {
+  const where: WhereOptions = {};
+  const w = where as Record<string | symbol, unknown>;
+  if (q.channel) w.channel = q.channel;
+  if (q.status?.length) w.status = { [Op.in]: q.status };
+  if (q.event) w.event = q.event;
+  if (q.recipient) w.recipient = { [Op.like]: `%${q.recipient.replace(/[%_\\]/g, (c) => `\\${c}`)}%` };
+  if (q.recipientOrgCode) w.recipientOrgCode = q.recipientOrgCode;
+  if (q.senderOrgCode) w.senderOrgCode = q.senderOrgCode;
+  if (q.from || q.to) w.createdAt = { ...(q.from ? { [Op.gte]: q.from } : {}), ...(q.to ? { [Op.lt]: q.to } : {}) };
+  const pageSize = Math.min(q.pageSize ?? 50, 500);
+  const page = Math.max(1, q.page ?? 1);
+  const { rows, count } = await NotifyMessage.findAndCountAll({ where, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit: pageSize, offset: (page - 1) * pageSize });
+  return { rows, total: count, page, pageSize };
+}
+
+/** One message with every attempt. */
+export async function getMessage(id: number): Promise<{ message: NotifyMessage; attempts: NotifyAttempt[] }> {
+  const message = await NotifyMessage.findByPk(id);
+  if (!message) throw NotFound('notify.messageNotFound', { id });
+  const attempts = await NotifyAttempt.findAll({ where: { messageId: id }, order: [['seq', 'ASC']] });
+  return { message, attempts };
+}
+
+/** The attempts of several messages, by message id. */
+export async function attemptsOf(ids: number[]): Promise<Map<number, NotifyAttempt[]>> {
+  const out = new Map<number, NotifyAttempt[]>();
+  if (!ids.length) return out;
+  for (const a of await NotifyAttempt.findAll({ where: { messageId: ids }, order: [['seq', 'ASC']] })) out.set(a.messageId, [...(out.get(a.messageId) ?? []), a]);
+  return out;
+}
+
+/** Counts of messages per status (for the desk's summary and the admin alerts). */
+export async function countByStatus(): Promise<Record<string, number>> {
+  const rows = (await NotifyMessage.count({ group: ['status'] })) as unknown as Array<{ status: string; count: number }>;
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+}
+
+/** A user's in-app notifications, newest first. */
+export async function listInbox(userId: number, limit = 50): Promise<NotifyMessage[]> {
+  return NotifyMessage.findAll({ where: { recipientUserId: userId, channel: 'inapp' }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit });
+}
+
+/** How many in-app notifications a user has not read. */
+export async function unreadCount(userId: number): Promise<number> {
+  return NotifyMessage.count({ where: { recipientUserId: userId, channel: 'inapp', readAt: null } });
+}
+
+/** Marks a user's in-app notifications read (all of them, or those ids). */
+export async function markRead(userId: number, ids?: number[]): Promise<number> {
+  const [n] = await NotifyMessage.update({ readAt: new Date() }, { where: { recipientUserId: userId, channel: 'inapp', readAt: null, ...(ids ? { id: ids } : {}) } });
+  return n;
+}
+
+/** Channels a user gets by default: e-mail and the bell. */
+export const DEFAULT_CHANNELS: Channel[] = ['email', 'inapp'];
+
+/** The channels a user chose. */
+export async function getChannels(userId: number): Promise<Channel[]> {
+  const row = await NotifyPreference.findByPk(userId);
+  if (!row) return [...DEFAULT_CHANNELS];
+  return row.channels.split(',').filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
+}
+
+/** Stores the channels a user chose. */
+export async function setChannels(userId: number, channels: Channel[]): Promise<void> {
+  const clean = CHANNELS.filter((c) => channels.includes(c));
+  await NotifyPreference.upsert({ userId, channels: clean.join(',') });
+}
+
+/** A person to notify, as their user record says. */
+export interface Recipient {
+  userId: number;
+  fullName: string;
+  email: string | null;
+  phone: string | null;
+  locale: Locale;
+  orgCode?: string | null;
+}
+
+/** Queues a message to a person on each channel they chose and can be reached by; returns the rows. */
+export async function notifyRecipient(r: Recipient, event: string, data: Record<string, unknown>, opts: { transaction?: Transaction | null; reference?: string | null; senderOrgCode?: string | null } = {}): Promise<NotifyMessage[]> {
+  const channels = await getChannels(r.userId);
+  const out: NotifyMessage[] = [];
+  for (const channel of channels) {
+    const to = channel === 'email' ? r.email : channel === 'sms' ? r.phone : String(r.userId);
+    if (!to) continue;
+    out.push(await queueMessage({
+      channel, event, locale: r.locale, to, recipientUserId: r.userId, recipientOrgCode: r.orgCode ?? null, senderOrgCode: opts.senderOrgCode ?? null,
+      reference: opts.reference ?? null, data: { recipientName: r.fullName, ...data },
+    }, { transaction: opts.transaction }));
+  }
+  return out;
+}
