@@ -33,6 +33,16 @@ export interface Config {
   notifySmsKey: string;
   /** Sender name (brandname) shown on SMS. */
   notifySmsBrand: string;
+  /** Failed notifications at which administrators are alerted (0: never). */
+  notifyAlertFailed: number;
+  /** Open engine incidents at which administrators are alerted (0: never). */
+  notifyAlertIncidents: number;
+  /** Failed jobs at which administrators are alerted (0: never). */
+  notifyAlertFailedJobs: number;
+  /** Milliseconds between two checks of the alert thresholds. */
+  notifyAlertEveryMs: number;
+  /** Milliseconds during which one kind of alert is not sent again. */
+  notifyAlertQuietMs: number;
   /** `development`, `production` or `test`. */
   nodeEnv: 'development' | 'production' | 'test';
   /** Whether `serve` seeds demo data into an empty database. */
@@ -77,6 +87,11 @@ const schema = Joi.object({
   NOTIFY_SMS_URL: Joi.string().uri({ scheme: ['http', 'https'] }).allow('').default(''),
   NOTIFY_SMS_KEY: Joi.string().allow('').default(''),
   NOTIFY_SMS_BRAND: Joi.string().max(11).default('GOVFLOW'),
+  NOTIFY_ALERT_FAILED: Joi.number().integer().min(0).default(20),
+  NOTIFY_ALERT_INCIDENTS: Joi.number().integer().min(0).default(5),
+  NOTIFY_ALERT_FAILED_JOBS: Joi.number().integer().min(0).default(5),
+  NOTIFY_ALERT_EVERY_MS: Joi.number().integer().min(100).default(300000),
+  NOTIFY_ALERT_QUIET_MS: Joi.number().integer().min(0).default(3600000),
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   SEED_DEMO: Joi.boolean().truthy('1').falsy('0'),
   LOG_LEVEL: Joi.string().valid('debug', 'info', 'warn', 'error', 'silent'),
@@ -130,6 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     notifySmsUrl: v.NOTIFY_SMS_URL,
     notifySmsKey: v.NOTIFY_SMS_KEY,
     notifySmsBrand: v.NOTIFY_SMS_BRAND,
+    notifyAlertFailed: v.NOTIFY_ALERT_FAILED,
+    notifyAlertIncidents: v.NOTIFY_ALERT_INCIDENTS,
+    notifyAlertFailedJobs: v.NOTIFY_ALERT_FAILED_JOBS,
+    notifyAlertEveryMs: v.NOTIFY_ALERT_EVERY_MS,
+    notifyAlertQuietMs: v.NOTIFY_ALERT_QUIET_MS,
     nodeEnv,
     seedDemo: v.SEED_DEMO ?? nodeEnv === 'development',
     logLevel: v.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -34,3 +34,11 @@ export async function taskRecipients(task: Assignment): Promise<Recipient[]> {
   }
   return out;
 }
+
+/** Active administrators of the whole system (who get the admin alerts). */
+export async function systemAdmins(): Promise<Recipient[]> {
+  const ids = (await RoleAssignment.findAll({ where: { role: 'admin', orgUnitId: null }, attributes: ['userId'], limit: 1000 })).map((r) => r.userId);
+  if (!ids.length) return [];
+  const users = await User.findAll({ where: { id: [...new Set(ids)], status: 'active' }, limit: 1000 });
+  return users.map((u) => ({ userId: u.id, fullName: u.fullName, email: u.email, phone: u.phone, locale: u.locale === 'en' ? 'en' : 'vi', orgCode: null }));
+}

@@ -135,9 +135,17 @@ registerJobKind(JOB_NOTIFY_DELIVER, async (job) => {
   await deliverMessage((job.payload as { id: number }).id);
 });
 
-/** Puts failed (or stuck pending) messages back in the queue with a fresh budget of tries; returns how many. */
-export async function resendMessages(by: Viewer | null, ids: number[]): Promise<number> {
+/** Most messages a resend by hand tries at once in the request (more go to the queue only). */
+export const RESEND_NOW_LIMIT = 20;
+
+/**
+ * Puts failed (or not yet tried) messages back in the queue with a fresh budget of tries; returns how
+ * many. With `now`, a small batch is also tried at once, so the admin sees the outcome on the next page
+ * (the queued job then finds it done: the guarded update lets only one of them send).
+ */
+export async function resendMessages(by: Viewer | null, ids: number[], opts: { now?: boolean } = {}): Promise<number> {
   let n = 0;
+  const resent: number[] = [];
   for (const id of [...new Set(ids)]) {
     const done = await inTransaction(async (t) => {
       const now = new Date();
@@ -150,8 +158,12 @@ export async function resendMessages(by: Viewer | null, ids: number[]): Promise<
       await appendAudit(actorOf(by), { action: 'notify.resend', targetType: 'notify_message', targetId: String(id) }, t);
       return true;
     });
-    if (done) n++;
+    if (done) {
+      n++;
+      resent.push(id);
+    }
   }
+  if (opts.now && resent.length <= RESEND_NOW_LIMIT) await Promise.all(resent.map((id) => deliverMessage(id)));
   return n;
 }
 
@@ -165,6 +177,8 @@ export interface MessageQuery {
   senderOrgCode?: string;
   from?: Date | null;
   to?: Date | null;
+  /** Only these messages (the desk shows what it just resent). */
+  ids?: number[];
   page?: number;
   pageSize?: number;
 }
@@ -173,6 +187,7 @@ export interface MessageQuery {
 export async function searchMessages(q: MessageQuery): Promise<{ rows: NotifyMessage[]; total: number; page: number; pageSize: number }> {
   const where: WhereOptions = {};
   const w = where as Record<string | symbol, unknown>;
+  if (q.ids?.length) w.id = { [Op.in]: q.ids };
   if (q.channel) w.channel = q.channel;
   if (q.status?.length) w.status = { [Op.in]: q.status };
   if (q.event) w.event = q.event;

@@ -105,6 +105,20 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /forms/{key}/fill.pdf': FILL,
   'POST /forms/{key}/fill/upload': FILL,
   'GET /forms/{key}/fill/files/{field}': FILL,
+
+  'GET /notifications': 'any',
+  'POST /notifications/read': 'any',
+  'GET /notifications/settings': 'any',
+  'POST /notifications/settings': 'any',
+  'GET /api/notifications': 'any',
+  'POST /api/notifications/read': 'any',
+  'POST /api/notifications/settings': 'any',
+  'GET /admin/notify': ADMIN,
+  'POST /admin/notify/resend': ADMIN,
+  'GET /admin/notify/log': ADMIN,
+  'GET /api/notify/messages': ADMIN,
+  'GET /api/notify/messages/{id}': ADMIN,
+  'POST /api/notify/resend': ADMIN,
 };
 
 /** Sample values for path parameters, so that every route can be called. */
