@@ -25,10 +25,14 @@ export class NotifyMessage extends Model {
   declare status: Status;
   /** Tries in the current round (a resend by hand starts a new round). */
   declare attempts: number;
+  /** Tries over all rounds; the sequence number of the latest attempt row. */
+  declare tries: number;
   /** When the next try is due; null when no more tries are planned. */
   declare nextAttemptAt: Date | null;
   /** Until when the node that marked it `sending` holds it. */
   declare sendingUntil: Date | null;
+  /** The claim token of the try in flight (unique per claim), so a node updates only the tries it holds. */
+  declare sendingOwner: string | null;
   declare lastError: string | null;
   declare readAt: Date | null;
   declare deliveredAt: Date | null;
@@ -73,8 +77,10 @@ export function initNotifyModels(sequelize: Sequelize): void {
       body: { type: DataTypes.TEXT, allowNull: false },
       status: str(24, false),
       attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      tries: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       nextAttemptAt: { type: DataTypes.DATE(3), allowNull: true },
       sendingUntil: { type: DataTypes.DATE(3), allowNull: true },
+      sendingOwner: str(190),
       lastError: { type: DataTypes.TEXT, allowNull: true },
       readAt: { type: DataTypes.DATE(3), allowNull: true },
       deliveredAt: { type: DataTypes.DATE(3), allowNull: true },

@@ -1,9 +1,11 @@
 // The notification outbox. A message is a row written in the transaction of the action that causes
 // it, with the job that delivers it; delivery runs as the engine job kind `notify.deliver` on any node.
-// One try is sent at most once: the message is marked `sending` by a guarded update (only one node
-// wins it) before the channel is called, and the attempt is recorded after. A try that a dead node
-// left in `sending` is taken over only after its hold (`sending_until`) has run out.
-import { Op, type Transaction, type WhereOptions } from 'sequelize';
+// One try is sent at most once: the messages of a job are marked `sending` by one guarded update that
+// stamps a claim token (a row already `sending` or not due does not match, so only one node wins each
+// try) before the channel is called, and the attempts are recorded after. A try that a dead node left
+// in `sending` is taken over only after its hold (`sending_until`) has run out.
+import crypto from 'node:crypto';
+import { Op, literal, type Transaction, type WhereOptions } from 'sequelize';
 import { NotifyAttempt, NotifyMessage, NotifyPreference, CHANNELS, type Channel, type Status } from './models.ts';
 import { isDeliverableAddress, sendEmail, sendSms, type SendResult } from './channels.ts';
 import { renderMessage } from './templates.ts';
@@ -42,21 +44,36 @@ export interface QueueInput {
 
 /** Writes a message into the outbox inside the caller's transaction (or one of its own) and schedules its delivery there. */
 export async function queueMessage(input: QueueInput, opts: { transaction?: Transaction | null } = {}): Promise<NotifyMessage> {
-  if (!(CHANNELS as readonly string[]).includes(input.channel)) throw BadRequest('notify.unknownChannel', { channel: input.channel });
-  const locale = input.locale ?? 'vi';
-  const rendered = renderMessage(input.event, locale, { link: getConfig().baseUrl, ...(input.data ?? {}) });
+  return (await queueMessages([input], opts))[0];
+}
+
+/** Messages one delivery job carries at most. */
+export const JOB_BATCH = 100;
+
+/**
+ * Writes many messages in one transaction (the caller's, or one of its own) with one delivery job per
+ * JOB_BATCH of them: a cycle that notifies every unit pays one job, not one per message.
+ */
+export async function queueMessages(inputs: QueueInput[], opts: { transaction?: Transaction | null } = {}): Promise<NotifyMessage[]> {
   const now = new Date();
-  const isInApp = input.channel === 'inapp';
-  return inTransaction(async (t) => {
-    const row = await NotifyMessage.create({
+  const rows = inputs.map((input) => {
+    if (!(CHANNELS as readonly string[]).includes(input.channel)) throw BadRequest('notify.unknownChannel', { channel: input.channel });
+    const locale = input.locale ?? 'vi';
+    const rendered = renderMessage(input.event, locale, { link: getConfig().baseUrl, ...(input.data ?? {}) });
+    const isInApp = input.channel === 'inapp';
+    return {
       channel: input.channel, event: input.event, locale, recipient: input.to, recipientUserId: input.recipientUserId ?? null,
       recipientOrgCode: input.recipientOrgCode ?? null, senderOrgCode: input.senderOrgCode ?? null, reference: input.reference ?? null,
       subject: rendered.subject.slice(0, 500), body: input.channel === 'sms' ? rendered.sms : rendered.text,
-      // An in-app notification is delivered by being written: the bell reads this row.
-      status: isInApp ? 'delivered' : 'created', attempts: 0, nextAttemptAt: isInApp ? null : now, deliveredAt: isInApp ? now : null,
-    }, { transaction: t });
-    if (!isInApp) await enqueueJob(JOB_NOTIFY_DELIVER, { id: row.id }, now, { transaction: t });
-    return row;
+      status: isInApp ? 'delivered' : 'created', attempts: 0, tries: 0, nextAttemptAt: isInApp ? null : now, deliveredAt: isInApp ? now : null,
+    };
+  });
+  return inTransaction(async (t) => {
+    const created: NotifyMessage[] = [];
+    for (const r of rows) created.push(await NotifyMessage.create(r, { transaction: t }));
+    const ids = created.filter((m) => m.channel !== 'inapp').map((m) => m.id);
+    for (let i = 0; i < ids.length; i += JOB_BATCH) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: ids.slice(i, i + JOB_BATCH) }, now, { transaction: t });
+    return created;
   }, opts.transaction);
 }
 
@@ -73,66 +90,111 @@ async function send(m: NotifyMessage): Promise<SendResult> {
   return { outcome: 'delivered', response: 'in-app' };
 }
 
-async function nextSeq(messageId: number, t: Transaction): Promise<number> {
-  const max = (await NotifyAttempt.max('seq', { where: { messageId }, transaction: t })) as number | null;
-  return Number(max ?? 0) + 1;
+/** What one try came to, for one message held by a claim. */
+interface Outcome {
+  m: NotifyMessage;
+  result: SendResult;
+  ms: number | null;
 }
 
-/** Records the outcome of the try the caller holds, and schedules the next try when one is due. */
-async function finishTry(m: NotifyMessage, attempt: number, result: SendResult, ms: number | null): Promise<void> {
+/**
+ * Records the outcomes of the tries a claim holds. The attempt rows are written first: they are the
+ * fact, and a node that dies before the statuses follow leaves them for the next run of the job to
+ * apply. Deliveries and permanent failures are one UPDATE per kind, without a transaction (on SQLite
+ * each transaction opens a connection); a retry writes its status and its next job together.
+ */
+async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?: boolean } = {}): Promise<void> {
+  if (!outcomes.length) return;
   const cfg = getConfig();
   const now = new Date();
-  const retry = (result.outcome === 'temporary-failure' || result.outcome === 'technical-failure') && attempt < cfg.notifyMaxAttempts;
-  const nextAt = retry ? new Date(now.getTime() + retryDelayMs(attempt)) : null;
-  await inTransaction(async (t) => {
-    const [count] = await NotifyMessage.update({
-      status: result.outcome, sendingUntil: null, nextAttemptAt: nextAt, lastError: result.outcome === 'delivered' ? null : result.response,
-      deliveredAt: result.outcome === 'delivered' ? now : null,
-    }, { where: { id: m.id, status: 'sending', attempts: attempt }, transaction: t });
-    await NotifyAttempt.create({ messageId: m.id, seq: await nextSeq(m.id, t), node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now }, { transaction: t });
-    // Zero rows: the hold ran out and another node took the message over; it schedules what follows.
-    if (count === 1 && nextAt) await enqueueJob(JOB_NOTIFY_DELIVER, { id: m.id }, nextAt, { transaction: t });
-  });
+  if (!opts.hasRows) {
+    await NotifyAttempt.bulkCreate(outcomes.map(({ m, result, ms }) => ({ messageId: m.id, seq: m.tries, node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now })));
+  }
+  const held = (ids: number[]) => ({ id: { [Op.in]: ids }, status: 'sending', sendingOwner: token });
+  const delivered = outcomes.filter((o) => o.result.outcome === 'delivered').map((o) => o.m.id);
+  if (delivered.length) await NotifyMessage.update({ status: 'delivered', sendingUntil: null, sendingOwner: null, nextAttemptAt: null, lastError: null, deliveredAt: now }, { where: held(delivered) });
+  for (const { m, result } of outcomes.filter((o) => o.result.outcome !== 'delivered')) {
+    const retry = result.outcome !== 'permanent-failure' && m.attempts < cfg.notifyMaxAttempts;
+    const nextAt = retry ? new Date(now.getTime() + retryDelayMs(m.attempts)) : null;
+    const fields = { status: result.outcome, sendingUntil: null, sendingOwner: null, nextAttemptAt: nextAt, lastError: result.response.slice(0, 4000), deliveredAt: null };
+    if (!nextAt) {
+      await NotifyMessage.update(fields, { where: held([m.id]) });
+      continue;
+    }
+    await inTransaction(async (t) => {
+      const [count] = await NotifyMessage.update(fields, { where: held([m.id]), transaction: t });
+      // Zero rows: the hold ran out and another node took the message over; it schedules what follows.
+      if (count === 1) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: [m.id] }, nextAt, { transaction: t });
+    });
+  }
 }
 
-/** Delivers one message if a try is due (the `notify.deliver` job). Safe to run twice, on any node. */
-export async function deliverMessage(id: number): Promise<void> {
-  const cfg = getConfig();
-  const m = await NotifyMessage.findByPk(id);
-  if (!m) return;
-  const now = Date.now();
-  if (m.status === 'sending') {
-    if (m.sendingUntil && m.sendingUntil.getTime() > now) {
-      // Another node holds the try; look again when its hold ends.
-      await enqueueJob(JOB_NOTIFY_DELIVER, { id }, new Date(m.sendingUntil.getTime() + 10));
-      return;
+/** Most tries of one job in flight at once (the SMTP pool has as many connections). */
+const SEND_CONCURRENCY = 8;
+
+async function sendAll(rows: NotifyMessage[]): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, async () => {
+    while (next < rows.length) {
+      const m = rows[next++];
+      const started = Date.now();
+      let result: SendResult;
+      try {
+        result = await send(m);
+      } catch (err) {
+        result = { outcome: 'technical-failure', response: String((err as Error)?.message ?? err) };
+      }
+      if (result.outcome !== 'delivered') log.warn('notification not delivered', { id: m.id, channel: m.channel, attempt: m.attempts, outcome: result.outcome, response: result.response });
+      out.push({ m, result, ms: Date.now() - started });
     }
-    // The node that held the try died during it: the try counts, its outcome is unknown.
-    await finishTry(m, m.attempts, { outcome: 'technical-failure', response: 'interrupted: the node sending it stopped before recording the answer' }, null);
-    return deliverMessage(id);
+  }));
+  return out;
+}
+
+let claimSeq = 0;
+
+/** Delivers the messages whose try is due (the `notify.deliver` job). Safe to run twice, on any node. */
+export async function deliverMessages(ids: number[]): Promise<void> {
+  const cfg = getConfig();
+  const rows = await NotifyMessage.findAll({ where: { id: { [Op.in]: ids } } });
+  const now = Date.now();
+  const heldElsewhere = rows.filter((m) => m.status === 'sending' && m.sendingUntil && m.sendingUntil.getTime() > now);
+  if (heldElsewhere.length) {
+    // Another node holds these tries; look again when the last of its holds ends.
+    const until = Math.max(...heldElsewhere.map((m) => m.sendingUntil!.getTime()));
+    await enqueueJob(JOB_NOTIFY_DELIVER, { ids: heldElsewhere.map((m) => m.id) }, new Date(until + 10));
   }
-  if (m.status === 'delivered' || m.status === 'permanent-failure' || !m.nextAttemptAt) return;
+  for (const m of rows.filter((r) => r.status === 'sending' && !heldElsewhere.includes(r))) {
+    // The node that held the try stopped. Its attempt row, when written, says how the try ended;
+    // without one the try counts and its outcome is unknown.
+    const row = await NotifyAttempt.findOne({ where: { messageId: m.id, seq: m.tries } });
+    const result: SendResult = row
+      ? { outcome: row.outcome as SendResult['outcome'], response: row.response ?? '' }
+      : { outcome: 'technical-failure', response: 'interrupted: the node sending it stopped before recording the answer' };
+    await finishTries(m.sendingOwner ?? '', [{ m, result, ms: null }], { hasRows: !!row });
+  }
   // A resend by hand leaves the older retry job behind; it finds the try not due yet and does nothing.
-  if (m.nextAttemptAt.getTime() > now + 1000) return;
-  const attempt = m.attempts + 1;
+  const due = rows.filter((m) => m.status !== 'sending' && m.status !== 'delivered' && m.status !== 'permanent-failure' && m.nextAttemptAt && m.nextAttemptAt.getTime() <= now + 1000);
+  if (!due.length) return;
+  const token = `${cfg.nodeName}#${++claimSeq}#${crypto.randomBytes(4).toString('hex')}`;
   const [won] = await NotifyMessage.update(
-    { status: 'sending', attempts: attempt, sendingUntil: new Date(now + cfg.jobLeaseMs) },
-    { where: { id, status: m.status, attempts: m.attempts } },
+    { status: 'sending', attempts: literal('attempts + 1'), tries: literal('tries + 1'), sendingUntil: new Date(now + cfg.jobLeaseMs), sendingOwner: token },
+    { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } } },
   );
-  if (won !== 1) return;
-  const started = Date.now();
-  let result: SendResult;
-  try {
-    result = await send(m);
-  } catch (err) {
-    result = { outcome: 'technical-failure', response: String((err as Error)?.message ?? err) };
-  }
-  if (result.outcome !== 'delivered') log.warn('notification not delivered', { id, channel: m.channel, attempt, outcome: result.outcome, response: result.response });
-  await finishTry(m, attempt, result, Date.now() - started);
+  if (!won) return;
+  const mine = await NotifyMessage.findAll({ where: { sendingOwner: token } });
+  await finishTries(token, await sendAll(mine));
+}
+
+/** Delivers one message if its try is due. */
+export async function deliverMessage(id: number): Promise<void> {
+  return deliverMessages([id]);
 }
 
 registerJobKind(JOB_NOTIFY_DELIVER, async (job) => {
-  await deliverMessage((job.payload as { id: number }).id);
+  const p = job.payload as { id?: number; ids?: number[] };
+  await deliverMessages(p.ids ?? (p.id ? [p.id] : []));
 });
 
 /** Most messages a resend by hand tries at once in the request (more go to the queue only). */
@@ -150,11 +212,11 @@ export async function resendMessages(by: Viewer | null, ids: number[], opts: { n
     const done = await inTransaction(async (t) => {
       const now = new Date();
       const [count] = await NotifyMessage.update(
-        { status: 'created', attempts: 0, nextAttemptAt: now, sendingUntil: null },
+        { status: 'created', attempts: 0, nextAttemptAt: now, sendingUntil: null, sendingOwner: null },
         { where: { id, channel: { [Op.ne]: 'inapp' }, status: { [Op.in]: [...FAILURE_STATUSES, 'created'] } }, transaction: t },
       );
       if (count !== 1) return false;
-      await enqueueJob(JOB_NOTIFY_DELIVER, { id }, now, { transaction: t });
+      await enqueueJob(JOB_NOTIFY_DELIVER, { ids: [id] }, now, { transaction: t });
       await appendAudit(actorOf(by), { action: 'notify.resend', targetType: 'notify_message', targetId: String(id) }, t);
       return true;
     });
@@ -163,7 +225,7 @@ export async function resendMessages(by: Viewer | null, ids: number[], opts: { n
       resent.push(id);
     }
   }
-  if (opts.now && resent.length <= RESEND_NOW_LIMIT) await Promise.all(resent.map((id) => deliverMessage(id)));
+  if (opts.now && resent.length && resent.length <= RESEND_NOW_LIMIT) await deliverMessages(resent);
   return n;
 }
 

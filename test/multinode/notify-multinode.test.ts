@@ -8,7 +8,7 @@ import { Op } from 'sequelize';
 import { dialect, freshDb, type TestDb } from '../helpers/db.ts';
 import { repoRoot } from '../helpers/server.ts';
 import { startSmtp, type TestSmtp } from '../helpers/notify-smtp.ts';
-import { queueMessage } from '../../src/notify/service.ts';
+import { queueMessage, queueMessages } from '../../src/notify/service.ts';
 import { NotifyAttempt, NotifyMessage } from '../../src/notify/models.ts';
 import { db } from '../../src/store/index.ts';
 
@@ -63,11 +63,14 @@ test.serial('300 e-mails on two nodes arrive exactly once when one node is kille
   t.timeout(300000);
   await Promise.all(['notify-a', 'notify-b'].map((name) => serve(name)));
   const ids: number[] = [];
-  // Queued in batches inside transactions, as actions would.
+  const input = (j: number) => ({ channel: 'email' as const, event: 'approved', to: `don.vi.${j}@govflow.test`, data: { recipientName: `Đơn vị ${j}`, title: `Báo cáo số ${j}`, link: `http://localhost/r/${j}` } });
+  // Queued inside transactions, as actions would: half one job per message, half one job per 50.
   for (let i = 0; i < N; i += 50) {
     await db().transaction(async (tx) => {
-      for (let j = i; j < i + 50; j++) {
-        ids.push((await queueMessage({ channel: 'email', event: 'approved', to: `don.vi.${j}@govflow.test`, data: { recipientName: `Đơn vị ${j}`, title: `Báo cáo số ${j}`, link: `http://localhost/r/${j}` } }, { transaction: tx })).id);
+      if (i < N / 2) {
+        for (let j = i; j < i + 50; j++) ids.push((await queueMessage(input(j), { transaction: tx })).id);
+      } else {
+        ids.push(...(await queueMessages(Array.from({ length: 50 }, (_v, k) => input(i + k)), { transaction: tx })).map((m) => m.id));
       }
     });
   }

@@ -17,8 +17,10 @@ export const up: Migration = async ({ context: { qi, DataTypes } }) => {
     body: { type: DataTypes.TEXT, allowNull: false },
     status: { type: DataTypes.STRING(24), allowNull: false },
     attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    tries: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     next_attempt_at: { type: DataTypes.DATE(3), allowNull: true },
     sending_until: { type: DataTypes.DATE(3), allowNull: true },
+    sending_owner: { type: DataTypes.STRING(190), allowNull: true },
     last_error: { type: DataTypes.TEXT, allowNull: true },
     read_at: { type: DataTypes.DATE(3), allowNull: true },
     delivered_at: { type: DataTypes.DATE(3), allowNull: true },
@@ -28,6 +30,7 @@ export const up: Migration = async ({ context: { qi, DataTypes } }) => {
   await qi.addIndex('notify_messages', ['status', 'created_at'], { name: 'notify_messages_status' });
   await qi.addIndex('notify_messages', ['recipient_user_id', 'channel', 'read_at'], { name: 'notify_messages_inbox' });
   await qi.addIndex('notify_messages', ['created_at'], { name: 'notify_messages_created' });
+  await qi.addIndex('notify_messages', ['sending_owner'], { name: 'notify_messages_owner' });
   await qi.addIndex('notify_messages', ['event', 'created_at'], { name: 'notify_messages_event' });
 
   await qi.createTable('notify_attempts', {

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { startSmtp, type TestSmtp } from '../../helpers/notify-smtp.ts';
-import { queueMessage, deliverMessage, retryDelayMs } from '../../../src/notify/service.ts';
+import { queueMessage, queueMessages, deliverMessage, retryDelayMs } from '../../../src/notify/service.ts';
 import { closeMailer } from '../../../src/notify/channels.ts';
 import { NotifyAttempt, NotifyMessage } from '../../../src/notify/models.ts';
 import { runDueJobs } from '../../../src/engine/service.ts';
@@ -114,6 +114,49 @@ test.serial('a message queued in an action that rolls back is never written nor 
   t.is(await NotifyMessage.count(), before);
   t.is(smtp.received.filter((r) => r.to.includes('rollback@govflow.test')).length, 0);
   t.is(await EngineJob.count({ where: { kind: 'notify.deliver' } }), 0);
+});
+
+test.serial('a try left in sending by a node that died is recorded as interrupted and tried again', async (t) => {
+  const m = await queueMessage({ channel: 'email', event: 'test', to: 'mat.ket.noi@govflow.test', data: { at: new Date() } });
+  // What a node leaves when it is killed after marking the try and before the SMTP server answered.
+  await NotifyMessage.update({ status: 'sending', attempts: 1, tries: 1, sendingOwner: 'dead-node#1', sendingUntil: new Date(Date.now() - 1) }, { where: { id: m.id } });
+  const done = await settle(m.id);
+  t.is(done.status, 'delivered');
+  const attempts = await NotifyAttempt.findAll({ where: { messageId: m.id }, order: [['seq', 'ASC']] });
+  t.deepEqual(attempts.map((a) => [a.seq, a.outcome]), [[1, 'technical-failure'], [2, 'delivered']]);
+  t.regex(attempts[0].response ?? '', /interrupted/);
+  t.is(smtp.received.filter((r) => r.govflowId === String(m.id)).length, 1);
+});
+
+test.serial('a try whose answer was recorded before the node died is finished from that record, not sent again', async (t) => {
+  const m = await queueMessage({ channel: 'email', event: 'test', to: 'da.gui@govflow.test', data: { at: new Date() } });
+  await NotifyMessage.update({ status: 'sending', attempts: 1, tries: 1, sendingOwner: 'dead-node#2', sendingUntil: new Date(Date.now() - 1) }, { where: { id: m.id } });
+  await NotifyAttempt.create({ messageId: m.id, seq: 1, node: 'dead-node', outcome: 'delivered', response: '250 OK', ms: 3, at: new Date() });
+  const done = await settle(m.id);
+  t.is(done.status, 'delivered');
+  t.is(await NotifyAttempt.count({ where: { messageId: m.id } }), 1);
+  t.is(smtp.received.filter((r) => r.govflowId === String(m.id)).length, 0);
+});
+
+test.serial('a try another node still holds is left alone until its hold ends', async (t) => {
+  const m = await queueMessage({ channel: 'email', event: 'test', to: 'dang.gui@govflow.test', data: { at: new Date() } });
+  await NotifyMessage.update({ status: 'sending', attempts: 1, tries: 1, sendingOwner: 'busy-node#1', sendingUntil: new Date(Date.now() + 60000) }, { where: { id: m.id } });
+  await runDueJobs();
+  const now = (await NotifyMessage.findByPk(m.id))!;
+  t.is(now.status, 'sending');
+  t.is(now.sendingOwner, 'busy-node#1');
+  t.is(smtp.received.filter((r) => r.govflowId === String(m.id)).length, 0);
+  t.is(await EngineJob.count({ where: { kind: 'notify.deliver' } }), 1, 'one job waits for the hold to end');
+  await NotifyMessage.update({ status: 'delivered', sendingOwner: null, sendingUntil: null, nextAttemptAt: null }, { where: { id: m.id } });
+  await EngineJob.destroy({ where: { kind: 'notify.deliver' } });
+});
+
+test.serial('many messages queued together share one delivery job and each arrives once', async (t) => {
+  const rows = await queueMessages(Array.from({ length: 30 }, (_v, i) => ({ channel: 'email' as const, event: 'child-submitted', to: `phuong.${i}@hanoi.gov.vn`, data: { unitName: `Phường ${i}`, title: 'Báo cáo tháng 11' } })));
+  t.is(await EngineJob.count({ where: { kind: 'notify.deliver' } }), 1);
+  await runDueJobs();
+  for (const r of rows) t.is(smtp.received.filter((x) => x.govflowId === String(r.id)).length, 1);
+  t.is(await NotifyMessage.count({ where: { id: rows.map((r) => r.id), status: 'delivered' } }), 30);
 });
 
 test('the wait between tries doubles from NOTIFY_RETRY_MS and keeps between half and all of it', (t) => {
