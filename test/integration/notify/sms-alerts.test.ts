@@ -1,10 +1,11 @@
 // SMS through the HTTP gateway adapter to a local gateway that speaks its protocol, and the admin
-// alerts when failed messages pass their threshold.
+// alerts when failed messages pass their threshold (one check scheduled across nodes).
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { startSmsGateway, startSmtp, type TestSmtp } from '../../helpers/notify-smtp.ts';
 import { queueMessage, notifyRecipient, setChannels } from '../../../src/notify/service.ts';
-import { checkAlerts } from '../../../src/notify/alerts.ts';
+import { checkAlerts, scheduleAlerts } from '../../../src/notify/alerts.ts';
+import { EngineJob } from '../../../src/engine/models.ts';
 import { closeMailer } from '../../../src/notify/channels.ts';
 import { NotifyMessage } from '../../../src/notify/models.ts';
 import { runDueJobs } from '../../../src/engine/service.ts';
@@ -77,4 +78,13 @@ test.serial('administrators are alerted once when failed messages pass the thres
   t.true(gateway.received.some((m) => m.to === '0911000111' && m.text.startsWith('Canh bao govflow: Tin nhan gui loi = 3')));
   // Within the quiet period the same alert is not sent again.
   t.deepEqual(await checkAlerts(), []);
+});
+
+test.serial('one alert check stays scheduled however many nodes start', async (t) => {
+  await scheduleAlerts();
+  await scheduleAlerts();
+  t.is(await EngineJob.count({ where: { kind: 'notify.alerts' } }), 1);
+  await EngineJob.create({ kind: 'notify.alerts', payload: null, runAt: new Date(), status: 'pending', attempts: 0 });
+  await scheduleAlerts();
+  t.is(await EngineJob.count({ where: { kind: 'notify.alerts' } }), 1);
 });
