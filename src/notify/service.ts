@@ -183,7 +183,11 @@ export async function deliverMessages(ids: number[]): Promise<void> {
     { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } } },
   );
   if (!won) return;
-  const mine = await NotifyMessage.findAll({ where: { sendingOwner: token } });
+  // All won (the usual case): the rows in hand are the claimed ones, one try further. Otherwise
+  // another node took some in between; read back exactly those carrying this claim's token.
+  const mine = won === due.length
+    ? due.map((m) => Object.assign(m, { status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
+    : await NotifyMessage.findAll({ where: { sendingOwner: token } });
   await finishTries(token, await sendAll(mine));
 }
 
