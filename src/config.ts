@@ -25,6 +25,26 @@ export interface Config {
   smtpUrl: string;
   /** Sender address of outgoing mail. */
   mailFrom: string;
+  /** Tries of one notification before it is left failed (a permanent failure stops at once). */
+  notifyMaxAttempts: number;
+  /** Milliseconds before the second try of a notification; the wait doubles each time, with jitter. */
+  notifyRetryMs: number;
+  /** SMS gateway that takes a JSON POST (`{to, text, brandname}`) with the API key; empty disables SMS. */
+  notifySmsUrl: string;
+  /** API key sent to the SMS gateway in the `x-api-key` header. */
+  notifySmsKey: string;
+  /** Sender name (brandname) shown on SMS. */
+  notifySmsBrand: string;
+  /** Failed notifications at which administrators are alerted (0: never). */
+  notifyAlertFailed: number;
+  /** Open engine incidents at which administrators are alerted (0: never). */
+  notifyAlertIncidents: number;
+  /** Failed jobs at which administrators are alerted (0: never). */
+  notifyAlertFailedJobs: number;
+  /** Milliseconds between two checks of the alert thresholds. */
+  notifyAlertEveryMs: number;
+  /** Milliseconds during which one kind of alert is not sent again. */
+  notifyAlertQuietMs: number;
   /** `development`, `production` or `test`. */
   nodeEnv: 'development' | 'production' | 'test';
   /** Whether `serve` seeds demo data into an empty database. */
@@ -113,6 +133,16 @@ const schema = Joi.object({
   }),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').default(''),
   MAIL_FROM: Joi.string().default('govflow <no-reply@govflow.local>'),
+  NOTIFY_MAX_ATTEMPTS: Joi.number().integer().min(1).max(100).default(10),
+  NOTIFY_RETRY_MS: Joi.number().integer().min(10).default(60000),
+  NOTIFY_SMS_URL: Joi.string().uri({ scheme: ['http', 'https'] }).allow('').default(''),
+  NOTIFY_SMS_KEY: Joi.string().allow('').default(''),
+  NOTIFY_SMS_BRAND: Joi.string().max(11).default('GOVFLOW'),
+  NOTIFY_ALERT_FAILED: Joi.number().integer().min(0).default(20),
+  NOTIFY_ALERT_INCIDENTS: Joi.number().integer().min(0).default(5),
+  NOTIFY_ALERT_FAILED_JOBS: Joi.number().integer().min(0).default(5),
+  NOTIFY_ALERT_EVERY_MS: Joi.number().integer().min(100).default(300000),
+  NOTIFY_ALERT_QUIET_MS: Joi.number().integer().min(0).default(3600000),
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   SEED_DEMO: Joi.boolean().truthy('1').falsy('0'),
   LOG_LEVEL: Joi.string().valid('debug', 'info', 'warn', 'error', 'silent'),
@@ -206,6 +236,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     auditKeys: Object.freeze((v.AUDIT_KEYS ? parseAuditKeys(v.AUDIT_KEYS) : readOrCreateAuditKey(dataDir)).map((k) => Object.freeze(k))),
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
+    notifyMaxAttempts: v.NOTIFY_MAX_ATTEMPTS,
+    notifyRetryMs: v.NOTIFY_RETRY_MS,
+    notifySmsUrl: v.NOTIFY_SMS_URL,
+    notifySmsKey: v.NOTIFY_SMS_KEY,
+    notifySmsBrand: v.NOTIFY_SMS_BRAND,
+    notifyAlertFailed: v.NOTIFY_ALERT_FAILED,
+    notifyAlertIncidents: v.NOTIFY_ALERT_INCIDENTS,
+    notifyAlertFailedJobs: v.NOTIFY_ALERT_FAILED_JOBS,
+    notifyAlertEveryMs: v.NOTIFY_ALERT_EVERY_MS,
+    notifyAlertQuietMs: v.NOTIFY_ALERT_QUIET_MS,
     nodeEnv,
     seedDemo: v.SEED_DEMO ?? nodeEnv === 'development',
     logLevel: v.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -6,6 +6,7 @@ import { initAuditModels } from '../audit/models.ts';
 import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
 import { initSigningModels } from '../signing/models.ts';
+import { initNotifyModels } from '../notify/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -14,6 +15,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initFormModels,
   initEngineModels,
   initSigningModels,
+  initNotifyModels,
 ];
 
 /** Defines all models of all domains on a connection. */

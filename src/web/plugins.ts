@@ -7,6 +7,7 @@ import { homePlugin } from './home.ts';
 import { formsPlugin } from '../forms/plugin.ts';
 import { workflowPlugin } from '../workflow/plugin.ts';
 import { signingPlugin } from '../signing/plugin.ts';
+import { notifyPlugin } from '../notify/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin];

@@ -116,6 +116,19 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /me/certificates': ['leader', 'admin'],
   'GET /sign': ['leader', 'admin'],
   'POST /sign': ['leader', 'admin'],
+  'GET /notifications': 'any',
+  'POST /notifications/read': 'any',
+  'GET /notifications/settings': 'any',
+  'POST /notifications/settings': 'any',
+  'GET /api/notifications': 'any',
+  'POST /api/notifications/read': 'any',
+  'POST /api/notifications/settings': 'any',
+  'GET /admin/notify': ADMIN,
+  'POST /admin/notify/resend': ADMIN,
+  'GET /admin/notify/log': ADMIN,
+  'GET /api/notify/messages': ADMIN,
+  'GET /api/notify/messages/{id}': ADMIN,
+  'POST /api/notify/resend': ADMIN,
 };
 
 /** Sample values for path parameters, so that every route can be called. */

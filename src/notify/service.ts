@@ -1,0 +1,347 @@
+// The notification outbox. A message is a row written in the transaction of the action that causes
+// it, with the job that delivers it; delivery runs as the engine job kind `notify.deliver` on any node.
+// One try is sent at most once: the messages of a job are marked `sending` by one guarded update that
+// stamps a claim token (a row already `sending` or not due does not match, so only one node wins each
+// try) before the channel is called, and the attempts are recorded after. A try that a dead node left
+// in `sending` is taken over only after its hold (`sending_until`) has run out.
+import crypto from 'node:crypto';
+import { Op, literal, type Transaction, type WhereOptions } from 'sequelize';
+import { NotifyAttempt, NotifyMessage, NotifyPreference, CHANNELS, type Channel, type Status } from './models.ts';
+import { isDeliverableAddress, sendEmail, sendSms, type SendResult } from './channels.ts';
+import { renderMessage } from './templates.ts';
+import { enqueueJob, registerJobKind } from '../engine/service.ts';
+import { appendAudit } from '../audit/service.ts';
+import { actorOf } from '../auth/service.ts';
+import type { Viewer } from '../access/index.ts';
+import { NotFound, BadRequest } from '../errors.ts';
+import { getConfig } from '../config.ts';
+import { inTransaction } from '../store/index.ts';
+import { log } from '../log.ts';
+import type { Locale } from '../i18n/index.ts';
+
+/** The engine job kind that delivers one message. */
+export const JOB_NOTIFY_DELIVER = 'notify.deliver';
+
+/** Statuses after which nothing more happens without a resend by hand. */
+export const FAILURE_STATUSES: Status[] = ['temporary-failure', 'permanent-failure', 'technical-failure'];
+
+/** What to send, to whom and why. */
+export interface QueueInput {
+  channel: Channel;
+  /** The template's event, e.g. `task-assigned`. */
+  event: string;
+  locale?: Locale;
+  /** E-mail address, phone number, or (in-app) the user id as text. */
+  to: string;
+  recipientUserId?: number | null;
+  recipientOrgCode?: string | null;
+  senderOrgCode?: string | null;
+  /** What the message is about, e.g. `task:12`, `dossier:HS-1`. */
+  reference?: string | null;
+  /** Values for the template. */
+  data?: Record<string, unknown>;
+}
+
+/** Writes a message into the outbox inside the caller's transaction (or one of its own) and schedules its delivery there. */
+export async function queueMessage(input: QueueInput, opts: { transaction?: Transaction | null } = {}): Promise<NotifyMessage> {
+  return (await queueMessages([input], opts))[0];
+}
+
+/** Messages one delivery job carries at most. */
+export const JOB_BATCH = 100;
+
+/**
+ * Writes many messages in one transaction (the caller's, or one of its own) with one delivery job per
+ * JOB_BATCH of them: a cycle that notifies every unit pays one job, not one per message.
+ */
+export async function queueMessages(inputs: QueueInput[], opts: { transaction?: Transaction | null } = {}): Promise<NotifyMessage[]> {
+  const now = new Date();
+  const rows = inputs.map((input) => {
+    if (!(CHANNELS as readonly string[]).includes(input.channel)) throw BadRequest('notify.unknownChannel', { channel: input.channel });
+    const locale = input.locale ?? 'vi';
+    const rendered = renderMessage(input.event, locale, { link: getConfig().baseUrl, ...(input.data ?? {}) });
+    const isInApp = input.channel === 'inapp';
+    return {
+      channel: input.channel, event: input.event, locale, recipient: input.to, recipientUserId: input.recipientUserId ?? null,
+      recipientOrgCode: input.recipientOrgCode ?? null, senderOrgCode: input.senderOrgCode ?? null, reference: input.reference ?? null,
+      subject: rendered.subject.slice(0, 500), body: input.channel === 'sms' ? rendered.sms : rendered.text,
+      status: isInApp ? 'delivered' : 'created', attempts: 0, tries: 0, nextAttemptAt: isInApp ? null : now, deliveredAt: isInApp ? now : null,
+    };
+  });
+  return inTransaction(async (t) => {
+    const created: NotifyMessage[] = [];
+    for (const r of rows) created.push(await NotifyMessage.create(r, { transaction: t }));
+    const ids = created.filter((m) => m.channel !== 'inapp').map((m) => m.id);
+    for (let i = 0; i < ids.length; i += JOB_BATCH) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: ids.slice(i, i + JOB_BATCH) }, now, { transaction: t });
+    return created;
+  }, opts.transaction);
+}
+
+/** How long to wait before try number `attempt + 1`: NOTIFY_RETRY_MS doubled per try, between half and all of it (jitter spreads a burst of retries). */
+export function retryDelayMs(attempt: number, base = getConfig().notifyRetryMs, random = Math.random()): number {
+  const full = base * 2 ** Math.max(0, attempt - 1);
+  return Math.round(full / 2 + (full / 2) * random);
+}
+
+async function send(m: NotifyMessage): Promise<SendResult> {
+  if (!isDeliverableAddress(m.channel, m.recipient)) return { outcome: 'permanent-failure', response: `not a valid ${m.channel} address` };
+  if (m.channel === 'email') return sendEmail({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
+  if (m.channel === 'sms') return sendSms({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
+  return { outcome: 'delivered', response: 'in-app' };
+}
+
+/** What one try came to, for one message held by a claim. */
+interface Outcome {
+  m: NotifyMessage;
+  result: SendResult;
+  ms: number | null;
+}
+
+/**
+ * Records the outcomes of the tries a claim holds. The attempt rows are written first: they are the
+ * fact, and a node that dies before the statuses follow leaves them for the next run of the job to
+ * apply. Deliveries and permanent failures are one UPDATE per kind, without a transaction (on SQLite
+ * each transaction opens a connection); a retry writes its status and its next job together.
+ */
+async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?: boolean } = {}): Promise<void> {
+  if (!outcomes.length) return;
+  const cfg = getConfig();
+  const now = new Date();
+  if (!opts.hasRows) {
+    await NotifyAttempt.bulkCreate(outcomes.map(({ m, result, ms }) => ({ messageId: m.id, seq: m.tries, node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now })));
+  }
+  const held = (ids: number[]) => ({ id: { [Op.in]: ids }, status: 'sending', sendingOwner: token });
+  const delivered = outcomes.filter((o) => o.result.outcome === 'delivered').map((o) => o.m.id);
+  if (delivered.length) await NotifyMessage.update({ status: 'delivered', sendingUntil: null, sendingOwner: null, nextAttemptAt: null, lastError: null, deliveredAt: now }, { where: held(delivered) });
+  for (const { m, result } of outcomes.filter((o) => o.result.outcome !== 'delivered')) {
+    const retry = result.outcome !== 'permanent-failure' && m.attempts < cfg.notifyMaxAttempts;
+    const nextAt = retry ? new Date(now.getTime() + retryDelayMs(m.attempts)) : null;
+    const fields = { status: result.outcome, sendingUntil: null, sendingOwner: null, nextAttemptAt: nextAt, lastError: result.response.slice(0, 4000), deliveredAt: null };
+    if (!nextAt) {
+      await NotifyMessage.update(fields, { where: held([m.id]) });
+      continue;
+    }
+    await inTransaction(async (t) => {
+      const [count] = await NotifyMessage.update(fields, { where: held([m.id]), transaction: t });
+      // Zero rows: the hold ran out and another node took the message over; it schedules what follows.
+      if (count === 1) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: [m.id] }, nextAt, { transaction: t });
+    });
+  }
+}
+
+/** Most tries of one job in flight at once (the SMTP pool has as many connections). */
+const SEND_CONCURRENCY = 8;
+
+async function sendAll(rows: NotifyMessage[]): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, async () => {
+    while (next < rows.length) {
+      const m = rows[next++];
+      const started = Date.now();
+      let result: SendResult;
+      try {
+        result = await send(m);
+      } catch (err) {
+        result = { outcome: 'technical-failure', response: String((err as Error)?.message ?? err) };
+      }
+      if (result.outcome !== 'delivered') log.warn('notification not delivered', { id: m.id, channel: m.channel, attempt: m.attempts, outcome: result.outcome, response: result.response });
+      out.push({ m, result, ms: Date.now() - started });
+    }
+  }));
+  return out;
+}
+
+let claimSeq = 0;
+
+/** Delivers the messages whose try is due (the `notify.deliver` job). Safe to run twice, on any node. */
+export async function deliverMessages(ids: number[]): Promise<void> {
+  const cfg = getConfig();
+  const rows = await NotifyMessage.findAll({ where: { id: { [Op.in]: ids } } });
+  const now = Date.now();
+  const heldElsewhere = rows.filter((m) => m.status === 'sending' && m.sendingUntil && m.sendingUntil.getTime() > now);
+  if (heldElsewhere.length) {
+    // Another node holds these tries; look again when the last of its holds ends.
+    const until = Math.max(...heldElsewhere.map((m) => m.sendingUntil!.getTime()));
+    await enqueueJob(JOB_NOTIFY_DELIVER, { ids: heldElsewhere.map((m) => m.id) }, new Date(until + 10));
+  }
+  for (const m of rows.filter((r) => r.status === 'sending' && !heldElsewhere.includes(r))) {
+    // The node that held the try stopped. Its attempt row, when written, says how the try ended;
+    // without one the try counts and its outcome is unknown.
+    const row = await NotifyAttempt.findOne({ where: { messageId: m.id, seq: m.tries } });
+    const result: SendResult = row
+      ? { outcome: row.outcome as SendResult['outcome'], response: row.response ?? '' }
+      : { outcome: 'technical-failure', response: 'interrupted: the node sending it stopped before recording the answer' };
+    await finishTries(m.sendingOwner ?? '', [{ m, result, ms: null }], { hasRows: !!row });
+  }
+  // A resend by hand leaves the older retry job behind; it finds the try not due yet and does nothing.
+  const due = rows.filter((m) => m.status !== 'sending' && m.status !== 'delivered' && m.status !== 'permanent-failure' && m.nextAttemptAt && m.nextAttemptAt.getTime() <= now + 1000);
+  if (!due.length) return;
+  const token = `${cfg.nodeName}#${++claimSeq}#${crypto.randomBytes(4).toString('hex')}`;
+  const [won] = await NotifyMessage.update(
+    { status: 'sending', attempts: literal('attempts + 1'), tries: literal('tries + 1'), sendingUntil: new Date(now + cfg.jobLeaseMs), sendingOwner: token },
+    { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } } },
+  );
+  if (!won) return;
+  // All won (the usual case): the rows in hand are the claimed ones, one try further. Otherwise
+  // another node took some in between; read back exactly those carrying this claim's token.
+  const mine = won === due.length
+    ? due.map((m) => Object.assign(m, { status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
+    : await NotifyMessage.findAll({ where: { sendingOwner: token } });
+  await finishTries(token, await sendAll(mine));
+}
+
+/** Delivers one message if its try is due. */
+export async function deliverMessage(id: number): Promise<void> {
+  return deliverMessages([id]);
+}
+
+registerJobKind(JOB_NOTIFY_DELIVER, async (job) => {
+  const p = job.payload as { id?: number; ids?: number[] };
+  await deliverMessages(p.ids ?? (p.id ? [p.id] : []));
+});
+
+/** Most messages a resend by hand tries at once in the request (more go to the queue only). */
+export const RESEND_NOW_LIMIT = 20;
+
+/**
+ * Puts failed (or not yet tried) messages back in the queue with a fresh budget of tries; returns how
+ * many. With `now`, a small batch is also tried at once, so the admin sees the outcome on the next page
+ * (the queued job then finds it done: the guarded update lets only one of them send).
+ */
+export async function resendMessages(by: Viewer | null, ids: number[], opts: { now?: boolean } = {}): Promise<number> {
+  let n = 0;
+  const resent: number[] = [];
+  for (const id of [...new Set(ids)]) {
+    const done = await inTransaction(async (t) => {
+      const now = new Date();
+      const [count] = await NotifyMessage.update(
+        { status: 'created', attempts: 0, nextAttemptAt: now, sendingUntil: null, sendingOwner: null },
+        { where: { id, channel: { [Op.ne]: 'inapp' }, status: { [Op.in]: [...FAILURE_STATUSES, 'created'] } }, transaction: t },
+      );
+      if (count !== 1) return false;
+      await enqueueJob(JOB_NOTIFY_DELIVER, { ids: [id] }, now, { transaction: t });
+      await appendAudit(actorOf(by), { action: 'notify.resend', targetType: 'notify_message', targetId: String(id) }, t);
+      return true;
+    });
+    if (done) {
+      n++;
+      resent.push(id);
+    }
+  }
+  if (opts.now && resent.length && resent.length <= RESEND_NOW_LIMIT) await deliverMessages(resent);
+  return n;
+}
+
+/** Filters of the failed-message desk and the message log. */
+export interface MessageQuery {
+  channel?: string;
+  status?: string[];
+  event?: string;
+  recipient?: string;
+  recipientOrgCode?: string;
+  senderOrgCode?: string;
+  from?: Date | null;
+  to?: Date | null;
+  /** Only these messages (the desk shows what it just resent). */
+  ids?: number[];
+  page?: number;
+  pageSize?: number;
+}
+
+/** Messages matching the filters, newest first, with a total. */
+export async function searchMessages(q: MessageQuery): Promise<{ rows: NotifyMessage[]; total: number; page: number; pageSize: number }> {
+  const where: WhereOptions = {};
+  const w = where as Record<string | symbol, unknown>;
+  if (q.ids?.length) w.id = { [Op.in]: q.ids };
+  if (q.channel) w.channel = q.channel;
+  if (q.status?.length) w.status = { [Op.in]: q.status };
+  if (q.event) w.event = q.event;
+  if (q.recipient) w.recipient = { [Op.like]: `%${q.recipient.replace(/[%_\\]/g, (c) => `\\${c}`)}%` };
+  if (q.recipientOrgCode) w.recipientOrgCode = q.recipientOrgCode;
+  if (q.senderOrgCode) w.senderOrgCode = q.senderOrgCode;
+  if (q.from || q.to) w.createdAt = { ...(q.from ? { [Op.gte]: q.from } : {}), ...(q.to ? { [Op.lt]: q.to } : {}) };
+  const pageSize = Math.min(q.pageSize ?? 50, 500);
+  const page = Math.max(1, q.page ?? 1);
+  const { rows, count } = await NotifyMessage.findAndCountAll({ where, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit: pageSize, offset: (page - 1) * pageSize });
+  return { rows, total: count, page, pageSize };
+}
+
+/** One message with every attempt. */
+export async function getMessage(id: number): Promise<{ message: NotifyMessage; attempts: NotifyAttempt[] }> {
+  const message = await NotifyMessage.findByPk(id);
+  if (!message) throw NotFound('notify.messageNotFound', { id });
+  const attempts = await NotifyAttempt.findAll({ where: { messageId: id }, order: [['seq', 'ASC']] });
+  return { message, attempts };
+}
+
+/** The attempts of several messages, by message id. */
+export async function attemptsOf(ids: number[]): Promise<Map<number, NotifyAttempt[]>> {
+  const out = new Map<number, NotifyAttempt[]>();
+  if (!ids.length) return out;
+  for (const a of await NotifyAttempt.findAll({ where: { messageId: ids }, order: [['seq', 'ASC']] })) out.set(a.messageId, [...(out.get(a.messageId) ?? []), a]);
+  return out;
+}
+
+/** Counts of messages per status (for the desk's summary and the admin alerts). */
+export async function countByStatus(): Promise<Record<string, number>> {
+  const rows = (await NotifyMessage.count({ group: ['status'] })) as unknown as Array<{ status: string; count: number }>;
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+}
+
+/** A user's in-app notifications, newest first. */
+export async function listInbox(userId: number, limit = 50): Promise<NotifyMessage[]> {
+  return NotifyMessage.findAll({ where: { recipientUserId: userId, channel: 'inapp' }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit });
+}
+
+/** How many in-app notifications a user has not read. */
+export async function unreadCount(userId: number): Promise<number> {
+  return NotifyMessage.count({ where: { recipientUserId: userId, channel: 'inapp', readAt: null } });
+}
+
+/** Marks a user's in-app notifications read (all of them, or those ids). */
+export async function markRead(userId: number, ids?: number[]): Promise<number> {
+  const [n] = await NotifyMessage.update({ readAt: new Date() }, { where: { recipientUserId: userId, channel: 'inapp', readAt: null, ...(ids ? { id: ids } : {}) } });
+  return n;
+}
+
+/** Channels a user gets by default: e-mail and the bell. */
+export const DEFAULT_CHANNELS: Channel[] = ['email', 'inapp'];
+
+/** The channels a user chose. */
+export async function getChannels(userId: number): Promise<Channel[]> {
+  const row = await NotifyPreference.findByPk(userId);
+  if (!row) return [...DEFAULT_CHANNELS];
+  return row.channels.split(',').filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
+}
+
+/** Stores the channels a user chose. */
+export async function setChannels(userId: number, channels: Channel[]): Promise<void> {
+  const clean = CHANNELS.filter((c) => channels.includes(c));
+  await NotifyPreference.upsert({ userId, channels: clean.join(',') });
+}
+
+/** A person to notify, as their user record says. */
+export interface Recipient {
+  userId: number;
+  fullName: string;
+  email: string | null;
+  phone: string | null;
+  locale: Locale;
+  orgCode?: string | null;
+}
+
+/** Queues a message to a person on each channel they chose and can be reached by; returns the rows. */
+export async function notifyRecipient(r: Recipient, event: string, data: Record<string, unknown>, opts: { transaction?: Transaction | null; reference?: string | null; senderOrgCode?: string | null } = {}): Promise<NotifyMessage[]> {
+  const channels = await getChannels(r.userId);
+  const out: NotifyMessage[] = [];
+  for (const channel of channels) {
+    const to = channel === 'email' ? r.email : channel === 'sms' ? r.phone : String(r.userId);
+    if (!to) continue;
+    out.push(await queueMessage({
+      channel, event, locale: r.locale, to, recipientUserId: r.userId, recipientOrgCode: r.orgCode ?? null, senderOrgCode: opts.senderOrgCode ?? null,
+      reference: opts.reference ?? null, data: { recipientName: r.fullName, ...data },
+    }, { transaction: opts.transaction }));
+  }
+  return out;
+}
