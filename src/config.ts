@@ -43,6 +43,12 @@ export interface Config {
   jobWorker: boolean;
   /** Running process instances this node keeps in memory between actions (0: none; each costs 0.4–1 MB). */
   engineCache: number;
+  /** Milliseconds a FEEL expression that is not bounded by its input may run (on a worker thread) before it is stopped. */
+  feelTimeoutMs: number;
+  /** Megabytes of heap the worker thread that evaluates such expressions may use. */
+  feelMaxMemoryMb: number;
+  /** Largest number-literal range (`1..n`) an expression may iterate over; larger ones are refused at deploy and publish. */
+  feelMaxRange: number;
   /** Name of this node in job leases and logs; defaults to host name and process id. */
   nodeName: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
@@ -72,6 +78,9 @@ const schema = Joi.object({
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
+  FEEL_TIMEOUT_MS: Joi.number().integer().min(1).max(60000).default(50),
+  FEEL_MAX_MEMORY_MB: Joi.number().integer().min(8).max(4096).default(64),
+  FEEL_MAX_RANGE: Joi.number().integer().min(1).default(100000),
   NODE_NAME: Joi.string(),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
@@ -120,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
+    feelTimeoutMs: v.FEEL_TIMEOUT_MS,
+    feelMaxMemoryMb: v.FEEL_MAX_MEMORY_MB,
+    feelMaxRange: v.FEEL_MAX_RANGE,
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
