@@ -13,7 +13,7 @@ import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
-import { budgetErrorOf } from '../feel/index.ts';
+import { budgetErrorOf, inBudgetPass } from '../feel/index.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -679,12 +679,15 @@ function emitAfterCommit(run: Run, persisted: Persisted): void {
 }
 
 async function runEngine(run: Run, start: () => Promise<unknown>): Promise<void> {
-  try {
-    await start();
-  } catch (err) {
-    run.error = err as Error;
-  }
-  await run.settle();
+  // One action is one FEEL budget pass (see src/feel).
+  await inBudgetPass(async () => {
+    try {
+      await start();
+    } catch (err) {
+      run.error = err as Error;
+    }
+    await run.settle();
+  });
 }
 
 /** Input of startProcess. */

@@ -3,6 +3,7 @@
 // with a heap limit, while the caller waits for it synchronously for at most FEEL_TIMEOUT_MS. A worker
 // that runs out of time or memory is thrown away (a fresh one boots on next use) and the caller gets
 // a FeelBudgetError naming the expression: never a stalled event loop or a dead process.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -193,6 +194,22 @@ function evaluateOffThread(expression: string, context: Record<string, unknown>,
   return { value: decode(reply.value), warnings: reply.warnings ?? [] };
 }
 
+/** Evaluations that belong together (one action on one process instance). */
+interface BudgetPass {
+  stopped: FeelBudgetError | null;
+}
+
+const passes = new AsyncLocalStorage<BudgetPass>();
+
+/**
+ * Runs work as one pass: once an expression in it has been stopped at its budget, every further
+ * expression of the pass that is not bounded by its input fails at once, so that a multi-instance
+ * task over a hundred items costs one budget, not a hundred.
+ */
+export function inBudgetPass<T>(work: () => T): T {
+  return passes.run({ stopped: null }, work);
+}
+
 /**
  * Evaluates a FEEL expression (without its leading `=`) under a budget. Malformed input throws
  * feelin's SyntaxError; an expression that exceeds the budget throws a FeelBudgetError.
@@ -203,7 +220,15 @@ export function evaluateBounded(expression: string, context: Record<string, unkn
     const r = evaluate(expression, context);
     return { value: r.value, warnings: r.warnings };
   }
-  return evaluateOffThread(expression, context, budget ?? configuredBudget());
+  const limits = budget ?? configuredBudget();
+  const pass = passes.getStore();
+  if (pass?.stopped) throw new FeelBudgetError(expression, limits);
+  try {
+    return evaluateOffThread(expression, context, limits);
+  } catch (err) {
+    if (pass && err instanceof FeelBudgetError) pass.stopped = err;
+    throw err;
+  }
 }
 
 /** Stops the evaluating worker (tests, shutdown); the next evaluation that needs one boots another. */

@@ -104,6 +104,33 @@ test.serial('a service task whose input mapping runs past the budget waits with 
   t.is(incident.status, 'open');
 });
 
+test.serial('a multi-instance task over twenty items whose input mapping runs past the budget costs one budget, not twenty', async (t) => {
+  await deployDefinition(bpmn('Process_heavyLoop', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Service_each"/>
+    <serviceTask id="Service_each" name="Từng đơn vị">
+      <extensionElements>
+        <zeebe:taskDefinition type="noop"/>
+        <zeebe:ioMapping><zeebe:input source="=count(for i in 1..n return i)" target="total"/></zeebe:ioMapping>
+      </extensionElements>
+      <multiInstanceLoopCharacteristics>
+        <extensionElements><zeebe:loopCharacteristics inputCollection="=units" inputElement="unit"/></extensionElements>
+      </multiInstanceLoopCharacteristics>
+    </serviceTask>
+    <sequenceFlow id="Flow_2" sourceRef="Service_each" targetRef="End"/>
+    <endEvent id="End" name="Kết thúc"/>
+  `, { dialect: 'zeebe' }));
+  const units = Array.from({ length: 20 }, (_, i) => `u${i}`);
+  const started = performance.now();
+  const inst = await startProcess('Process_heavyLoop', { variables: { n: 60000000, units } });
+  const took = performance.now() - started;
+  t.true(took < 600, `the start took ${took.toFixed(0)} ms`);
+  const incidents = await EngineIncident.findAll({ where: { instanceId: inst.id } });
+  t.is(incidents.length, 20);
+  t.true(incidents.every((i) => i.elementId === 'Service_each' && i.error.includes('count(for i in 1..n return i)')));
+  t.is((await instance(inst.id)).status, 'active');
+});
+
 test.serial('deploying a process that iterates over a literal range beyond FEEL_MAX_RANGE is refused with the expression named', async (t) => {
   const err = await t.throwsAsync(deployDefinition(gateway('Process_wideRange', HEAVY)));
   t.true(err instanceof AppError);
