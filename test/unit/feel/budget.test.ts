@@ -2,9 +2,12 @@
 // runs, and evaluation under a time and memory budget.
 import test from 'ava';
 import { evaluate, SyntaxError as FeelSyntaxError } from 'feelin';
-import { evaluateBounded, FeelBudgetError, oversizedRange, shapeOf, stopFeelWorker, syntaxErrorOf } from '../../../src/feel/index.ts';
+import { evaluateBounded, FeelBudgetError, feelWorkerReady, oversizedRange, shapeOf, stopFeelWorker, syntaxErrorOf } from '../../../src/feel/index.ts';
 
 const budget = { timeoutMs: 50, maxMemoryMb: 64 };
+/** For expressions that must succeed even when other work shares the machine's two cores. */
+const roomy = { timeoutMs: 1000, maxMemoryMb: 64 };
+test.before(() => feelWorkerReady());
 test.after.always(() => stopFeelWorker());
 
 test('a syntax check reports what evaluation would, with the same position, without evaluating', (t) => {
@@ -53,10 +56,10 @@ test('bounded and unbounded expressions give what feelin gives, dates included',
   for (const e of ['amount > 100', 'sum(for i in 1..4 return i)', 'for x in items return x * 2', 'some x in items, y in items satisfies x + y = 6',
     'string(date(d) + duration("P1D"))', 'for x in [date(d)] return x + duration("P1D")', '{a: 1, b: [1..3]}.a', 'matches("abc", "b")']) {
     const expected = evaluate(e, ctx).value;
-    const got = evaluateBounded(e, ctx, budget).value;
+    const got = evaluateBounded(e, ctx, roomy).value;
     t.is(JSON.stringify(got), JSON.stringify(expected), e);
   }
-  const [day] = evaluateBounded('for x in [date(d)] return x + duration("P1D")', ctx, budget).value as unknown[];
+  const [day] = evaluateBounded('for x in [date(d)] return x + duration("P1D")', ctx, roomy).value as unknown[];
   t.is(String(day), '2024-03-02');
 });
 
@@ -68,18 +71,19 @@ test('an expression that would exhaust the heap is stopped at its budget, and th
   t.is((err as FeelBudgetError).expression, 'count(for i in 1..60000000 return i) > 0');
   t.true(err!.message.includes('count(for i in 1..60000000 return i) > 0'));
   t.true(took < 1000, `stopped after ${took} ms`);
-  t.is(evaluateBounded('count(for i in 1..n return i)', { n: 5 }, budget).value, 5);
+  // A booted spare takes over at once.
+  t.is(evaluateBounded('count(for i in 1..n return i)', { n: 5 }, roomy).value, 5);
 });
 
-test('a stall of ten million steps is cut at the budget instead of blocking for seconds', (t) => {
-  evaluateBounded('count(for i in 1..3 return i)', {}, budget);
+test('a stall of ten million steps is cut at the budget instead of blocking for seconds', async (t) => {
+  await feelWorkerReady();
   const started = performance.now();
   t.throws(() => evaluateBounded('count(for i in 1..10000000 return i)', {}, budget), { instanceOf: FeelBudgetError });
-  t.true(performance.now() - started < 200);
+  t.true(performance.now() - started < 300);
 });
 
 test('runtime faults of an expression on the worker come back as errors, not as budget errors', (t) => {
-  const err = t.throws(() => evaluateBounded('for d in [date("2024-01-01")..date("2024-01-05")] return d', {}, budget));
+  const err = t.throws(() => evaluateBounded('for d in [date("2024-01-01")..date("2024-01-05")] return d', {}, roomy));
   t.is(err!.message, 'unsupported range operation: map');
   t.false(err instanceof FeelBudgetError);
 });
