@@ -23,7 +23,7 @@ export interface FeelShape {
   syntaxError: FeelSyntaxProblem | null;
   /**
    * Whether evaluating it costs no more than its input is large: no iteration over a range or over
-   * anything but a variable, no nested or multiple iteration contexts, no function definitions, no
+   * anything but a variable or a written-out list, no nested or multiple iteration contexts, no function definitions, no
    * regular expressions (a pattern can backtrack for ever).
    */
   isBounded: boolean;
@@ -113,8 +113,9 @@ function analyse(text: string): FeelShape {
           const range = literalRange(text, node);
           if (range) literalRanges.push(range);
           const only = node.firstChild;
-          const overName = only && !only.nextSibling && (only.name === 'VariableName' || only.name === 'PathExpression');
-          if (!overName) isBounded = false;
+          // A named list holds what the input holds; a list written out holds what the text holds.
+          const overList = only && !only.nextSibling && ['VariableName', 'PathExpression', 'List'].includes(only.name);
+          if (!overList) isBounded = false;
           break;
         }
         case 'FunctionInvocation': {

@@ -35,7 +35,7 @@ test('checking the syntax of an expression that would exhaust the heap returns a
 });
 
 test('expressions bounded by their input are told apart from those that are not', (t) => {
-  const bounded = ['amount > 100', 'a.b.c + 1', 'sum(items)', 'for x in items return x * 2', 'some x in items satisfies x > 1', 'items[item > 0]',
+  const bounded = ['amount > 100', 'a.b.c + 1', 'sum(items)', 'for x in items return x * 2', 'for x in [a, b, c] return x', 'some x in items satisfies x > 1', 'items[item > 0]',
     'if a then b else c', 'x in [1..1000000000]', 'string length(name) > 3', 'date(d) < today()'];
   const unbounded = ['for i in 1..10 return i', 'for i in [1..10] return i', 'some x in a, y in b satisfies x = y', 'for x in l return for y in l return x',
     'for x in l return l[item > x]', 'function(a) a', '{f: function(n) f(n)}.f(1)', 'matches(text, pattern)', 'replace(a, "(a+)+$", "")',
