@@ -13,7 +13,7 @@ import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
-import { budgetErrorOf, inBudgetPass } from '../feel/index.ts';
+import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -434,6 +434,21 @@ function interpolate(text: string | null, vars: Record<string, unknown>): string
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
 }
 
+/**
+ * Runs a task's assignment expressions. They are evaluated while the action is written, when an
+ * incident can no longer stop the task from being created: one over its budget refuses the whole
+ * action instead (422 naming the task and the expression; nothing is written).
+ */
+function withinBudget<T>(elementId: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const fault = budgetErrorOf(err);
+    if (fault) throw Invalid('engine.feelBudget', { id: elementId, expression: shorten(fault.expression) });
+    throw err;
+  }
+}
+
 function taskRow(run: Run, t: Situation['userTasks'][number]) {
   const meta = run.meta(t.id) ?? { id: t.id, type: 'bpmn:UserTask', name: null };
   const local = inputsOf(run.vars, meta as ElementMeta, t.iteration);
@@ -562,7 +577,7 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
         [at, at, run.instanceId, ...gone]);
     }
     const have = new Set(prevTasks);
-    const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => taskRow(run, u));
+    const fresh = isEnded ? [] : sit.userTasks.filter((u) => !have.has(u.executionId)).map((u) => withinBudget(u.id, () => taskRow(run, u)));
     const taskIds = fresh.map((row) => tx.queue(
       'INSERT INTO engine_tasks (instance_id, definition_key, business_key, element_id, execution_id, name, form_key, assignee, candidate_groups, candidate_users, org_code, due_at, follow_up_at, priority, status, input, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));

@@ -131,6 +131,21 @@ test.serial('a multi-instance task over twenty items whose input mapping runs pa
   t.is((await instance(inst.id)).status, 'active');
 });
 
+test.serial('a user task whose candidate groups run past the budget refuses the start with a 422 naming the task and the expression', async (t) => {
+  await deployDefinition(bpmn('Process_heavyGroups', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_review"/>
+    <userTask id="Task_review" name="Xem xét" camunda:candidateGroups="=string join(for i in 1..n return &quot;officer&quot;, &quot;,&quot;)"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_review" targetRef="End"/>
+    <endEvent id="End" name="Kết thúc"/>
+  `));
+  const err = await t.throwsAsync(startProcess('Process_heavyGroups', { businessKey: 'BK-groups', variables: { n: 60000000 } }));
+  t.true(err instanceof AppError);
+  t.like(err as AppError, { status: 422, code: 'engine.feelBudget', params: { id: 'Task_review', expression: 'string join(for i in 1..n return "officer", ",")' } });
+  const small = await startProcess('Process_heavyGroups', { variables: { n: 2 } });
+  t.is((await openTasks(small.id))[0].candidateGroups, ',officer,officer,');
+});
+
 test.serial('deploying a process that iterates over a literal range beyond FEEL_MAX_RANGE is refused with the expression named', async (t) => {
   const err = await t.throwsAsync(deployDefinition(gateway('Process_wideRange', HEAVY)));
   t.true(err instanceof AppError);
