@@ -5,6 +5,11 @@ import type { FormDefinition, RowDef } from '../src/forms/definition.ts';
 import { compile, evaluateForm } from '../src/forms/engine.ts';
 import { renderXlsx, readXlsx, addressesOf } from '../src/forms/xlsx.ts';
 import { renderPdf } from '../src/forms/pdf.ts';
+import { configureFeel } from '../src/forms/feel.ts';
+import { evaluateBounded, maxRange } from '../src/feel/index.ts';
+
+// As on the server: formulas and rules run under the FEEL budget.
+configureFeel({ evaluate: (expression, context) => evaluateBounded(expression, context), maxRange });
 
 function bigForm(): FormDefinition {
   const rows: RowDef[] = [];

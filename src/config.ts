@@ -77,6 +77,12 @@ export interface Config {
   jobWorker: boolean;
   /** Running process instances this node keeps in memory between actions (0: none; each costs 0.4–1 MB). */
   engineCache: number;
+  /** Milliseconds a FEEL expression that is not bounded by its input may run (on a worker thread) before it is stopped. */
+  feelTimeoutMs: number;
+  /** Megabytes of heap the worker thread that evaluates such expressions may use. */
+  feelMaxMemoryMb: number;
+  /** Largest number-literal range (`1..n`) an expression may iterate over; larger ones are refused at deploy and publish. */
+  feelMaxRange: number;
   /** Name of this node in job leases and logs; defaults to host name and process id. */
   nodeName: string;
   /** 32-byte key (base64) that encrypts stored signing keys and uploaded PKCS#12 files (AES-256-GCM). */
@@ -159,6 +165,9 @@ const schema = Joi.object({
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
+  FEEL_TIMEOUT_MS: Joi.number().integer().min(1).max(60000).default(50),
+  FEEL_MAX_MEMORY_MB: Joi.number().integer().min(8).max(4096).default(64),
+  FEEL_MAX_RANGE: Joi.number().integer().min(1).default(100000),
   NODE_NAME: Joi.string(),
   SIGNING_KEY: Joi.string().base64({ paddingRequired: false }).length(44).messages({ 'string.length': '"SIGNING_KEY" must be 32 bytes in base64 (44 characters)' }),
   SIGNING_TRUST_DIR: Joi.string(),
@@ -262,6 +271,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
+    feelTimeoutMs: v.FEEL_TIMEOUT_MS,
+    feelMaxMemoryMb: v.FEEL_MAX_MEMORY_MB,
+    feelMaxRange: v.FEEL_MAX_RANGE,
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
     signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),

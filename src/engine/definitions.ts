@@ -10,7 +10,7 @@ import serializer, { TypeResolver, deserialize } from 'moddle-context-serializer
 import { layoutProcess } from 'bpmn-auto-layout';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { EngineDefinition } from './models.ts';
-import { isFeel, feelSyntaxError, parseRetryPolicy } from './feel.ts';
+import { isFeel, feelRangeProblem, feelSyntaxError, parseRetryPolicy } from './feel.ts';
 import { Invalid, NotFound } from '../errors.ts';
 import { engineTransaction } from './write-lock.ts';
 import { selectRows } from './sql.ts';
@@ -222,8 +222,14 @@ function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): v
   if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);
   for (const [field, value] of values) {
     if (!isFeel(value)) continue;
-    const err = feelSyntaxError(value.trimStart().slice(1));
-    if (err) problems.push({ code: 'engine.problem.feelSyntax', params: { id: el.id, field, expression: value, from: err.from ?? '?' }, elementId: el.id, detail: err.message });
+    const expression = value.trimStart().slice(1);
+    const err = feelSyntaxError(expression);
+    if (err) {
+      problems.push({ code: 'engine.problem.feelSyntax', params: { id: el.id, field, expression: value, from: err.from ?? '?' }, elementId: el.id, detail: err.message });
+      continue;
+    }
+    const range = feelRangeProblem(expression);
+    if (range) problems.push({ code: 'engine.problem.feelRange', params: { id: el.id, field, expression: value, size: range.size, limit: range.limit }, elementId: el.id });
   }
 }
 

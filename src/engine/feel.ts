@@ -1,25 +1,23 @@
 // FEEL (via feelin) is the only expression language of user-authored processes: a value that
-// starts with `=` is an expression, anything else is a literal, as in Camunda 8.
-import { evaluate, SyntaxError as FeelSyntaxError } from 'feelin';
+// starts with `=` is an expression, anything else is a literal, as in Camunda 8. Deploy checks only
+// parse; every evaluation runs under the budget of src/feel.
+import { evaluateBounded, maxRange, oversizedRange, syntaxErrorOf } from '../feel/index.ts';
 
 /** Whether a BPMN attribute value is a FEEL expression (`=…`). */
 export function isFeel(value: unknown): value is string {
   return typeof value === 'string' && value.trimStart().startsWith('=');
 }
 
-/** The syntax problem of a FEEL expression (without its leading `=`), or null when it parses. */
+/** The syntax problem of a FEEL expression (without its leading `=`), or null when it parses; never evaluates. */
 export function feelSyntaxError(expression: string): { message: string; from?: number; to?: number } | null {
-  try {
-    evaluate(expression, {});
-    return null;
-  } catch (err) {
-    if (err instanceof FeelSyntaxError) {
-      const pos = (err as unknown as { position?: { from: number; to: number } }).position;
-      return { message: err.message, from: pos?.from, to: pos?.to };
-    }
-    // Errors other than syntax depend on runtime values; deploy accepts them.
-    return null;
-  }
+  return syntaxErrorOf(expression);
+}
+
+/** A number-literal range the expression iterates over that is larger than FEEL_MAX_RANGE, or null. */
+export function feelRangeProblem(expression: string): { from: number; size: number; limit: number } | null {
+  const limit = maxRange();
+  const range = oversizedRange(expression, limit);
+  return range ? { from: range.from, size: range.size, limit } : null;
 }
 
 /** Converts feelin's temporal values to plain JSON values (ISO strings). */
@@ -38,10 +36,13 @@ export function toPlain(value: unknown): unknown {
   return value;
 }
 
-/** Evaluates a FEEL expression (`=…`) against variables, or returns a literal unchanged. */
+/**
+ * Evaluates a FEEL expression (`=…`) against variables, or returns a literal unchanged. An expression
+ * that exceeds its budget throws a FeelBudgetError.
+ */
 export function resolveValue(value: unknown, variables: Record<string, unknown>): unknown {
   if (!isFeel(value)) return value;
-  return toPlain(evaluate(value.trimStart().slice(1), variables).value);
+  return toPlain(evaluateBounded(value.trimStart().slice(1), variables).value);
 }
 
 /** Resolves a value to a string (null when empty). */

@@ -13,6 +13,7 @@ import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
+import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -73,6 +74,8 @@ class Run {
   history: HistoryRow[] = [];
   newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
   error: Error | null = null;
+  /** The first expression of this action that ran out of its FEEL budget, and where. */
+  feelFault: { elementId: string; executionId: string | null; message: string } | null = null;
   /** The situation last persisted: what rows exist for this instance. */
   prev: { active: Situation['active']; jobs: number; subscriptions: number } = { active: [], jobs: 0, subscriptions: 0 };
   /** Due times of the durable timers last persisted (a cached engine must not skip one that is due). */
@@ -104,6 +107,7 @@ class Run {
     this.history = [];
     this.newIncidents = [];
     this.error = null;
+    this.feelFault = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
   }
@@ -131,6 +135,29 @@ class Run {
   record(event: string, el: { id: string; type?: string } | null, extra: Partial<HistoryRow> = {}): void {
     this.history.push(historyRow(this, event, el, extra));
   }
+
+  /** Runs an evaluation for an element; an expression over its budget is noted for an incident there, then rethrown. */
+  guard<T>(elementId: string | undefined, executionId: string | null | undefined, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const fault = budgetErrorOf(err);
+      if (fault && elementId) this.feelFault ??= { elementId, executionId: executionId ?? null, message: fault.message };
+      throw err;
+    }
+  }
+}
+
+/**
+ * An expression that ran out of its budget is an incident on its element: the instance is kept
+ * (failed, with its variables and history) instead of stalling the node or being refused.
+ */
+function raiseFeelIncident(run: Run): void {
+  const fault = run.feelFault;
+  if (!fault) return;
+  const type = run.meta(fault.elementId)?.type;
+  run.newIncidents.push({ elementId: fault.elementId, executionId: fault.executionId ?? fault.elementId, handler: null, error: fault.message, attempts: 1 });
+  run.record('incident', { id: fault.elementId, type }, { outcome: fault.message });
 }
 
 const DEFAULT_RETRY = { tries: 3, backoffMs: 10000, exponential: true };
@@ -167,12 +194,11 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
     return baseSet(owner, cb, run.fireStartTimers && isStart ? 0 : delay, ...args);
   };
   const expressions = {
-    resolveExpression(expression: unknown, message?: { content?: { output?: unknown } }) {
+    resolveExpression(expression: unknown, message?: { content?: { id?: string; executionId?: string; output?: unknown } }) {
       if (!isFeel(expression)) return expression;
       const output = message?.content?.output;
       const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...run.vars, ...(output as object) } : run.vars;
-      const value = resolveValue(expression, scope);
-      return value;
+      return run.guard(message?.content?.id, message?.content?.executionId, () => resolveValue(expression, scope));
     },
     isExpression: (text: unknown) => isFeel(text),
     hasExpression: (text: unknown) => isFeel(text),
@@ -215,9 +241,22 @@ function serviceFactory(run: Run) {
           if (pending.incident || (pending.nextAt && Date.parse(pending.nextAt) > Date.now())) return;
         }
         const attempt = (pending?.attempts ?? 0) + 1;
-        const local = inputsOf(run.vars, meta, iteration);
-        const scope = local ? { ...run.vars, ...local } : run.vars;
-        const name = meta?.handler ? resolveString(meta.handler, scope) : null;
+        let local: Record<string, unknown> | null;
+        let scope: Record<string, unknown>;
+        let name: string | null;
+        try {
+          local = inputsOf(run.vars, meta, iteration);
+          scope = local ? { ...run.vars, ...local } : run.vars;
+          name = meta?.handler ? resolveString(meta.handler, scope) : null;
+        } catch (err) {
+          const fault = budgetErrorOf(err);
+          if (!fault) throw err;
+          // Waits as a failed service does, so that an admin can retry it once the data or the budget allow.
+          run.runtime.services[executionId] = { elementId, attempts: attempt, error: fault.message, incident: true };
+          run.newIncidents.push({ elementId, executionId, handler: null, error: fault.message, attempts: attempt });
+          run.record('incident', { id: elementId, type: activity.type }, { outcome: fault.message });
+          return;
+        }
         run.inflight++;
         Promise.resolve()
           .then(() => {
@@ -492,16 +531,28 @@ async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: 
   const have = new Set(run.prev.active.filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId));
   const held = run.runtime.unassigned ?? {};
   const rows: TaskRow[] = [];
+  const hold = (u: Situation['userTasks'][number], problem: string) => {
+    held[u.executionId] = problem;
+    run.newIncidents.push({ elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem, attempts: 1 });
+    run.record('incident', { id: u.id, type: 'bpmn:UserTask' }, { outcome: problem });
+  };
   for (const u of sit.userTasks) {
     if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;
-    const built = taskRow(run, u);
+    // An assignment expression over its FEEL budget is an incident on the task, like any other bad assignment.
+    let built: ReturnType<typeof taskRow>;
+    try {
+      built = taskRow(run, u);
+    } catch (err) {
+      const fault = budgetErrorOf(err);
+      if (!fault) throw err;
+      hold(u, `FEEL budget exceeded: ${shorten(fault.expression)}`);
+      continue;
+    }
     let problem: string | null = built.problems[0] ?? null;
     const check = assignmentCheck();
     if (!problem && check) problem = await check(built.proposal);
     if (problem) {
-      held[u.executionId] = problem;
-      run.newIncidents.push({ elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem, attempts: 1 });
-      run.record('incident', { id: u.id, type: 'bpmn:UserTask' }, { outcome: problem });
+      hold(u, problem);
       continue;
     }
     delete held[u.executionId];
@@ -752,12 +803,15 @@ function emitAfterCommit(run: Run, persisted: Persisted): void {
 }
 
 async function runEngine(run: Run, start: () => Promise<unknown>): Promise<void> {
-  try {
-    await start();
-  } catch (err) {
-    run.error = err as Error;
-  }
-  await run.settle();
+  // One action is one FEEL budget pass (see src/feel).
+  await inBudgetPass(async () => {
+    try {
+      await start();
+    } catch (err) {
+      run.error = err as Error;
+    }
+    await run.settle();
+  });
 }
 
 /** Input of startProcess. */
@@ -824,7 +878,8 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
       engine.signal({ id: action.messageRefId });
     }
   });
-  if (run.error) {
+  raiseFeelIncident(run);
+  if (run.error && !run.feelFault) {
     throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
   }
   const sit = situationOf(run, engine, timers);
@@ -914,7 +969,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         const meta = run.meta(action.task.elementId);
-        complete(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null);
+        run.guard(action.task.elementId, action.task.executionId, () => complete(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null));
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
         api.signal({ id: action.task.elementId, executionId: action.task.executionId });
         break;
@@ -926,7 +981,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         const meta = run.meta(api.id);
-        if (meta?.outputs?.length) applyOutputs(run, meta, action.variables);
+        if (meta?.outputs?.length) run.guard(api.id, api.executionId, () => applyOutputs(run, meta, action.variables));
         else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, action.variables);
         api.signal({ id: api.id, executionId: api.executionId });
         break;
@@ -957,6 +1012,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   if (notActive) {
     throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : '' });
   }
+  raiseFeelIncident(run);
   if (run.error) log.warn('instance failed', { instanceId, error: run.error.message });
   const sit = situationOf(run, engine, timers);
   const persisted = await persist(run, sit, {

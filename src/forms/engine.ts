@@ -2,7 +2,7 @@
 // reports definition problems, computes formulas and parent totals, checks entered values and runs rules.
 // Pure and shared with the browser so live recomputation has exactly the server's semantics.
 import { evaluate, parseExpression } from 'feelin';
-import { analyse, evalFeel, isBuiltin, type Reference } from './feel.ts';
+import { analyse, budgetErrorOf, budgetPass, evalFeel, feelEvaluate, isBuiltin, rangeTooLarge, type BudgetPass, type FeelBudgetError, type Reference } from './feel.ts';
 import {
   childrenOf, fieldsOf, isFileValue, isIsoDate, isMissing, rowLabel, tablesOf,
   type ColumnDef, type FieldDef, type FormDefinition, type FormValues, type RowDef, type RuleDef, type TableDef,
@@ -152,6 +152,7 @@ export function compile(def: FormDefinition): Plan {
     }
   }
   const plan: Plan = { def, cells, order: [], inputs: [], problems, rowTable };
+  compilePasses.set(plan, budgetPass());
   // Resolve every formula's references.
   // A column formula is checked once, on its first row, so a bad one is reported once rather than per row.
   const checkedColumns = new Set<string>();
@@ -188,6 +189,11 @@ function resolveExpression(plan: Plan, expression: string, scope: Scope, target:
   const a = analyse(expression);
   if (a.syntaxError) {
     problems.push({ code: 'forms.check.syntax', severity: 'error', target, where, expression, params: { where, expression, position: a.syntaxError.from + 1 } });
+    return [];
+  }
+  const range = rangeTooLarge(expression);
+  if (range) {
+    problems.push({ code: 'forms.check.rangeTooLarge', severity: 'error', target, where, expression, params: { where, expression, ...range } });
     return [];
   }
   const deps = new Set<string>();
@@ -384,12 +390,16 @@ function staticTypeProblem(plan: Plan, expression: string, scope: Scope): string
   return problem;
 }
 
+/** The FEEL budget pass of each plan's compile. */
+const compilePasses = new WeakMap<Plan, BudgetPass>();
+
 function checkType(plan: Plan, cell: PlanCell, problems: Issue[]): void {
   const ctx = sampleContext(plan);
   let r: { value: unknown; warnings: Array<{ type: string; message: string }> };
   try {
-    r = evaluate(cell.expression!, contextFor(cell.expression!, ctx, ctx, cell.scope));
-  } catch {
+    r = feelEvaluate(cell.expression!, contextFor(cell.expression!, ctx, ctx, cell.scope), compilePasses.get(plan));
+  } catch (err) {
+    if (budgetErrorOf(err)) problems.push(budgetIssue(cell.key, cell.where, cell.expression!));
     return;
   }
   const staticProblem = staticTypeProblem(plan, cell.expression!, cell.scope ?? { kind: 'full' });
@@ -427,14 +437,20 @@ function checkRule(plan: Plan, rule: RuleDef, problems: Issue[]): void {
   if (problems.length > before) return;
   const ctx = sampleContext(plan);
   try {
-    const r = evaluate(rule.expression, contextFor(rule.expression, ctx, ctx, scope));
+    const r = feelEvaluate(rule.expression, contextFor(rule.expression, ctx, ctx, scope), compilePasses.get(plan));
     const staticProblem = staticTypeProblem(plan, rule.expression, scope);
     const invalid = staticProblem ? { message: staticProblem } : r.warnings.find((w) => TYPE_WARNINGS.has(w.type));
     if (invalid) problems.push({ code: 'forms.check.typeMismatch', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression, detail: invalid.message } });
     else if (r.value !== null && typeof r.value !== 'boolean') problems.push({ code: 'forms.check.ruleNotBoolean', severity: 'error', rule: rule.id, where, expression: rule.expression, params: { where, expression: rule.expression } });
-  } catch {
+  } catch (err) {
     // Syntax problems are already reported.
+    if (budgetErrorOf(err)) problems.push({ ...budgetIssue(`rule:${rule.id}`, where, rule.expression), rule: rule.id });
   }
+}
+
+/** An expression stopped at its FEEL budget (time or memory), as a problem of the cell or rule it belongs to. */
+function budgetIssue(target: string, where: string, expression: string): Issue {
+  return { code: 'forms.check.budget', severity: 'error', target, where, expression, params: { where, expression } };
 }
 
 /** Orders computed cells so each comes after what it reads; cells on a cycle become problems. */
@@ -507,17 +523,23 @@ export function normalizeValues(plan: Plan, input: FormValues): FormValues {
   return out;
 }
 
-/** Computes every formula and total in dependency order; returns the full values (inputs kept). */
-export function computeValues(plan: Plan, input: FormValues, prev?: FormValues | null): FormValues {
+/**
+ * Computes every formula and total in dependency order; returns the full values (inputs kept). A
+ * formula stopped at its FEEL budget gives null and, when `faults` is given, an issue there.
+ */
+export function computeValues(plan: Plan, input: FormValues, prev?: FormValues | null, faults?: Issue[]): FormValues {
   const values = normalizeValues(plan, input);
   const broken = new Set(plan.problems.map((p) => p.target));
+  const pass = budgetPass();
   for (const c of plan.order) {
     let v: unknown = null;
     if (c.mode === 'total') {
       const parts = c.deps.map((d) => getValue(values, d)).filter((x): x is number => typeof x === 'number');
       v = parts.length ? parts.reduce((a, b) => a + b, 0) : null;
     } else if (c.expression && !c.isBroken && !broken.has(c.key)) {
-      v = evalFeel(c.expression, contextFor(c.expression, values, prev, c.scope));
+      v = evalFeel(c.expression, contextFor(c.expression, values, prev, c.scope), faults && (() => {
+        if (!faults.some((f) => f.expression === c.expression)) faults.push(budgetIssue(c.key, c.where, c.expression!));
+      }), pass);
     }
     if (typeof v === 'number') v = Number.isFinite(v) ? round(v, c.decimals) : null;
     if (c.numeric && typeof v !== 'number') v = null;
@@ -663,6 +685,7 @@ function ruleOperands(plan: Plan, rule: RuleDef, scope: Scope): Array<{ key: str
 /** Runs every rule over computed values; each failure is an issue with the rule's message and severity. */
 export function runRules(plan: Plan, values: FormValues, prev?: FormValues | null): Issue[] {
   const issues: Issue[] = [];
+  const pass = budgetPass();
   for (const rule of plan.def.rules ?? []) {
     if (plan.problems.some((p) => p.rule === rule.id)) continue;
     const table = rule.forEachRow ? tablesOf(plan.def).find((t) => t.id === rule.forEachRow) : undefined;
@@ -681,7 +704,10 @@ export function runRules(plan: Plan, values: FormValues, prev?: FormValues | nul
         const prevZero = overlay(prev ?? {}, missing.filter((o) => o.prev).map((o) => o.key), plan);
         ctx = contextFor(rule.expression, curr, prevZero, scope);
       }
-      const result = evalFeel(rule.expression, ctx);
+      const result = evalFeel(rule.expression, ctx, (err: FeelBudgetError) => {
+        // Stopped once, stopped for every row: one issue per rule is enough.
+        if (!issues.some((i) => i.rule === rule.id && i.code === 'forms.check.budget')) issues.push({ ...budgetIssue(`rule:${rule.id}`, ruleWhere(rule), err.expression), rule: rule.id });
+      }, pass);
       // Null means the rule cannot be evaluated (e.g. a blank cell of this row): nothing to report.
       if (result !== false) continue;
       const row = scope.kind === 'row' ? scope.table.rows.find((r) => r.id === scope.row) : undefined;
@@ -733,8 +759,9 @@ export function evaluateForm(plan: Plan, input: FormValues, prev?: FormValues | 
   const bad = new Set(inputIssues.map((i) => i.target));
   const clean: FormValues = JSON.parse(JSON.stringify(input ?? {}));
   for (const k of bad) if (k) setValue(clean, k, null);
-  const values = computeValues(plan, clean, prev);
-  const issues = [...inputIssues, ...runRules(plan, values, prev)];
+  const faults: Issue[] = [];
+  const values = computeValues(plan, clean, prev, faults);
+  const issues = [...inputIssues, ...faults, ...runRules(plan, values, prev)];
   for (const k of bad) if (k) setValue(values, k, getValue(input, k));
   return { values, issues, hasErrors: issues.some((i) => i.severity === 'error') };
 }

@@ -23,6 +23,11 @@ import { getOrg } from '../orgs/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction } from '../store/index.ts';
 import { t, type Locale } from '../i18n/index.ts';
+import { evaluateBounded, maxRange } from '../feel/index.ts';
+import { configureFeel } from './feel.ts';
+
+// On the server every formula and rule runs under the FEEL budget; the browser keeps plain feelin.
+configureFeel({ evaluate: (expression, context) => evaluateBounded(expression, context), maxRange });
 
 /** A form version as services hand it out. */
 export interface FormVersionView {
