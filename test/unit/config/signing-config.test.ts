@@ -7,6 +7,7 @@ import test from 'ava';
 import { loadConfig, ConfigError } from '../../../src/config.ts';
 
 const SECRET = 'production-secret-'.padEnd(48, 'x');
+const AUDIT_KEYS = `k1:${'a'.repeat(40)}`;
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-signing-config-'));
 }
@@ -24,11 +25,11 @@ test('without SIGNING_KEY a development node generates one key into DATA_DIR and
 test('production nodes sharing SECRET derive the same signing key and write no key file', (t) => {
   const one = tempDir();
   const two = tempDir();
-  const a = loadConfig({ NODE_ENV: 'production', DATA_DIR: one, SECRET });
-  const b = loadConfig({ NODE_ENV: 'production', DATA_DIR: two, SECRET });
+  const a = loadConfig({ NODE_ENV: 'production', DATA_DIR: one, SECRET, AUDIT_KEYS });
+  const b = loadConfig({ NODE_ENV: 'production', DATA_DIR: two, SECRET, AUDIT_KEYS });
   t.is(a.signingKey, b.signingKey);
   t.false(fs.existsSync(path.join(one, 'signing.key')));
-  t.not(loadConfig({ NODE_ENV: 'production', DATA_DIR: one, SECRET: SECRET.replace('x', 'y') }).signingKey, a.signingKey);
+  t.not(loadConfig({ NODE_ENV: 'production', DATA_DIR: one, SECRET: SECRET.replace('x', 'y'), AUDIT_KEYS }).signingKey, a.signingKey);
   fs.rmSync(one, { recursive: true, force: true });
   fs.rmSync(two, { recursive: true, force: true });
 });
