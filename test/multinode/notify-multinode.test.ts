@@ -23,7 +23,7 @@ function serve(name: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), 'serve'], {
     cwd: repoRoot,
     env: {
-      ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), DATABASE_URL: database.url, DATA_DIR: database.dataDir,
+      ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), AUDIT_KEYS: database.config.auditKeys.map((k) => `${k.id}:${k.secret}`).join(','), DATABASE_URL: database.url, DATA_DIR: database.dataDir,
       PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '0', NODE_NAME: name, JOB_POLL_MS: '50', JOB_LEASE_MS: '4000', LOG_LEVEL: 'error',
       SMTP_URL: smtp.url, NOTIFY_RETRY_MS: '200', NOTIFY_MAX_ATTEMPTS: '10',
     },
