@@ -132,11 +132,13 @@ async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?:
 /** Most tries of one job in flight at once (the SMTP pool has as many connections). */
 const SEND_CONCURRENCY = 8;
 
-async function sendAll(rows: NotifyMessage[]): Promise<Outcome[]> {
+async function sendAll(rows: NotifyMessage[], stopAt: number): Promise<{ outcomes: Outcome[]; untried: NotifyMessage[] }> {
   const out: Outcome[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, async () => {
-    while (next < rows.length) {
+    // No try starts after stopAt: its outcome must be recorded while the claim still holds, or another
+    // node would take the message over as interrupted and send it again.
+    while (next < rows.length && Date.now() < stopAt) {
       const m = rows[next++];
       const started = Date.now();
       let result: SendResult;
@@ -149,7 +151,20 @@ async function sendAll(rows: NotifyMessage[]): Promise<Outcome[]> {
       out.push({ m, result, ms: Date.now() - started });
     }
   }));
-  return out;
+  return { outcomes: out, untried: rows.slice(next) };
+}
+
+/** Gives untried messages of a claim back to the queue, as they were before it, with a job to try them. */
+async function releaseUntried(token: string, untried: NotifyMessage[]): Promise<void> {
+  if (!untried.length) return;
+  const ids = untried.map((m) => m.id);
+  await inTransaction(async (t) => {
+    await NotifyMessage.update(
+      { status: 'created', attempts: literal('attempts - 1'), tries: literal('tries - 1'), sendingUntil: null, sendingOwner: null, nextAttemptAt: new Date() },
+      { where: { id: { [Op.in]: ids }, status: 'sending', sendingOwner: token }, transaction: t },
+    );
+    await enqueueJob(JOB_NOTIFY_DELIVER, { ids }, new Date(), { transaction: t });
+  });
 }
 
 let claimSeq = 0;
@@ -188,7 +203,10 @@ export async function deliverMessages(ids: number[]): Promise<void> {
   const mine = won === due.length
     ? due.map((m) => Object.assign(m, { status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
     : await NotifyMessage.findAll({ where: { sendingOwner: token } });
-  await finishTries(token, await sendAll(mine));
+  // Tries start during the first half of the hold, so their answers are recorded well inside it.
+  const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
+  await finishTries(token, outcomes);
+  await releaseUntried(token, untried);
 }
 
 /** Delivers one message if its try is due. */
