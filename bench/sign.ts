@@ -14,37 +14,11 @@ import { migrate } from '../src/store/migrate.ts';
 import { createUser, loadViewer } from '../src/auth/service.ts';
 import { User } from '../src/auth/models.ts';
 import { renderPdf } from '../src/forms/pdf.ts';
-import type { FormDefinition, RowDef } from '../src/forms/definition.ts';
+import { bigForm } from './big-form.ts';
 import { initCa, signPdf, uploadPkcs12, verifyPdf } from '../src/signing/service.ts';
 import { readCa } from '../src/signing/keys.ts';
 import { issueCertificate, makePkcs12 } from '../src/signing/pki.ts';
 
-// The same 200-indicator monthly form as bench/forms.ts (20 groups of 1 total + 9 detail rows, 5 columns).
-function bigForm(): FormDefinition {
-  const rows: RowDef[] = [];
-  for (let g = 1; g <= 20; g++) {
-    const parent = `g${g}`;
-    rows.push({ id: parent, code: String(g).padStart(2, '0'), name: `Nhóm chỉ tiêu số ${g}`, unit: 'tỷ đồng', total: true, rollup: { kind: 'sum' } });
-    for (let i = 1; i <= 9; i++) rows.push({ id: `${parent}_${i}`, code: `${String(g).padStart(2, '0')}.${i}`, name: `Chỉ tiêu chi tiết ${g}.${i} — giá trị sản xuất`, unit: 'tỷ đồng', parent, rollup: { kind: 'sum' } });
-  }
-  return {
-    key: 'bench-200', code: 'Biểu số B200', name: 'Biểu đo hiệu năng 200 chỉ tiêu', periodKind: 'month', unitLabel: 'Ủy ban nhân dân tỉnh',
-    sections: [
-      { id: 'chung', title: 'Thông tin chung', fields: [{ id: 'nguoiLap', label: 'Người lập biểu', type: 'text', required: true }] },
-      { id: 'chiTieu', title: 'Chỉ tiêu', tables: [{
-        id: 'bang', title: 'Bảng chỉ tiêu',
-        columns: [
-          { id: 'th', label: 'Thực hiện kỳ báo cáo', type: 'number', decimals: 2, min: 0 },
-          { id: 'lk', label: 'Lũy kế từ đầu năm', type: 'number', decimals: 2, min: 0 },
-          { id: 'cky', label: 'Cùng kỳ năm trước', type: 'number', decimals: 2, min: 0 },
-          { id: 'kh', label: 'Kế hoạch năm', type: 'number', decimals: 2, min: 0 },
-          { id: 'ss', label: 'So sánh (%)', type: 'percent', decimals: 2, formula: 'if cky = null or cky = 0 then null else lk / cky * 100' },
-        ],
-        rows,
-      }] },
-    ],
-  };
-}
 
 const n = Number(process.argv[2] ?? 1000);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-sign-'));

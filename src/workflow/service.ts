@@ -324,20 +324,33 @@ export async function listIncidentsFor(viewer: Viewer) {
   return listIncidents('open', scopePaths(viewer, OPERATOR_ROLES));
 }
 
+/**
+ * Runs an engine action whose writes go through the engine's own connection, so its audit row cannot
+ * share the transaction: the row is written first, and the action does not run when that fails; an
+ * action that then fails adds a `.failed` row. No such action succeeds without its audit row.
+ */
+async function auditedEngineAction<T>(viewer: Viewer, entry: { action: string; targetType: string; targetId: string | number; detail?: unknown }, act: () => Promise<T>): Promise<T> {
+  await appendAudit(actorOf(viewer), entry);
+  try {
+    return await act();
+  } catch (err) {
+    await appendAudit(actorOf(viewer), { ...entry, action: `${entry.action}.failed`, detail: { ...(entry.detail as object | undefined), error: err instanceof AppError ? err.code : 'internal' } })
+      .catch((auditErr) => log.error('audit row of a failed engine action not written', { action: entry.action, error: String(auditErr) }));
+    throw err;
+  }
+}
+
 /** Cancels an instance of the viewer's scope; audited. */
 export async function cancelInstanceFor(viewer: Viewer, id: string, reason: string | null): Promise<void> {
   await assertInstance(viewer, id, OPERATOR_ROLES);
-  await cancelInstance(id, viewer.username, reason);
-  await appendAudit(actorOf(viewer), { action: 'engine.instance.cancel', targetType: 'instance', targetId: id, detail: { reason } });
+  await auditedEngineAction(viewer, { action: 'engine.instance.cancel', targetType: 'instance', targetId: id, detail: { reason } }, () => cancelInstance(id, viewer.username, reason));
 }
 
 /** Retries an incident of an instance in the viewer's scope; audited. */
 export async function retryIncidentFor(viewer: Viewer, incidentId: number) {
   const incident = await getIncident(incidentId);
   await assertInstance(viewer, incident.instanceId, OPERATOR_ROLES);
-  const instance = await retryIncident(incidentId, viewer.username);
-  await appendAudit(actorOf(viewer), { action: 'engine.incident.retry', targetType: 'incident', targetId: String(incidentId), detail: { instanceId: instance.id } });
-  return instance;
+  return auditedEngineAction(viewer, { action: 'engine.incident.retry', targetType: 'incident', targetId: String(incidentId), detail: { instanceId: incident.instanceId } }, () => retryIncident(incidentId, viewer.username));
 }
 
 /** A job of the viewer's scope (jobs of no instance: system-wide admins only), or 404. */
@@ -353,16 +366,18 @@ async function scopedJob(viewer: Viewer, id: number) {
 export async function moveTimerFor(viewer: Viewer, jobId: number, dueAt: Date) {
   const job = await scopedJob(viewer, jobId);
   if (!job || !job.instanceId || !job.executionId) throw new AppError('engine.timerNotFound', 404, { id: String(jobId) });
-  await moveTimer(job.instanceId, job.executionId, dueAt);
-  await appendAudit(actorOf(viewer), { action: 'engine.timer.move', targetType: 'instance', targetId: job.instanceId, detail: { elementId: job.elementId, from: job.runAt, to: dueAt } });
+  const { instanceId, executionId } = job;
+  await auditedEngineAction(viewer, { action: 'engine.timer.move', targetType: 'instance', targetId: instanceId, detail: { elementId: job.elementId, from: job.runAt, to: dueAt } }, () => moveTimer(instanceId, executionId, dueAt));
   return { instanceId: job.instanceId, dueAt };
 }
 
 /** Puts a failed job of the viewer's scope back in the queue; audited. */
 export async function retryJobFor(viewer: Viewer, jobId: number): Promise<void> {
   const job = await scopedJob(viewer, jobId);
-  if (!job || !(await retryFailedJob(jobId))) throw new AppError('engine.jobNotFailed', 409, { id: jobId });
-  await appendAudit(actorOf(viewer), { action: 'engine.job.retry', targetType: 'job', targetId: jobId });
+  if (!job || job.status !== 'failed') throw new AppError('engine.jobNotFailed', 409, { id: jobId });
+  await auditedEngineAction(viewer, { action: 'engine.job.retry', targetType: 'job', targetId: jobId }, async () => {
+    if (!(await retryFailedJob(jobId))) throw new AppError('engine.jobNotFailed', 409, { id: jobId });
+  });
 }
 
 /**
@@ -381,9 +396,7 @@ export async function correlateFor(viewer: Viewer, name: string, businessKey: st
 /** Broadcasts a signal to every instance: a system-wide admin only. */
 export async function broadcastFor(viewer: Viewer, name: string, variables: Record<string, unknown>) {
   if (!hasSystemRole(viewer, 'admin')) throw Forbidden('errors.outOfScope');
-  const result = await broadcastSignal(name, variables);
-  await appendAudit(actorOf(viewer), { action: 'engine.signal', targetType: 'signal', targetId: name, detail: result });
-  return result;
+  return auditedEngineAction(viewer, { action: 'engine.signal', targetType: 'signal', targetId: name }, () => broadcastSignal(name, variables));
 }
 
 /** Deploys a process for everyone: a system-wide admin or designer; audited in the deploy's transaction; idempotent with a key. */
