@@ -7,7 +7,7 @@ import Cookie from '@hapi/cookie';
 import Crumb from '@hapi/crumb';
 import Inert from '@hapi/inert';
 import Vision from '@hapi/vision';
-import type { ValidationError } from 'joi';
+import Joi, { type ValidationError } from 'joi';
 import { getConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -248,7 +248,8 @@ function coreRoutes(): ServerRoute[] {
     {
       method: 'GET',
       path: '/static/{p*}',
-      options: { auth: false, plugins: pub, cache: { expiresIn: 7 * 24 * 3600 * 1000, privacy: 'public' } },
+      // A name longer than any asset would reach the file system as ENAMETOOLONG (a 500): refused first.
+      options: { auth: false, plugins: pub, cache: { expiresIn: 7 * 24 * 3600 * 1000, privacy: 'public' }, validate: { params: Joi.object({ p: Joi.string().max(255).required() }) } },
       handler: { directory: { path: path.join(root, 'public'), redirectToSlash: false, index: false } },
     },
     {

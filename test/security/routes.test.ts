@@ -208,3 +208,9 @@ test.serial('JSON error responses carry the content security policy too', async 
   t.is(res.statusCode, 401);
   t.regex(String(res.headers['content-security-policy']), /default-src 'self'/);
 });
+
+test.serial('a static file name longer than any asset is a 400, not a file-system error', async (t) => {
+  const res = await call(app.server, null, 'GET', `/static/${'x'.repeat(5000)}`);
+  t.is(res.statusCode, 400);
+  t.is((await call(app.server, null, 'GET', '/static/app.css')).statusCode, 200);
+});
