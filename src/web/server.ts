@@ -222,6 +222,10 @@ export async function createServer(): Promise<Server> {
   // cannot write, a stream that fails) and so never pass onPreResponse as an error.
   server.events.on({ name: 'request', channels: ['internal', 'error'] }, (request, event, tags) => {
     if (!tags.error) return;
+    // Handler errors of 4xx (a Boom 404, an AppError 409) are answers, not failures.
+    const err = event.error as { isBoom?: boolean; output?: { statusCode: number }; status?: number } | undefined;
+    const status = err?.isBoom ? err.output!.statusCode : err instanceof AppError ? err.status : 500;
+    if (status < 500) return;
     request.app.isErrorLogged = true;
     log.error('request failed', { path: request.path, method: request.method, error: String((event.error as Error | undefined)?.stack ?? event.error ?? event.data) });
   });
