@@ -3,6 +3,7 @@
 // processes and runs this node's job worker while the server runs (the engine itself knows no HTTP).
 import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
+import { findInputProblem } from '../web/input-guard.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
@@ -40,7 +41,12 @@ function localized(locale: Locale, err: unknown): never {
   throw err;
 }
 
-const vars = Joi.object().unknown(true).default({});
+/** Largest process variables one request may hand the engine (as JSON); every instance carries them. */
+export const MAX_VARIABLES_BYTES = 256 * 1024;
+const vars = Joi.object().unknown(true).default({}).custom((value, helpers) => {
+  if (Buffer.byteLength(JSON.stringify(value)) > MAX_VARIABLES_BYTES) return helpers.error('variables.tooLarge', { limit: MAX_VARIABLES_BYTES });
+  return value;
+}).messages({ 'variables.tooLarge': 'variables are larger than {#limit} bytes' });
 const taskQuery = Joi.object({
   scope: Joi.string().valid('mine', 'groups', 'unassigned', 'all').default('all'),
   process: Joi.string().max(190).allow(''),
@@ -55,13 +61,18 @@ function toTaskQuery(q: { scope?: TaskQuery['scope']; process?: string; org?: st
 /** Parses a form's variables textarea (JSON object) or fails with a field error. */
 function formVariables(text: string | undefined): Record<string, unknown> {
   if (!text || !text.trim()) return {};
+  let v: unknown;
   try {
-    const v = JSON.parse(text);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+    v = JSON.parse(text);
   } catch {
-    // Falls through to the error below.
+    throw new AppError('engine.badVariables', 400);
   }
-  throw new AppError('engine.badVariables', 400);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AppError('engine.badVariables', 400);
+  // The text was one string at the edge; what it parses to gets the same check as any body.
+  const problem = findInputProblem(v, 'variables');
+  if (problem) throw new AppError(`validation.${problem.type}`, 400, { field: problem.field, limit: problem.limit });
+  if (Buffer.byteLength(text) > MAX_VARIABLES_BYTES) throw new AppError('validation.variables.tooLarge', 400, { limit: MAX_VARIABLES_BYTES });
+  return v as Record<string, unknown>;
 }
 
 function back(h: ResponseToolkit, to: string) {

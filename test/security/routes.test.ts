@@ -214,3 +214,13 @@ test.serial('a static file name longer than any asset is a 400, not a file-syste
   t.is(res.statusCode, 400);
   t.is((await call(app.server, null, 'GET', '/static/app.css')).statusCode, 200);
 });
+
+test.serial('process variables larger than the engine accepts are a 400 naming the limit', async (t) => {
+  const admin = callers.find((c) => c.name === 'admin')!.session;
+  const variables = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`v${i}`, 'x'.repeat(9000)]));
+  const res = await call(app.server, admin, 'POST', '/api/engine/processes/sample-approval/start', { orgCode: '01', variables });
+  t.is(res.statusCode, 400);
+  const body = JSON.parse(res.payload) as { details: Array<{ type: string; message: string }> };
+  t.is(body.details[0].type, 'variables.tooLarge');
+  t.regex(body.details[0].message, /262144/);
+});
