@@ -7,6 +7,7 @@ import { compile, computeValues, getValue, type Plan } from './engine.ts';
 import { fieldsOf, isFileValue, isMissing, tablesOf, depthOf, type FormDefinition, type FormValues, type TableDef } from './definition.ts';
 import { formatVnNumber } from './numbers.ts';
 import { t, type Locale } from '../i18n/index.ts';
+import { drawSignatureBlock, type SignatureStamp } from '../signing/pdf.ts';
 
 const require = createRequire(import.meta.url);
 const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -31,6 +32,8 @@ export interface PdfOptions {
   place?: string;
   date?: Date;
   signerName?: string;
+  /** The digital signature about to be applied (see `prepareStamp` of the signing service): drawn in the signer's place of the block. */
+  signature?: SignatureStamp;
   preparerName?: string;
 }
 
@@ -110,8 +113,11 @@ export async function renderPdf(def: FormDefinition, opts: PdfOptions = {}, plan
   doc.font('B').fontSize(10).text(N(def.preparerTitle ?? t(L, 'forms.doc.preparer')).toUpperCase(), left, ty, { width: half, align: 'center' });
   doc.font('I').fontSize(9).text(N(t(L, 'forms.doc.signHint')), left, doc.y, { width: half, align: 'center' });
   doc.font('B').fontSize(10).text(N(def.signerTitle ?? t(L, 'forms.doc.signer')).toUpperCase(), left + half, ty, { width: half, align: 'center' });
-  doc.font('I').fontSize(9).text(N(t(L, 'forms.doc.signHintSeal')), left + half, doc.y, { width: half, align: 'center' });
-  const ny = doc.y + 50;
+  // A digital signature takes the place of the seal: its block (70 pt high) stands where the hint was.
+  const boxY = doc.y + 4;
+  if (opts.signature) drawSignatureBlock(doc, opts.signature, { x: left + half + 8, y: boxY, width: half - 16, locale: L });
+  else doc.font('I').fontSize(9).text(N(t(L, 'forms.doc.signHintSeal')), left + half, doc.y, { width: half, align: 'center' });
+  const ny = opts.signature ? boxY + 76 : doc.y + 50;
   if (opts.preparerName) doc.font('B').fontSize(10).text(N(opts.preparerName), left, ny, { width: half, align: 'center' });
   if (opts.signerName) doc.font('B').fontSize(10).text(N(opts.signerName), left + half, ny, { width: half, align: 'center' });
 

@@ -139,7 +139,8 @@ export function drawSignatureBlock(doc: PDFKit.PDFDocument, stamp: SignatureStam
   const N = (s: string) => s.normalize('NFC');
   doc.save();
   doc.roundedRect(at.x, at.y, at.width, h, 4).lineWidth(0.8).strokeColor('#b00020').stroke();
-  doc.image(stamp.qrPng, at.x + 4, at.y + 4, { width: qr, height: qr });
+  // A stamp that crossed a worker thread arrives with its PNG as a plain Uint8Array.
+  doc.image(Buffer.from(stamp.qrPng), at.x + 4, at.y + 4, { width: qr, height: qr });
   const tx = at.x + qr + 10;
   const tw = at.width - qr - 14;
   doc.fillColor('#b00020').font('B').fontSize(8).text(N(t(L, 'signing.stamp.signedBy')), tx, at.y + 5, { width: tw });
