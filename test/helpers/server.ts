@@ -96,3 +96,29 @@ export async function call(server: Server, session: Session | null, method: stri
     payload: isForm ? { ...(payload as object), crumb: session?.crumb } : (payload as object | undefined),
   });
 }
+
+/** Polls /healthz of a listening server over HTTP while `work` runs; returns the latencies in ms. */
+export async function healthzDuring(server: Server, work: () => Promise<void>): Promise<number[]> {
+  const base = `http://127.0.0.1:${server.info.port}`;
+  const latencies: number[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t0 = performance.now();
+      const r = await fetch(`${base}/healthz`);
+      await r.text();
+      if (r.status !== 200) throw new Error(`healthz answered ${r.status}`);
+      latencies.push(performance.now() - t0);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    polling = false;
+    await poller;
+  }
+  return latencies;
+}

@@ -2,7 +2,7 @@
 // or stall the event loop. The node keeps answering /healthz quickly throughout; a deploy with a huge
 // literal range is a 422 naming the element and the expression; a heavy gateway is an incident.
 import test from 'ava';
-import { startApp, makeUser, login, call, type TestApp, type Session } from '../../helpers/server.ts';
+import { startApp, makeUser, login, call, healthzDuring, type TestApp, type Session } from '../../helpers/server.ts';
 import { bpmn } from '../../processes/support.ts';
 
 const json = (r: { payload: string }): any => JSON.parse(r.payload);
@@ -34,35 +34,9 @@ test.before(async () => {
 });
 test.after.always(async () => app?.close());
 
-/** Polls /healthz over HTTP while `work` runs; returns the latencies. */
-async function healthzDuring(work: () => Promise<void>): Promise<number[]> {
-  const base = `http://127.0.0.1:${app.server.info.port}`;
-  const latencies: number[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const t0 = performance.now();
-      const r = await fetch(`${base}/healthz`);
-      await r.text();
-      if (r.status !== 200) throw new Error(`healthz answered ${r.status}`);
-      latencies.push(performance.now() - t0);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  try {
-    await work();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  } finally {
-    polling = false;
-    await poller;
-  }
-  return latencies;
-}
-
 test.serial('deploying a gateway that iterates over 1..60000000 is a 422 naming the element and the expression, and /healthz keeps answering', async (t) => {
   let res: Awaited<ReturnType<typeof call>> | undefined;
-  const latencies = await healthzDuring(async () => {
+  const latencies = await healthzDuring(app.server, async () => {
     res = await call(app.server, designer, 'POST', '/api/engine/definitions', { xml: definition('Process_wide', HEAVY) });
   });
   t.is(res!.statusCode, 422);
@@ -79,7 +53,7 @@ test.serial('starting a process whose gateway runs past the budget answers at on
   const deployed = await call(app.server, designer, 'POST', '/api/engine/definitions', { xml: definition('Process_heavy', 'count(for i in 1..n return i) &gt; 0') });
   t.is(deployed.statusCode, 201);
   let res: Awaited<ReturnType<typeof call>> | undefined;
-  const latencies = await healthzDuring(async () => {
+  const latencies = await healthzDuring(app.server, async () => {
     res = await call(app.server, designer, 'POST', '/api/engine/processes/Process_heavy/start', { businessKey: 'HS-1', variables: { n: 60000000 } });
   });
   t.is(res!.statusCode, 201);
