@@ -48,6 +48,30 @@ export async function loadViewerByUsername(username: string): Promise<{ viewer: 
   return { viewer: await loadViewer(user), isActive: user.status === 'active' };
 }
 
+/** A user by id or username, or null (for domains that act for a named person). */
+export async function findUser(by: { userId?: number; username?: string }): Promise<User | null> {
+  return by.userId !== undefined ? User.findByPk(by.userId) : User.findOne({ where: { username: by.username ?? '' } });
+}
+
+/** Active users named by username or holding one of the roles (anywhere), at most `limit` of them. */
+export async function findActiveUsers(q: { usernames?: string[]; roles?: Role[] }, limit = 5000): Promise<User[]> {
+  const usernames = q.usernames ?? [];
+  const roles = q.roles ?? [];
+  const byRole = roles.length ? (await RoleAssignment.findAll({ where: { role: roles }, attributes: ['userId'], limit })).map((r) => r.userId) : [];
+  if (!usernames.length && !byRole.length) return [];
+  return User.findAll({
+    where: { status: 'active', [Op.or]: [...(usernames.length ? [{ username: usernames }] : []), ...(byRole.length ? [{ id: [...new Set(byRole)] }] : [])] },
+    limit,
+  });
+}
+
+/** Active users who hold a role over the whole system. */
+export async function listSystemUsers(role: Role, limit = 1000): Promise<User[]> {
+  const ids = (await RoleAssignment.findAll({ where: { role, orgUnitId: null }, attributes: ['userId'], limit })).map((r) => r.userId);
+  if (!ids.length) return [];
+  return User.findAll({ where: { id: [...new Set(ids)], status: 'active' }, limit });
+}
+
 /** Input for creating a user. */
 export interface NewUser {
   username: string;

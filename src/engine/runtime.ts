@@ -434,7 +434,7 @@ function listOf(values: string[]): string | null {
 
 /** Characters a value may have to fill a part of a candidate group (a role or an org code): no separators. */
 const GROUP_PART = /^[\p{L}\p{N}_.-]{1,64}$/u;
-/** Characters of a username (citizens log in with their e-mail address). */
+/** Characters of a username (an e-mail address is one too). */
 const USERNAME = /^[\p{L}\p{N}_.@+-]{1,64}$/u;
 /** A candidate group as stored: `role` or `role@orgCode`. */
 const GROUP = /^([a-z][a-z_-]{0,31})(?:@([\p{L}\p{N}_.-]{1,40}))?$/u;

@@ -1,9 +1,8 @@
 // Who gets a "task assigned" message: the people a new task names, as the access module decides it.
-// A read-only query over the user records finds the possible people (by username, or holding a role a
+// Auth's user lookup finds the possible people (by username, or holding a role a
 // candidate group names); `isCandidate` then keeps those the task really covers.
-import { Op } from 'sequelize';
-import { User, RoleAssignment } from '../auth/models.ts';
-import { loadViewer } from '../auth/service.ts';
+import type { Role } from '../auth/models.ts';
+import { findActiveUsers, listSystemUsers, loadViewer } from '../auth/service.ts';
 import { isCandidate, OrgPaths, type Assignment } from '../access/index.ts';
 import { getOrgsByIds } from '../orgs/service.ts';
 import type { Recipient } from './service.ts';
@@ -19,11 +18,7 @@ export async function taskRecipients(task: Assignment): Promise<Recipient[]> {
   const roles = task.assignee ? [] : [...new Set(split(task.candidateGroups).map((g) => g.split('@')[0]))];
   // A task that names nobody is open to every officer and leader: too wide to notify.
   if (!names.length && !roles.length) return [];
-  const byRole = roles.length ? (await RoleAssignment.findAll({ where: { role: roles }, attributes: ['userId'], limit: 5000 })).map((r) => r.userId) : [];
-  const users = await User.findAll({
-    where: { status: 'active', [Op.or]: [...(names.length ? [{ username: names }] : []), ...(byRole.length ? [{ id: [...new Set(byRole)] }] : [])] },
-    limit: 5000,
-  });
+  const users = await findActiveUsers({ usernames: names, roles: roles as Role[] });
   const orgs = new OrgPaths();
   const homes = await getOrgsByIds(users.flatMap((u) => (u.orgUnitId ? [u.orgUnitId] : [])));
   const out: Recipient[] = [];
@@ -37,8 +32,6 @@ export async function taskRecipients(task: Assignment): Promise<Recipient[]> {
 
 /** Active administrators of the whole system (who get the admin alerts). */
 export async function systemAdmins(): Promise<Recipient[]> {
-  const ids = (await RoleAssignment.findAll({ where: { role: 'admin', orgUnitId: null }, attributes: ['userId'], limit: 1000 })).map((r) => r.userId);
-  if (!ids.length) return [];
-  const users = await User.findAll({ where: { id: [...new Set(ids)], status: 'active' }, limit: 1000 });
+  const users = await listSystemUsers('admin');
   return users.map((u) => ({ userId: u.id, fullName: u.fullName, email: u.email, phone: u.phone, locale: u.locale === 'en' ? 'en' : 'vi', orgCode: null }));
 }

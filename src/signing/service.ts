@@ -8,8 +8,8 @@ import { Op, literal } from 'sequelize';
 import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
-import { User } from '../auth/models.ts';
-import { loadViewer } from '../auth/service.ts';
+import type { User } from '../auth/models.ts';
+import { findUser as findUserRecord, loadViewer } from '../auth/service.ts';
 import type { Viewer } from '../access/index.ts';
 import { BadRequest, Invalid, NotFound, TooMany } from '../errors.ts';
 import { t } from '../i18n/index.ts';
@@ -54,7 +54,7 @@ export function caRootPem(): string {
 }
 
 async function findUser(by: { userId?: number; username?: string }): Promise<User> {
-  const user = by.userId !== undefined ? await User.findByPk(by.userId) : await User.findOne({ where: { username: by.username ?? '' } });
+  const user = await findUserRecord(by);
   if (!user) throw NotFound('signing.unknownUser', { username: by.username ?? String(by.userId) });
   return user;
 }
@@ -436,7 +436,7 @@ export async function seedSigning(usernames: string[], print: (line: string) => 
   const ca = await initCa();
   if (ca.isCreated) print(`development CA created in ${ca.dir}`);
   for (const username of usernames) {
-    const user = await User.findOne({ where: { username } });
+    const user = await findUserRecord({ username });
     if (!user || (await SigningCertificate.count({ where: { userId: user.id, status: 'active' } }))) continue;
     const c = await issueUserCertificate(username, null);
     print(`signing certificate for ${username} (${c.commonName}), valid until ${c.notAfter}`);

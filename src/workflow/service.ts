@@ -118,11 +118,6 @@ export async function unclaimTask(viewer: Viewer, id: number): Promise<EngineTas
   return unclaimTaskFor(await loadActionable(viewer, id), viewer.username);
 }
 
-/** The viewer of an account by username and whether it is active (null: no such account). */
-async function accountOf(username: string): Promise<{ viewer: Viewer; isActive: boolean } | null> {
-  return loadViewerByUsername(username);
-}
-
 /**
  * Hands a task to another user (audited with the change): only to an active user who could be a
  * candidate of it (a role over its unit, or named by it); otherwise 422.
@@ -130,7 +125,7 @@ async function accountOf(username: string): Promise<{ viewer: Viewer; isActive: 
 export async function delegateTask(viewer: Viewer, id: number, username: string): Promise<EngineTask> {
   const task = await loadActionable(viewer, id);
   if (task.assignee && task.assignee !== viewer.username) throw Conflict('engine.taskClaimedByOther', { id, assignee: task.assignee });
-  const target = await accountOf(username);
+  const target = await loadViewerByUsername(username);
   if (!target || !target.isActive || !(await couldBeCandidate(target.viewer, task))) throw Invalid('engine.delegateNotCandidate', { username });
   return reassignTask(task, target.viewer.username, viewer.username, 'delegate', (t) =>
     appendAudit(actorOf(viewer), { action: 'engine.task.delegate', targetType: 'task', targetId: id, detail: { to: target.viewer.username, instanceId: task.instanceId } }, t));
@@ -139,7 +134,7 @@ export async function delegateTask(viewer: Viewer, id: number, username: string)
 /** Whether a task is held by an account that cannot act on it any more (missing or disabled). */
 async function isStuck(task: EngineTask): Promise<boolean> {
   if (!task.assignee) return false;
-  const holder = await accountOf(task.assignee);
+  const holder = await loadViewerByUsername(task.assignee);
   return !holder || !holder.isActive;
 }
 
