@@ -15,7 +15,7 @@ import { ping } from '../store/index.ts';
 import { t, toLocale, type Locale } from '../i18n/index.ts';
 import { resumeSession, csrfTokenFor } from '../auth/service.ts';
 import { hasRole, type Viewer } from '../access/index.ts';
-import { routeAccess, viewerOf, wantsJson } from './route-helpers.ts';
+import { routeAccess, viewerOf, wantsJson, type RouteAccess } from './route-helpers.ts';
 import { DEFAULT_INPUT_LIMITS, findInputProblem, type InputLimits } from './input-guard.ts';
 import { createViewEngine } from './views.ts';
 import { navFor } from './nav.ts';
@@ -51,8 +51,8 @@ function localeOf(request: Request): Locale {
 }
 
 /** Refuses prototype keys, control characters, deep nesting and oversized text in any part of a request. */
-function checkInput(request: Request): void {
-  const own = routeAccess(request)?.maxText;
+function checkInput(request: Request, rule: RouteAccess | null): void {
+  const own = rule?.maxText;
   const limits: InputLimits = own ? { ...DEFAULT_INPUT_LIMITS, maxText: own } : DEFAULT_INPUT_LIMITS;
   const problem = findInputProblem(request.params, 'params', limits, true)
     ?? findInputProblem(request.query, 'query', limits, true)
@@ -203,7 +203,7 @@ export async function createServer(): Promise<Server> {
     bindCsrf(request, h, viewer);
     const rule = routeAccess(request);
     if (rule?.public) {
-      checkInput(request);
+      checkInput(request, rule);
       return h.continue;
     }
     if (!viewer) throw Boom.unauthorized();
@@ -212,7 +212,7 @@ export async function createServer(): Promise<Server> {
       if (!token || token !== request.state?.crumb) throw Boom.forbidden(undefined, { code: 'errors.csrf' });
     }
     if (rule?.roles?.length && !hasRole(viewer, ...rule.roles)) throw Boom.forbidden(undefined, { code: 'errors.roleRequired' });
-    checkInput(request);
+    checkInput(request, rule);
     return h.continue;
   });
 
