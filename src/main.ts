@@ -143,6 +143,8 @@ commands.push(...(await import('./engine/cli.ts')).engineCommands);
 commands.push(...(await import('./signing/cli.ts')).signingCommands);
 commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyCommand.usage, needsStore: true, run: async (args) => (await import('./notify/cli.ts')).notifyCommand.run(args) });
 
+commands.push({ name: 'calendar', usage: (await import('./calendar/cli.ts')).calendarCommand.usage, needsStore: true, run: async (args) => (await import('./calendar/cli.ts')).calendarCommand.run(args) });
+
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });
 }

@@ -40,6 +40,10 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /admin/users/{id}/roles': ADMIN,
   'POST /admin/users/{id}/status': ADMIN,
 
+  'GET /admin/calendar': ADMIN,
+  'POST /admin/calendar': ADMIN,
+  'POST /admin/calendar/{id}/delete': ADMIN,
+
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
   'GET /admin/orgs/import': ADMIN,
