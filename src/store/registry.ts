@@ -8,6 +8,7 @@ import { initEngineModels } from '../engine/models.ts';
 import { initSigningModels } from '../signing/models.ts';
 import { initNotifyModels } from '../notify/models.ts';
 import { initCalendarModels } from '../calendar/models.ts';
+import { initCatalogModels } from '../catalog/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -18,6 +19,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initSigningModels,
   initNotifyModels,
   initCalendarModels,
+  initCatalogModels,
 ];
 
 /** Defines all models of all domains on a connection. */
