@@ -89,6 +89,8 @@ export interface Config {
   signingKey: string;
   /** Folder of trusted root certificates (`*.pem`, `*.crt`, `*.cer`) and revocation lists (`*.crl`) for signatures. */
   signingTrustDir: string;
+  /** Office hours of receiving desks, `HH:MM-HH:MM` in Vietnam time; dossiers received outside them count from the next opening. */
+  officeHours: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -171,6 +173,11 @@ const schema = Joi.object({
   NODE_NAME: Joi.string(),
   SIGNING_KEY: Joi.string().base64({ paddingRequired: false }).length(44).messages({ 'string.length': '"SIGNING_KEY" must be 32 bytes in base64 (44 characters)' }),
   SIGNING_TRUST_DIR: Joi.string(),
+  OFFICE_HOURS: Joi.string().trim().custom((value: string, helpers) => {
+    const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/.exec(value);
+    if (!m || Number(m[1]) * 60 + Number(m[2]) >= Number(m[3]) * 60 + Number(m[4]) || Number(m[3]) * 60 + Number(m[4]) > 1440) return helpers.message({ custom: '"OFFICE_HOURS" must be HH:MM-HH:MM with the opening before the closing, e.g. 08:00-17:00' });
+    return value;
+  }).default('08:00-17:00'),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -277,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
     signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
+    officeHours: v.OFFICE_HOURS,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -7,6 +7,8 @@ import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
 import { initSigningModels } from '../signing/models.ts';
 import { initNotifyModels } from '../notify/models.ts';
+import { initCalendarModels } from '../calendar/models.ts';
+import { initCatalogModels } from '../catalog/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -16,6 +18,8 @@ const initializers: Array<(s: Sequelize) => void> = [
   initEngineModels,
   initSigningModels,
   initNotifyModels,
+  initCalendarModels,
+  initCatalogModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -40,6 +40,19 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /admin/users/{id}/roles': ADMIN,
   'POST /admin/users/{id}/status': ADMIN,
 
+  'GET /admin/calendar': ADMIN,
+  'POST /admin/calendar': ADMIN,
+  'POST /admin/calendar/{id}/delete': ADMIN,
+
+  'GET /thu-tuc': 'public',
+  'GET /thu-tuc/{code}': 'public',
+  'POST /thu-tuc/{code}/faq': DESIGN,
+  'POST /thu-tuc/{code}/faq/{id}': DESIGN,
+  'POST /thu-tuc/{code}/faq/{id}/delete': DESIGN,
+  'GET /api/procedures': 'public',
+  'GET /api/procedures/suggest': 'public',
+  'GET /api/procedures/{code}': 'public',
+
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
   'GET /admin/orgs/import': ADMIN,
