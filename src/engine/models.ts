@@ -13,6 +13,8 @@ export class EngineDefinition extends Model {
   declare meta: string;
   declare sourceName: string | null;
   declare deployedBy: string | null;
+  /** JSON list of the warnings found at deploy (null: deployed before warnings were kept). */
+  declare warnings: string | null;
   declare createdAt: Date;
 }
 
@@ -141,6 +143,7 @@ export function initEngineModels(sequelize: Sequelize): void {
       meta: { type: DataTypes.TEXT, allowNull: false },
       sourceName: str(255),
       deployedBy: str(64),
+      warnings: { type: DataTypes.TEXT, allowNull: true },
     },
     { sequelize, tableName: 'engine_definitions', underscored: true, updatedAt: false },
   );

@@ -209,7 +209,7 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
       return undefined;
     },
   };
-  const engine = new Machine(run.def.sourceContext, { timers, expressions, extensions }, {
+  const engine = new Machine(run.def.sourceContext, { timers, expressions, extensions, scripts: feelScripts(run) }, {
     onActivity(routingKey, message) {
       const { content } = message;
       if (routingKey === 'activity.start') {
@@ -226,6 +226,39 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
   });
   return { engine, timers };
 }
+
+/**
+ * Script tasks run FEEL only (deploy refuses every other language): the expression is evaluated
+ * under the FEEL budget and its value lands in the result variable.
+ */
+function feelScripts(run: Run) {
+  return {
+    register: () => undefined,
+    getScript(_format: unknown, activity: { id: string }) {
+      const meta = run.meta(activity.id);
+      const script = meta?.script;
+      if (!script) return undefined;
+      return {
+        execute(scope: { content?: { executionId?: string } & Record<string, unknown> }, callback: (err: Error | null, output?: unknown) => void) {
+          const executionId = scope.content?.executionId;
+          let value: unknown;
+          try {
+            const local = inputsOf(run.vars, meta, iterationScope(meta, scope.content));
+            value = run.guard(activity.id, executionId, () => resolveValue(script.expression, local ? { ...run.vars, ...local } : run.vars));
+            if (script.resultVariable) complete(run, meta, { [script.resultVariable]: value }, local);
+          } catch (err) {
+            callback(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          callback(null, value);
+        },
+      };
+    },
+  };
+}
+
+/** A service task names a handler nobody registered: retrying cannot help until one is. */
+class MissingHandler extends Error {}
 
 function serviceFactory(run: Run) {
   return function Service(activity: { id: string; type: string }) {
@@ -261,7 +294,7 @@ function serviceFactory(run: Run) {
         Promise.resolve()
           .then(() => {
             const handler = name ? serviceHandler(name) : undefined;
-            if (!handler) throw new Error(`no service handler registered as "${name ?? ''}"`);
+            if (!handler) throw new MissingHandler(`no service handler registered as "${name ?? ''}"`);
             return handler({ instanceId: run.instanceId, businessKey: run.businessKey, definitionKey: run.def.key, elementId, variables: structuredClone(scope), attempt });
           })
           .then(
@@ -273,7 +306,7 @@ function serviceFactory(run: Run) {
             (err: unknown) => {
               const error = err instanceof Error ? err.message : String(err);
               const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
-              if (attempt < policy.tries) {
+              if (attempt < policy.tries && !(err instanceof MissingHandler)) {
                 const wait = policy.exponential ? policy.backoffMs * 2 ** (attempt - 1) : policy.backoffMs;
                 run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error };
                 run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });

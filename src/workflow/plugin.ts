@@ -12,7 +12,7 @@ import { hasRole } from '../access/index.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
 import {
-  analyzeXml, deployShippedProcesses, getDefinitionRow, getTimeline, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
+  analyzeXml, definitionWarnings, deployShippedProcesses, getDefinitionRow, getTimeline, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
 } from '../engine/service.ts';
 import {
   broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
@@ -338,7 +338,15 @@ export const workflowPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const row = await getDefinitionRow({ id: Number(request.params.id) });
           const instances = await listInstancesFor(mustViewer(request), { definitionKey: row.key, limit: 20 });
-          return h.view('pages/engine/definition', { pageTitle: row.name ?? row.key, definition: { id: row.id, key: row.key, version: row.version, name: row.name, sha256: row.sha256, createdAt: row.createdAt, deployedBy: row.deployedBy, sourceName: row.sourceName }, instances: instances.rows });
+          const locale = request.app.locale;
+          const meta = JSON.parse(row.meta) as { translations?: Array<{ elementId: string; field: string; juel: string; feel: string }> };
+          return h.view('pages/engine/definition', {
+            pageTitle: row.name ?? row.key,
+            definition: { id: row.id, key: row.key, version: row.version, name: row.name, sha256: row.sha256, createdAt: row.createdAt, deployedBy: row.deployedBy, sourceName: row.sourceName },
+            instances: instances.rows,
+            warnings: presentProblems(locale, definitionWarnings(row)),
+            translations: meta.translations ?? [],
+          });
         },
       },
       {
