@@ -62,6 +62,10 @@ export interface ElementMeta {
   outputs?: Array<{ source: string; target: string }>;
   attachedTo?: string;
   cancelActivity?: boolean;
+  /** An error boundary event: the error code it catches (null: any). */
+  catchError?: { code: string | null };
+  /** The sub-process the element is in (absent at the process level). */
+  parentId?: string;
   isStart?: boolean;
   /** A FEEL script task: the expression it evaluates and the variable that receives the result. */
   script?: { expression: string; resultVariable?: string };
@@ -246,7 +250,9 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
     }
     if (d.$type === 'bpmn:MessageEventDefinition' && d.messageRef) meta.message = messageOf(d.messageRef);
     if (d.$type === 'bpmn:SignalEventDefinition' && d.signalRef) meta.signal = { id: d.signalRef.id, name: d.signalRef.name ?? d.signalRef.id };
+    if (d.$type === 'bpmn:ErrorEventDefinition' && el.$type === 'bpmn:BoundaryEvent') meta.catchError = { code: d.errorRef?.errorCode ?? null };
   }
+  if (el.$parent?.$type === 'bpmn:SubProcess') meta.parentId = el.$parent.id;
   return meta;
 }
 

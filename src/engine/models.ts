@@ -95,6 +95,10 @@ export class EngineIncident extends Model {
   declare executionId: string | null;
   declare handler: string | null;
   declare error: string;
+  /** Catalog key of the message (`incidents:…`), null on older rows. */
+  declare code: string | null;
+  /** JSON object of the message's parameters. */
+  declare params: string | null;
   declare attempts: number;
   declare status: 'open' | 'resolved';
   declare createdAt: Date;
@@ -220,6 +224,8 @@ export function initEngineModels(sequelize: Sequelize): void {
       executionId: str(190),
       handler: str(190),
       error: { type: DataTypes.TEXT, allowNull: false },
+      code: str(100),
+      params: { type: DataTypes.TEXT, allowNull: true },
       attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       status: str(16, false),
       resolvedAt: { type: DataTypes.DATE, allowNull: true },

@@ -8,12 +8,13 @@ import { Machine } from './machine.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
-import { assignmentCheck, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
+import { assignmentCheck, bpmnErrorOf, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
 import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
+import { t } from '../i18n/index.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -31,10 +32,28 @@ export const JOB_CALL_FAILED = 'engine.callFailed';
 /** Engine events for domains: `task.created`, `task.completed`, `instance.ended` (emitted after commit). */
 export const engineEvents = new EventEmitter();
 
+/** Why an execution waits on an incident instead of moving on. */
+type HoldReason = 'service' | 'gateway' | 'collection' | 'runaway' | 'completion' | 'callDone' | 'bpmnError' | 'input';
+
+/** An execution that failed and waits for a retry job or an incident retry. */
+interface HeldExecution {
+  elementId: string;
+  attempts: number;
+  nextAt?: string;
+  error?: string;
+  incident?: boolean;
+  /** What failed (absent on older rows: a service). */
+  reason?: HoldReason;
+  /** A task completion or a child's result whose output mappings failed: applied again on retry. */
+  values?: Record<string, unknown>;
+  /** The task's own inputs that the output mappings saw. */
+  local?: Record<string, unknown> | null;
+}
+
 /** Per-instance runtime bookkeeping stored next to the engine state. */
 interface RuntimeState {
-  /** Service executions that failed and wait for a retry job or an incident retry. */
-  services: Record<string, { elementId: string; attempts: number; nextAt?: string; error?: string; incident?: boolean }>;
+  /** Executions that failed and wait for a retry job or an incident retry (services, gateways, mappings …). */
+  services: Record<string, HeldExecution>;
   /** How many job and subscription rows the instance has (so an action reads them only when some exist). */
   rows?: { jobs: number; subscriptions: number };
   /** User tasks held by an assignment incident (no task row): execution id → the reason. */
@@ -62,8 +81,9 @@ type Action =
   | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
   | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
   | { kind: 'callDone'; executionId: string; childId: string; variables: Record<string, unknown> }
-  | { kind: 'callFailed'; executionId: string; error: string }
-  | { kind: 'cancel'; actor: string | null; reason: string | null; byCaller?: boolean };
+  | { kind: 'callFailed'; executionId: string; childId: string }
+  | { kind: 'cancel'; actor: string | null; reason: string | null; byCaller?: boolean }
+  | { kind: 'variables'; changes: Record<string, unknown>; actor: string | null; maxBytes: number };
 
 /** Optional changes applied to the stored state before it is recovered (moving a timer). */
 type StatePatch = (state: Record<string, unknown>) => void;
@@ -72,7 +92,13 @@ class Run {
   inflight = 0;
   private wake: (() => void) | null = null;
   history: HistoryRow[] = [];
-  newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
+  newIncidents: NewIncident[] = [];
+  /** Element executions this action ran (a runaway loop is stopped at ENGINE_MAX_TRANSITIONS). */
+  transitions = 0;
+  /** Whether this action already opened the incident of a runaway loop. */
+  runaway = false;
+  /** A multi-instance body whose collection incident is retried by this action. */
+  releasedCollection: string | null = null;
   error: Error | null = null;
   /** The first expression of this action that ran out of its FEEL budget, and where. */
   feelFault: { elementId: string; executionId: string | null; message: string } | null = null;
@@ -108,6 +134,9 @@ class Run {
     this.newIncidents = [];
     this.error = null;
     this.feelFault = null;
+    this.transitions = 0;
+    this.runaway = false;
+    this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
   }
@@ -148,16 +177,46 @@ class Run {
   }
 }
 
+/** An incident to open in the action's transaction: its catalog code (`incidents.*`) and parameters. */
+interface NewIncident {
+  elementId: string;
+  executionId: string;
+  handler: string | null;
+  error: string;
+  attempts: number;
+  code: string;
+  params: Record<string, unknown>;
+}
+
 /**
- * An expression that ran out of its budget is an incident on its element: the instance is kept
- * (failed, with its variables and history) instead of stalling the node or being refused.
+ * Opens an incident on an element (written with the action) and, with `hold`, keeps the execution
+ * waiting there until an admin retries it: the instance never ends in a state nobody can act on.
+ */
+function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
+  const error = t('en', `incidents.${code}`, { id: at.elementId, ...params });
+  const attempts = at.attempts ?? 1;
+  if (hold) run.runtime.services[at.executionId] = { elementId: at.elementId, attempts, error, incident: true, ...hold };
+  run.newIncidents.push({ elementId: at.elementId, executionId: at.executionId, handler: at.handler ?? null, error, attempts, code, params: { id: at.elementId, ...params } });
+  run.record('incident', { id: at.elementId, type: run.meta(at.elementId)?.type }, { outcome: error });
+  return error;
+}
+
+/** The message of anything thrown, for an incident. */
+function messageOf(err: unknown): string {
+  const fault = budgetErrorOf(err);
+  if (fault) return fault.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * An expression that ran out of its budget where the runtime cannot hold the execution (a timer, a
+ * correlation key) is an incident on its element: the instance is kept (failed, with its variables and
+ * history) instead of stalling the node or being refused.
  */
 function raiseFeelIncident(run: Run): void {
   const fault = run.feelFault;
   if (!fault) return;
-  const type = run.meta(fault.elementId)?.type;
-  run.newIncidents.push({ elementId: fault.elementId, executionId: fault.executionId ?? fault.elementId, handler: null, error: fault.message, attempts: 1 });
-  run.record('incident', { id: fault.elementId, type }, { outcome: fault.message });
+  raise(run, { elementId: fault.elementId, executionId: fault.executionId ?? fault.elementId }, 'feel', { message: fault.message });
 }
 
 const DEFAULT_RETRY = { tries: 3, backoffMs: 10000, exponential: true };
@@ -204,8 +263,9 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
     hasExpression: (text: unknown) => isFeel(text),
   };
   const extensions = {
-    govflow(activity: { type: string; behaviour: Record<string, unknown> }) {
+    govflow(activity: GuardedActivity) {
       if (SERVICE_TYPES.has(activity.type)) activity.behaviour.Service = serviceFactory(run);
+      guardActivity(run, activity);
       return undefined;
     },
   };
@@ -260,6 +320,151 @@ function feelScripts(run: Run) {
 /** A service task names a handler nobody registered: retrying cannot help until one is. */
 class MissingHandler extends Error {}
 
+/** An activity as bpmn-elements builds it: the parts the guard uses. */
+interface GuardedActivity {
+  id: string;
+  type: string;
+  behaviour: Record<string, unknown>;
+  Behaviour: new (activity: unknown, context: unknown) => { execute(message: ExecuteMessage): void };
+  outbound: Array<{ id: string; isDefault?: boolean; behaviour?: { conditionExpression?: { body?: string } } }>;
+  broker: { publish(exchange: string, routingKey: string, content: unknown): void };
+}
+
+/** The message bpmn-elements hands a behaviour's execute. */
+interface ExecuteMessage {
+  content: Record<string, unknown> & { executionId: string };
+  fields?: { redelivered?: boolean };
+}
+
+/** Elements run between two yields to the event loop, so that a long action never starves the node. */
+const TRANSITION_BATCH = 200;
+/** Holds that keep an execution from running again until an admin retries its incident. */
+const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
+
+/**
+ * Wraps every activity's behaviour: counts the action's transitions (a runaway loop stops with an
+ * incident and yields the event loop between batches), decides gateways before bpmn-elements does (a
+ * condition that fails or a gateway where nothing matches waits as an incident instead of failing the
+ * instance), and checks a multi-instance collection before the instances open.
+ */
+function guardActivity(run: Run, activity: GuardedActivity): void {
+  const Inner = activity.Behaviour;
+  const isDecision = activity.type === 'bpmn:ExclusiveGateway' || activity.type === 'bpmn:InclusiveGateway';
+  const loop = run.meta(activity.id)?.loop;
+  activity.Behaviour = function Guarded(a: unknown, context: unknown) {
+    const inner = new Inner(a, context);
+    const execute = inner.execute.bind(inner);
+    inner.execute = (message: ExecuteMessage) => {
+      const content = message.content;
+      const executionId = content.executionId;
+      const held = run.runtime.services[executionId];
+      if (held?.incident && held.reason && BLOCKING.has(held.reason)) return;
+      if (++run.transitions > getConfig().engineMaxTransitions) {
+        stopRunaway(run, activity.id, executionId);
+        return;
+      }
+      if (isDecision) {
+        const decided = decide(run, activity);
+        if ('code' in decided) {
+          raise(run, { elementId: activity.id, executionId }, decided.code, decided.params, { reason: 'gateway' });
+          return;
+        }
+        step(run, () => activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound }));
+        return;
+      }
+      if (loop && content.isRootScope) {
+        const problem = collectionProblem(run, loop);
+        if (problem) {
+          raise(run, { elementId: activity.id, executionId }, problem.code, problem.params, { reason: 'collection' });
+          return;
+        }
+        // A body held before it opened any instance: bpmn-elements would only resume a redelivered one.
+        if (run.releasedCollection === executionId && message.fields) message.fields.redelivered = false;
+      }
+      step(run, () => execute(message));
+    };
+    return inner;
+  } as unknown as GuardedActivity['Behaviour'];
+}
+
+/** Runs one element step, every TRANSITION_BATCH steps after a turn of the event loop. */
+function step(run: Run, fn: () => void): void {
+  if (run.transitions % TRANSITION_BATCH !== 0) {
+    fn();
+    return;
+  }
+  run.inflight++;
+  setImmediate(() => {
+    run.inflight--;
+    try {
+      fn();
+    } catch (err) {
+      run.error ??= err as Error;
+    } finally {
+      run.poke();
+    }
+  });
+}
+
+/** Past ENGINE_MAX_TRANSITIONS every further step waits; one incident names the limit and where it was hit. */
+function stopRunaway(run: Run, elementId: string, executionId: string): void {
+  const limit = getConfig().engineMaxTransitions;
+  if (run.runaway) {
+    const error = t('en', 'incidents.runaway', { id: elementId, limit });
+    run.runtime.services[executionId] = { elementId, attempts: 1, incident: true, reason: 'runaway', error };
+    return;
+  }
+  run.runaway = true;
+  log.warn('engine action stopped at its transition limit', { instanceId: run.instanceId, elementId, limit });
+  raise(run, { elementId, executionId }, 'runaway', { limit }, { reason: 'runaway' });
+}
+
+/** The flows a gateway takes, decided on the process variables; or the incident when that cannot be done. */
+function decide(run: Run, activity: GuardedActivity): { outbound: Array<{ id: string; action: 'take' | 'discard' }> } | { code: string; params: Record<string, unknown> } {
+  const exclusive = activity.type === 'bpmn:ExclusiveGateway';
+  const taken = new Set<string>();
+  let fallback: string | null = null;
+  for (const flow of activity.outbound) {
+    if (flow.isDefault) {
+      fallback = flow.id;
+      continue;
+    }
+    if (exclusive && taken.size) break;
+    const body = flow.behaviour?.conditionExpression?.body;
+    if (body === undefined) {
+      taken.add(flow.id);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = resolveValue(body, run.vars);
+    } catch (err) {
+      return { code: 'condition', params: { flow: flow.id, expression: shorten(body), message: messageOf(err) } };
+    }
+    // As in Camunda 8: a condition must say true or false; null (a missing variable) is an incident, not a silent false.
+    if (typeof value !== 'boolean') return { code: 'conditionNotBoolean', params: { flow: flow.id, expression: shorten(body), value: JSON.stringify(value ?? null) } };
+    if (value) taken.add(flow.id);
+  }
+  if (!taken.size && fallback) taken.add(fallback);
+  if (!taken.size && activity.outbound.length) return { code: 'noFlow', params: {} };
+  return { outbound: activity.outbound.map((f) => ({ id: f.id, action: taken.has(f.id) ? 'take' : 'discard' })) };
+}
+
+/** Why a multi-instance activity cannot open its instances (its collection is not a list), or null. */
+function collectionProblem(run: Run, loop: NonNullable<ElementMeta['loop']>): { code: string; params: Record<string, unknown> } | null {
+  const expression = loop.collection ?? loop.cardinality;
+  if (!expression || !isFeel(expression)) return null;
+  let value: unknown;
+  try {
+    value = resolveValue(expression, run.vars);
+  } catch (err) {
+    return { code: 'feel', params: { message: messageOf(err) } };
+  }
+  if (loop.collection && !Array.isArray(value)) return { code: 'collection', params: { expression: shorten(expression), value: JSON.stringify(value ?? null) } };
+  if (!loop.collection && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) return { code: 'cardinality', params: { expression: shorten(expression), value: JSON.stringify(value ?? null) } };
+  return null;
+}
+
 function serviceFactory(run: Run) {
   return function Service(activity: { id: string; type: string }) {
     return {
@@ -282,12 +487,8 @@ function serviceFactory(run: Run) {
           scope = local ? { ...run.vars, ...local } : run.vars;
           name = meta?.handler ? resolveString(meta.handler, scope) : null;
         } catch (err) {
-          const fault = budgetErrorOf(err);
-          if (!fault) throw err;
           // Waits as a failed service does, so that an admin can retry it once the data or the budget allow.
-          run.runtime.services[executionId] = { elementId, attempts: attempt, error: fault.message, incident: true };
-          run.newIncidents.push({ elementId, executionId, handler: null, error: fault.message, attempts: attempt });
-          run.record('incident', { id: elementId, type: activity.type }, { outcome: fault.message });
+          raise(run, { elementId, executionId, attempts: attempt }, 'input', { message: messageOf(err) }, { reason: 'input' });
           return;
         }
         run.inflight++;
@@ -304,16 +505,32 @@ function serviceFactory(run: Run) {
               callback(null, result ?? {});
             },
             (err: unknown) => {
+              const thrown = bpmnErrorOf(err);
+              if (thrown) {
+                // A business outcome, not a failure: no retries. A boundary event that catches it takes the token.
+                if (catchesError(run, elementId, thrown.code)) {
+                  delete run.runtime.services[executionId];
+                  Object.assign(run.vars, toPlain(thrown.variables));
+                  run.record('bpmnError', { id: elementId, type: activity.type }, { outcome: thrown.code });
+                  callback(Object.assign(new Error(thrown.message), { code: thrown.code }));
+                } else {
+                  raise(run, { elementId, executionId, handler: name, attempts: attempt }, 'bpmnError', { code: thrown.code, message: thrown.message }, { reason: 'bpmnError' });
+                }
+                return;
+              }
               const error = err instanceof Error ? err.message : String(err);
-              const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
+              let policy = DEFAULT_RETRY;
+              try {
+                policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
+              } catch {
+                // A retry policy expression that fails leaves the default policy.
+              }
               if (attempt < policy.tries && !(err instanceof MissingHandler)) {
                 const wait = policy.exponential ? policy.backoffMs * 2 ** (attempt - 1) : policy.backoffMs;
-                run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error };
+                run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error, reason: 'service' };
                 run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });
               } else {
-                run.runtime.services[executionId] = { elementId, attempts: attempt, error, incident: true };
-                run.newIncidents.push({ elementId, executionId, handler: name, error, attempts: attempt });
-                run.record('incident', { id: elementId, type: activity.type }, { outcome: error });
+                raise(run, { elementId, executionId, handler: name, attempts: attempt }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
               }
             },
           )
@@ -324,6 +541,16 @@ function serviceFactory(run: Run) {
       },
     };
   };
+}
+
+/**
+ * Whether a BPMN error with this code thrown at an element is caught: by an error boundary event on it
+ * or on a sub-process around it, with that code or without one (catch-all).
+ */
+function catchesError(run: Run, elementId: string, code: string): boolean {
+  const scopes = new Set<string>();
+  for (let id: string | undefined = elementId; id && !scopes.has(id); id = run.meta(id)?.parentId) scopes.add(id);
+  return Object.values(run.def.meta.elements).some((m) => m.attachedTo && scopes.has(m.attachedTo) && m.catchError && (m.catchError.code === null || m.catchError.code === code));
 }
 
 /** What one instance of a multi-instance task sees of its own: its item and its 1-based `loopCounter`. */
@@ -381,6 +608,26 @@ function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<st
   }
 }
 
+/**
+ * Moves a waiting task or call activity on with the values it finished with: outputs are applied and the
+ * element is signalled. Output mappings that fail open an incident and the element keeps waiting with
+ * those values, so that an admin can fix the variables and retry.
+ */
+function finishWith(run: Run, api: WaitingApi, values: Record<string, unknown>, local: Record<string, unknown> | null, reason: 'completion' | 'callDone'): void {
+  const meta = run.meta(api.id);
+  const vars = { ...run.vars };
+  try {
+    if (reason === 'completion' || meta?.loop?.outputCollection) complete(run, meta, values, local);
+    else if (meta?.outputs?.length) applyOutputs(run, meta, values, local);
+    else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, values);
+  } catch (err) {
+    run.vars = vars;
+    raise(run, { elementId: api.id, executionId: api.executionId }, 'mapping', { message: messageOf(err) }, { reason, values, local });
+    return;
+  }
+  api.signal({ id: api.id, executionId: api.executionId });
+}
+
 /** Fires the durable timers of a kept engine whose time has come, exactly as their timeout would. */
 function fireDueTimers(timers: any): void {
   const now = Date.now();
@@ -415,8 +662,12 @@ function waitingApis(engine: Machine, run: Run): WaitingApi[] {
       if (seen.has(a.executionId)) continue;
       seen.add(a.executionId);
       if (run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content) && a.owner?.execution) {
-        visit(a.owner.execution.getPostponed().filter((x) => x.executionId !== a.executionId));
-        continue;
+        const iterations = a.owner.execution.getPostponed().filter((x) => x.executionId !== a.executionId);
+        // A body that opened no instance (held by an incident on its collection) waits itself.
+        if (iterations.length) {
+          visit(iterations);
+          continue;
+        }
       }
       out.push(a);
       if (a.owner?.isSubProcess && a.getPostponed) visit(a.getPostponed());
@@ -439,7 +690,8 @@ interface Situation {
 function situationOf(run: Run, engine: Machine, timers: any): Situation {
   const postponed = run.ended ? [] : waitingApis(engine, run);
   const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
-  const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask')
+  // A multi-instance body that waits itself (held before opening its instances) is no task of its own.
+  const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask' && !(run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content)))
     .map((a) => ({ id: a.id, executionId: a.executionId, iteration: iterationScope(run.meta(a.id), a.content) }));
   const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
     .filter((ref) => ref.owner && !ref.timerRef)
@@ -566,8 +818,7 @@ async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: 
   const rows: TaskRow[] = [];
   const hold = (u: Situation['userTasks'][number], problem: string) => {
     held[u.executionId] = problem;
-    run.newIncidents.push({ elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem, attempts: 1 });
-    run.record('incident', { id: u.id, type: 'bpmn:UserTask' }, { outcome: problem });
+    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment' }, 'assignment', { message: problem });
   };
   for (const u of sit.userTasks) {
     if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;
@@ -738,8 +989,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     if (isEnded && hadIncident) {
       void tx.queue("UPDATE engine_incidents SET status = 'resolved', resolved_at = ? WHERE instance_id = ? AND status = 'open'", [at, run.instanceId]);
     }
-    insertRows(tx, 'engine_incidents', ['instance_id', 'element_id', 'execution_id', 'handler', 'error', 'attempts', 'status', 'created_at'],
-      run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, i.attempts, 'open', at]));
+    insertRows(tx, 'engine_incidents', ['instance_id', 'element_id', 'execution_id', 'handler', 'error', 'code', 'params', 'attempts', 'status', 'created_at'],
+      run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, `incidents.${i.code}`, JSON.stringify(i.params), i.attempts, 'open', at]));
     insertRows(tx, 'engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
       history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]));
     return { version, taskIds, fresh };
@@ -931,7 +1182,7 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
   // The kept engine is trusted without reading the row: if another node moved the instance meanwhile,
   // the version guard refuses the write and act() runs the action again on the stored state.
-  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume' || action.kind === 'callDone');
+  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume' || action.kind === 'callDone' || action.kind === 'variables');
   if (cached && reusable) {
     cached.run.reset();
     return { entry: cached, fresh: false };
@@ -980,10 +1231,27 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   }
   const { entry, fresh } = got;
   const { run, engine, timers } = entry;
+  let retried: HeldExecution | undefined;
   if (action.kind === 'retryService') {
     run.retryExecutionId = action.executionId;
-    // After an incident the next try starts a fresh retry budget.
-    if (action.fresh) delete run.runtime.services[action.executionId];
+    retried = run.runtime.services[action.executionId];
+    if (retried?.reason === 'collection') run.releasedCollection = action.executionId;
+    // After an incident the next try starts a fresh retry budget; a stopped loop gets a fresh transition budget.
+    if (action.fresh) {
+      delete run.runtime.services[action.executionId];
+      if (retried?.reason === 'runaway') {
+        for (const [id, held] of Object.entries(run.runtime.services)) if (held.reason === 'runaway') delete run.runtime.services[id];
+      }
+    }
+  }
+  let mergedVariables: Record<string, unknown> | null = null;
+  if (action.kind === 'variables') {
+    mergedVariables = { ...run.vars };
+    for (const [name, value] of Object.entries(action.changes)) {
+      if (value === null) delete mergedVariables[name];
+      else mergedVariables[name] = value;
+    }
+    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw Invalid('incidents.variables.tooLarge', { limit: action.maxBytes });
   }
   let notActive = false;
   const waitingOn = (executionId: string) => waitingApis(engine, run).find((a) => a.executionId === executionId);
@@ -1001,10 +1269,9 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           notActive = true;
           return;
         }
-        const meta = run.meta(action.task.elementId);
-        run.guard(action.task.elementId, action.task.executionId, () => complete(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null));
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
-        api.signal({ id: action.task.elementId, executionId: action.task.executionId });
+        // Output mappings that fail keep the completed task's values at the element for an admin retry.
+        finishWith(run, api, action.variables, action.task.input ? JSON.parse(action.task.input) : null, 'completion');
         break;
       }
       case 'callDone': {
@@ -1013,10 +1280,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           notActive = true;
           return;
         }
-        const meta = run.meta(api.id);
-        if (meta?.outputs?.length) run.guard(api.id, api.executionId, () => applyOutputs(run, meta, action.variables));
-        else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, action.variables);
-        api.signal({ id: api.id, executionId: api.executionId });
+        finishWith(run, api, action.variables, iterationScope(run.meta(api.id), api.content), 'callDone');
         break;
       }
       case 'callFailed': {
@@ -1026,9 +1290,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         // Waits as a failed service does: an admin retries the incident, which starts a new child.
-        run.runtime.services[action.executionId] = { elementId: api.id, attempts: 1, error: action.error, incident: true };
-        run.newIncidents.push({ elementId: api.id, executionId: action.executionId, handler: null, error: action.error, attempts: 1 });
-        run.record('incident', { id: api.id, type: 'bpmn:CallActivity' }, { outcome: action.error });
+        raise(run, { elementId: api.id, executionId: action.executionId }, 'callFailed', { child: action.childId }, { reason: 'service' });
         break;
       }
       case 'message':
@@ -1036,6 +1298,19 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         Object.assign(run.vars, action.variables);
         run.record(action.kind, null, { outcome: action.refId });
         engine.signal({ id: action.refId });
+        break;
+      }
+      case 'variables': {
+        run.vars = mergedVariables!;
+        run.record('variables', null, { actor: action.actor, outcome: JSON.stringify(action.changes) });
+        break;
+      }
+      case 'retryService': {
+        // A completion or a child's result held by failed output mappings is applied again with today's variables.
+        if (retried?.values && (retried.reason === 'completion' || retried.reason === 'callDone')) {
+          const api = waitingOn(action.executionId);
+          if (api) finishWith(run, api, retried.values, iterationScope(run.meta(api.id), api.content) ?? retried.local ?? null, retried.reason);
+        }
         break;
       }
       default:
@@ -1054,7 +1329,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
     ...(action.kind === 'callDone' ? { calledBack: action.executionId } : {}),
-    ...(action.kind === 'retryService' ? recallOf(run, action.executionId) : {}),
+    ...(action.kind === 'retryService' && !retried?.values ? recallOf(run, action.executionId) : {}),
   });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
@@ -1089,6 +1364,14 @@ export async function retryIncident(incidentId: number, actor: string | null): P
   if (!incident) throw NotFound('engine.incidentNotFound', { id: incidentId });
   if (incident.status !== 'open') throw Conflict('engine.incidentResolved', { id: incidentId });
   return act(incident.instanceId, { kind: 'retryService', executionId: incident.executionId ?? '', actor, fresh: true });
+}
+
+/**
+ * Changes an instance's variables (a JSON merge: null removes a name), e.g. before an incident retry;
+ * refused when the result would exceed maxBytes of JSON. Nothing else moves: the instance waits where it waited.
+ */
+export async function setInstanceVariables(instanceId: string, changes: Record<string, unknown>, actor: string | null, maxBytes: number): Promise<EngineInstance> {
+  return act(instanceId, { kind: 'variables', changes: toPlain(changes) as Record<string, unknown>, actor, maxBytes });
 }
 
 /** Cancels an instance: its tasks are cancelled, its jobs and subscriptions removed. */
@@ -1159,7 +1442,7 @@ function recallOf(run: Run, executionId: string): { recall?: PersistOptions['rec
 
 /** Raises an incident on the call activity whose child was cancelled by someone else (the `engine.callFailed` job). */
 export async function callFailed(parentId: string, executionId: string, childId: string): Promise<void> {
-  await actOnCaller(parentId, { kind: 'callFailed', executionId, error: `the called instance ${childId} was cancelled` });
+  await actOnCaller(parentId, { kind: 'callFailed', executionId, childId });
 }
 
 /** Acts on a caller for its child; if the caller moved on meanwhile (a boundary event, a cancel), nothing waits any more. */

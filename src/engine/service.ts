@@ -12,7 +12,7 @@ import './jobs.ts';
 export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, definitionWarnings, type DeployProblem, type DeployResult } from './definitions.ts';
 export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput } from './runtime.ts';
 export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFor, reassignTask, commentOnTask, completeTaskBy, completeTaskAsSystem, type TaskFilter, type AlongWith } from './tasks.ts';
-export { registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
+export { BpmnError, registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 export { findIdempotent, reserveIdempotent, finishIdempotent, releaseIdempotent, purgeIdempotent, isDuplicateKey, type IdempotentEntry } from './idempotency.ts';
 export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
 
