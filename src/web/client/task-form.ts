@@ -6,6 +6,8 @@ import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 
 interface Component {
   id?: string;
+  type?: string;
+  placeholder?: string;
   key?: string;
   path?: string;
   components?: Component[];
@@ -20,8 +22,17 @@ function idsByKey(components: Component[] = [], prefix = '', out = new Map<strin
   return out;
 }
 
+/** Selects without a placeholder of their own say "choose" in the page's language, not form-js's English default. */
+function withPlaceholders(components: Component[] = [], text: string): void {
+  for (const c of components) {
+    if (c.components) withPlaceholders(c.components, text);
+    if (c.type === 'select' && !c.placeholder && text) c.placeholder = text;
+  }
+}
+
 async function mount(el: HTMLElement): Promise<void> {
   const schema = JSON.parse(el.dataset.schema || '{}') as { components?: Component[] };
+  withPlaceholders(schema.components, el.dataset.msgChoose ?? '');
   const data = JSON.parse(el.dataset.data || '{}') as Record<string, unknown>;
   const target = document.getElementById(el.dataset.target || '') as HTMLFormElement | null;
   const hidden = target?.querySelector<HTMLInputElement>('#form-values');
@@ -61,7 +72,7 @@ async function mount(el: HTMLElement): Promise<void> {
 
 for (const el of document.querySelectorAll<HTMLElement>('#task-form')) {
   mount(el).catch(() => {
-    el.textContent = el.dataset.msgInvalid ?? '';
+    el.textContent = el.dataset.msgFailed ?? '';
     el.dataset.ready = 'error';
   });
 }
