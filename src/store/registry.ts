@@ -9,6 +9,7 @@ import { initSigningModels } from '../signing/models.ts';
 import { initNotifyModels } from '../notify/models.ts';
 import { initCalendarModels } from '../calendar/models.ts';
 import { initCatalogModels } from '../catalog/models.ts';
+import { initWorkflowModels } from '../workflow/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -20,6 +21,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initNotifyModels,
   initCalendarModels,
   initCatalogModels,
+  initWorkflowModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -90,6 +90,9 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /tasks': 'any',
   'GET /tasks/{id}': 'any',
   'POST /tasks/{id}/{action}': 'any',
+  'GET /start': STAFF,
+  'GET /start/{key}': STAFF,
+  'POST /start/{key}': STAFF,
 
   'GET /api/forms': FILL,
   'POST /api/forms': DESIGN,
