@@ -143,6 +143,7 @@ commands.push(...(await import('./engine/cli.ts')).engineCommands);
 commands.push(...(await import('./signing/cli.ts')).signingCommands);
 commands.push(...(await import('./reporting/cli.ts')).reportingCommands);
 commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyCommand.usage, needsStore: true, run: async (args) => (await import('./notify/cli.ts')).notifyCommand.run(args) });
+commands.push((await import('./reporting/period-cli.ts')).periodCommand);
 
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });
