@@ -138,7 +138,8 @@ export async function importRegime(viewer: Viewer | null, input: unknown): Promi
   if (error) throw BadRequest('reporting.regime.invalid', { message: error.details.map((d) => d.message).join('; ') }, error.details.map((d) => ({ path: d.path.join('.'), message: d.message })));
   const v = value as Required<RegimeJson>;
   const form = await getPublished(v.formKey, v.formVersion);
-  if (form.definition.periodKind && form.definition.periodKind !== v.frequency) throw BadRequest('reporting.regime.formPeriodKind', { form: form.key, kind: form.definition.periodKind });
+  const kind = form.definition.periodKind === 'half' ? 'half-year' : form.definition.periodKind;
+  if (kind && kind !== 'adhoc' && kind !== v.frequency) throw BadRequest('reporting.regime.formPeriodKind', { form: form.key, kind: form.definition.periodKind });
   for (const code of [v.reporters.within, v.recipientCode].filter(Boolean) as string[]) {
     await getOrgByCode(code, v.reporters.tree).catch(() => { throw BadRequest('reporting.regime.unknownUnit', { code }); });
   }
@@ -394,6 +395,7 @@ export interface ReportView {
   regimeName: string;
   period: string;
   unit: string;
+  orgPath: string;
   orgLevel: string;
   parentCode: string | null;
   status: ReportStatus;
@@ -431,7 +433,7 @@ function isLocked(status: ReportStatus): boolean {
 function present(r: Report, regime: RegimeView): ReportView {
   const closes = entryClosesAt(regime, r.deadline);
   return {
-    id: r.id, regime: regime.code, regimeName: regime.name, period: r.period, unit: r.orgCode, orgLevel: r.orgLevel, parentCode: r.parentCode, status: r.status, round: r.round,
+    id: r.id, regime: regime.code, regimeName: regime.name, period: r.period, unit: r.orgCode, orgPath: r.orgPath, orgLevel: r.orgLevel, parentCode: r.parentCode, status: r.status, round: r.round,
     values: r.valuesJson ? JSON.parse(r.valuesJson) : {}, explanations: r.explanations ? JSON.parse(r.explanations) : {}, issues: r.issues ? JSON.parse(r.issues) : [],
     deadline: r.deadline, isLate: r.isLate, isPartial: r.isPartial, isLocked: isLocked(r.status), isEntryOpen: !closes || Date.now() <= closes.getTime(),
     completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: r.instanceId,
@@ -773,4 +775,85 @@ export async function officerOf(unitCode: string, username?: string): Promise<Vi
     if (canAccessOrg(v, unit.path, FILL_ROLES)) return v;
   }
   throw NotFound('reporting.cli.noOfficer', { unit: unitCode });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DHIS2 dataValueSets: a data element is an indicator row, its category option combo a measure column.
+
+/** One DHIS2 data value. */
+export interface DataValue {
+  dataElement: string;
+  period: string;
+  orgUnit: string;
+  categoryOptionCombo?: string;
+  value: string | number | null;
+}
+
+/** DHIS2's import summary, as its API answers. */
+export interface ImportSummary {
+  status: 'SUCCESS' | 'WARNING' | 'ERROR';
+  importCount: { imported: number; updated: number; ignored: number; deleted: number };
+  conflicts: Array<{ object: string; value: string }>;
+}
+
+/** Imports DHIS2 data values into reports of a regime (saved as drafts through the same checks); every report is all or nothing. */
+export async function importDataValueSet(viewer: Viewer, regimeCode: string, input: { dataValues?: DataValue[] }): Promise<ImportSummary> {
+  const regime = await getRegime(regimeCode);
+  const plan = planOf(await regimeForm(regime));
+  const summary: ImportSummary = { status: 'SUCCESS', importCount: { imported: 0, updated: 0, ignored: 0, deleted: 0 }, conflicts: [] };
+  const groups = new Map<string, { period: string; unit: string; values: DataValue[] }>();
+  for (const dv of input.dataValues ?? []) {
+    const col = dv.categoryOptionCombo && dv.categoryOptionCombo !== 'default' ? dv.categoryOptionCombo : defaultColumn(plan, dv.dataElement);
+    if (!col || !plan.cells.has(`${dv.dataElement}.${col}`)) {
+      summary.importCount.ignored++;
+      summary.conflicts.push({ object: `${dv.dataElement}.${dv.categoryOptionCombo ?? ''}`, value: 'unknown data element or category option combo' });
+      continue;
+    }
+    const key = `${dv.period}|${dv.orgUnit}`;
+    const g = groups.get(key) ?? { period: dv.period, unit: dv.orgUnit, values: [] };
+    g.values.push({ ...dv, categoryOptionCombo: col });
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) {
+    try {
+      const current = await getReport(viewer, regimeCode, g.period, g.unit);
+      const values = JSON.parse(JSON.stringify(current.values)) as Record<string, Record<string, unknown>>;
+      for (const dv of g.values) {
+        const row = (values[dv.dataElement] && typeof values[dv.dataElement] === 'object') ? values[dv.dataElement] : (values[dv.dataElement] = {});
+        const n = dv.value === null || dv.value === '' ? null : Number(dv.value);
+        if (Object.hasOwn(row, dv.categoryOptionCombo!) && row[dv.categoryOptionCombo!] !== null) summary.importCount.updated++;
+        else summary.importCount.imported++;
+        row[dv.categoryOptionCombo!] = n !== null && Number.isFinite(n) ? n : dv.value;
+      }
+      await saveReport(viewer, regimeCode, g.period, g.unit, values as FormValues, { explanations: current.explanations, via: 'dhis2' });
+    } catch (err) {
+      if (!(err instanceof Error) || !('status' in err)) throw err;
+      summary.importCount.ignored += g.values.length;
+      summary.conflicts.push({ object: `${g.unit}/${g.period}`, value: (err as { code?: string }).code ?? err.message });
+    }
+  }
+  if (summary.conflicts.length) summary.status = summary.importCount.imported + summary.importCount.updated ? 'WARNING' : 'ERROR';
+  return summary;
+}
+
+function defaultColumn(plan: Plan, row: string): string | null {
+  const first = plan.inputs.find((c) => c.kind === 'cell' && c.key.startsWith(`${row}.`));
+  return first ? first.key.split('.')[1] : null;
+}
+
+/** A report's indicator values as DHIS2 data values (period in DHIS2's shape, without the dash). */
+export async function exportDataValueSet(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<{ dataSet: string; period: string; orgUnit: string; completeDate: string | null; dataValues: DataValue[] }> {
+  const r = await getReport(viewer, regimeCode, periodId, unitCode);
+  const regime = await getRegime(regimeCode);
+  const plan = planOf(await regimeForm(regime));
+  const dhisPeriod = r.period.replace('-', '');
+  const dataValues: DataValue[] = [];
+  for (const c of plan.cells.values()) {
+    if (c.kind !== 'cell' || !c.numeric) continue;
+    const v = getValue(r.values, c.key);
+    if (v === null || v === undefined || v === '') continue;
+    const [row, col] = c.key.split('.');
+    dataValues.push({ dataElement: row, period: dhisPeriod, orgUnit: r.unit, categoryOptionCombo: col, value: String(v) });
+  }
+  return { dataSet: regime.code, period: dhisPeriod, orgUnit: r.unit, completeDate: r.submittedAt ? r.submittedAt.toISOString().slice(0, 10) : null, dataValues };
 }
