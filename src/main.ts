@@ -147,6 +147,7 @@ export const commands: Command[] = [...core];
 commands.push({ name: 'form', usage: 'form xlsx CODE OUT.xlsx | form read CODE FILE.xlsx | form pdf CODE VALUES.json OUT.pdf   Excel template, read a filled file (JSON), PDF', needsStore: true, run: async (args) => (await import('./forms/cli.ts')).formCommand.run(args) });
 commands.push(...(await import('./engine/cli.ts')).engineCommands);
 commands.push(...(await import('./signing/cli.ts')).signingCommands);
+commands.push(...(await import('./reporting/cli.ts')).reportingCommands);
 commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyCommand.usage, needsStore: true, run: async (args) => (await import('./notify/cli.ts')).notifyCommand.run(args) });
 commands.push((await import('./reporting/period-cli.ts')).periodCommand);
 

@@ -10,6 +10,7 @@ import { initNotifyModels } from '../notify/models.ts';
 import { initCalendarModels } from '../calendar/models.ts';
 import { initCatalogModels } from '../catalog/models.ts';
 import { initWorkflowModels } from '../workflow/models.ts';
+import { initReportingModels } from '../reporting/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -22,6 +23,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initCalendarModels,
   initCatalogModels,
   initWorkflowModels,
+  initReportingModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -10,6 +10,7 @@ import { signingPlugin } from '../signing/plugin.ts';
 import { notifyPlugin } from '../notify/plugin.ts';
 import { calendarPlugin } from '../calendar/plugin.ts';
 import { catalogPlugin } from '../catalog/plugin.ts';
+import { reportingPlugin } from '../reporting/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin];

@@ -145,6 +145,21 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /api/notify/messages': ADMIN,
   'GET /api/notify/messages/{id}': ADMIN,
   'POST /api/notify/resend': ADMIN,
+
+  'GET /reporting': STAFF,
+  'GET /reporting/{regime}/{period}': STAFF,
+  'GET /reporting/{regime}/{period}/status.xlsx': STAFF,
+  'GET /reporting/{regime}/{period}/dashboard': STAFF,
+  'GET /reporting/{regime}/{period}/{unit}': STAFF,
+  'POST /reporting/{regime}/{period}/{unit}': STAFF,
+  'POST /reporting/{regime}/{period}/{unit}/upload': STAFF,
+  'GET /api/reporting/regimes': STAFF,
+  'POST /api/reporting/regimes': DESIGN,
+  'GET /api/reporting/{regime}/{period}/status': STAFF,
+  'GET /api/reports/{regime}/{period}/{unit}': STAFF,
+  'PUT /api/reports/{regime}/{period}/{unit}': STAFF,
+  'POST /api/dataValueSets': STAFF,
+  'GET /api/dataValueSets': STAFF,
 };
 
 /** Sample values for path parameters, so that every route can be called. */
@@ -157,6 +172,8 @@ export const PARAM_SAMPLES: Record<string, string> = {
   action: 'claim',
   p: 'app.css',
   unknown: 'nothing-here',
+  regime: 'KTXH-THANG',
+  unit: '00004',
 };
 
 /** The path of a route with its parameters filled in (`value` overrides every sample). */
