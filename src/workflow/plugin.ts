@@ -14,7 +14,7 @@ import { tasklistRoutes } from './tasklist-routes.ts';
 import { assertMayStart } from './tasklist.ts';
 import { deployFormDirectory, deployFormFor, MAX_FORM_BYTES } from './forms.ts';
 import {
-  PROCESSES_DIR, analyzeXml, definitionWarnings, deployShippedProcesses, getDefinitionRow, getTimeline, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
+  PROCESSES_DIR, analyzeXml, definitionWarnings, deployShippedProcesses, getDefinitionRow, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
 } from '../engine/service.ts';
 import {
   broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
