@@ -465,7 +465,7 @@ async function lint(root: Node, executable: Set<string>): Promise<DeployProblem[
     for (const r of findings) {
       // Other pools (a customer drawn as a collaborator) are documentation, not something that runs.
       if (r.id && !executable.has(r.id) && r.id !== root.id) continue;
-      warnings.push({ code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message }, elementId: r.id, detail: r.message });
+      warnings.push({ code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message, category: r.category }, elementId: r.id, detail: r.message });
     }
   }
   return warnings;
