@@ -9,7 +9,7 @@ import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTa
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { assignmentCheck, bpmnErrorOf, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
-import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
+import { AppError, BadRequest, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
@@ -192,8 +192,8 @@ interface NewIncident {
  * Opens an incident on an element (written with the action) and, with `hold`, keeps the execution
  * waiting there until an admin retries it: the instance never ends in a state nobody can act on.
  */
-function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
-  const error = t('en', `incidents.${code}`, { id: at.elementId, ...params });
+function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number; error?: string }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
+  const error = at.error ?? t('en', `incidents.${code}`, { id: at.elementId, ...params });
   const attempts = at.attempts ?? 1;
   if (hold) run.runtime.services[at.executionId] = { elementId: at.elementId, attempts, error, incident: true, ...hold };
   run.newIncidents.push({ elementId: at.elementId, executionId: at.executionId, handler: at.handler ?? null, error, attempts, code, params: { id: at.elementId, ...params } });
@@ -304,7 +304,7 @@ interface ExecuteMessage {
 }
 
 /** Elements run between two yields to the event loop, so that a long action never starves the node. */
-const TRANSITION_BATCH = 200;
+const TRANSITION_BATCH = 50;
 /** Holds that keep an execution from running again until an admin retries its incident. */
 const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
 
@@ -497,7 +497,8 @@ function serviceFactory(run: Run) {
                 run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error, reason: 'service' };
                 run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });
               } else {
-                raise(run, { elementId, executionId, handler: name, attempts: attempt }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
+                // The handler's own words stay the incident's text for API readers; the cockpit shows the catalog's.
+                raise(run, { elementId, executionId, handler: name, attempts: attempt, error }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
               }
             },
           )
@@ -1218,7 +1219,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
       if (value === null) delete mergedVariables[name];
       else mergedVariables[name] = value;
     }
-    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw Invalid('incidents.variables.tooLarge', { limit: action.maxBytes });
+    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw BadRequest('incidents.variables.tooLarge', { limit: action.maxBytes });
   }
   let notActive = false;
   const waitingOn = (executionId: string) => waitingApis(engine, run).find((a) => a.executionId === executionId);

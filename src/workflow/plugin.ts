@@ -16,7 +16,7 @@ import {
 } from '../engine/service.ts';
 import {
   broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
-  listIncidentsFor, listInstancesFor, listTasks, mayUnassign, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, startProcessFor, unassignTask, unclaimTask,
+  listIncidentsFor, listInstancesFor, listTasks, mayUnassign, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, setVariablesFor, startProcessFor, unassignTask, unclaimTask,
   type IdempotencyKey, type TaskQuery,
 } from './service.ts';
 
@@ -173,6 +173,14 @@ export const workflowPlugin: Plugin<void> = {
           const reason = (request.payload as { reason?: string } | null)?.reason || null;
           await cancelInstanceFor(viewer, String(request.params.id), reason);
           return { id: String(request.params.id), status: 'cancelled' };
+        },
+      },
+      {
+        // A JSON merge of the body into the instance's variables (null removes a name); the result obeys the same size limit.
+        method: 'PUT', path: '/api/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: vars.required() } },
+        handler: async (request) => {
+          const variables = await setVariablesFor(mustViewer(request), String(request.params.id), request.payload as Record<string, unknown>, MAX_VARIABLES_BYTES);
+          return { id: String(request.params.id), variables };
         },
       },
       {
@@ -366,6 +374,14 @@ export const workflowPlugin: Plugin<void> = {
             isAdmin: hasRole(mustViewer(request), 'admin'),
             highlight: JSON.stringify({ active: instance.activeElements.map((a) => a.id), completed: instance.completedElements, tokens: instance.tokens, incidents: instance.incidents.filter((i) => i.status === 'open').map((i) => i.elementId) }),
           });
+        },
+      },
+      {
+        method: 'POST', path: '/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(MAX_VARIABLES_BYTES * 2) }) } },
+        handler: async (request, h) => {
+          const id = String(request.params.id);
+          await setVariablesFor(mustViewer(request), id, formVariables((request.payload as { variables?: string }).variables), MAX_VARIABLES_BYTES);
+          return back(h, `/engine/instances/${id}`);
         },
       },
       {
