@@ -56,7 +56,7 @@ export interface ElementMeta {
   /** A call activity: the process it starts (a key, or FEEL) and whether the child's variables come back. */
   call?: { processId?: string; propagateAll: boolean };
   /** Multi-instance: one task per item of a collection (or `cardinality` times), in parallel or one after another. */
-  loop?: { sequential: boolean; collection?: string; elementVariable: string; cardinality?: string; outputCollection?: string; outputElement?: string };
+  loop?: { sequential: boolean; collection?: string; elementVariable: string; cardinality?: string; outputCollection?: string; outputElement?: string; completionCondition?: string };
   /** Camunda 8 input mappings: local values of a task (the handler's call, the user task's row). */
   inputs?: Array<{ source: string; target: string }>;
   outputs?: Array<{ source: string; target: string }>;
@@ -223,6 +223,7 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
       cardinality: bodyOf(lc.loopCardinality),
       outputCollection: z?.outputCollection,
       outputElement: z?.outputElement,
+      completionCondition: bodyOf(lc.completionCondition),
     };
   }
   if (el.$type === 'bpmn:BoundaryEvent') {
@@ -307,7 +308,7 @@ function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[], co
     ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
     ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey], ['script', meta.script?.expression],
     ...(meta.inputs ?? []).map((o) => [`input ${o.target}`, o.source] as [string, unknown]),
-    ['calledElement', meta.call?.processId], ['inputCollection', meta.loop?.collection], ['loopCardinality', meta.loop?.cardinality], ['outputElement', meta.loop?.outputElement],
+    ['calledElement', meta.call?.processId], ['inputCollection', meta.loop?.collection], ['loopCardinality', meta.loop?.cardinality], ['outputElement', meta.loop?.outputElement], ['completionCondition', meta.loop?.completionCondition],
     ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
   ];
   if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', condition ?? bodyOf(el.conditionExpression)]);
@@ -331,12 +332,12 @@ function walk(container: Node, visit: (el: Node) => void): void {
   }
 }
 
-/** Task types that may be multi-instance (sub-processes and call activities may not). */
-const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', ...SERVICE_TYPES]);
+/** Activities that may be multi-instance. */
+const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', 'bpmn:SubProcess', 'bpmn:CallActivity', ...SERVICE_TYPES]);
 
 /**
- * Multi-instance tasks run when they loop over a FEEL collection or a FEEL count; standard loops,
- * completion conditions and multi-instance sub-processes are refused by id.
+ * Multi-instance activities run when they loop over a FEEL collection or a FEEL count, with an optional
+ * FEEL completion condition; standard loops are refused by id.
  */
 function loopProblems(el: Node, loop: ElementMeta['loop'], problems: DeployProblem[]): void {
   const lc = el.loopCharacteristics as Node;
@@ -344,7 +345,7 @@ function loopProblems(el: Node, loop: ElementMeta['loop'], problems: DeployProbl
     problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type }, elementId: el.id });
   };
   if (!loop || !LOOPABLE.has(el.$type)) return refuse(String(lc.$type).replace(/^bpmn:/, ''));
-  if (lc.completionCondition) return refuse('completionCondition');
+  if (loop.completionCondition && !isFeel(loop.completionCondition)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: loop.completionCondition }, elementId: el.id });
   const { collection, cardinality } = loop;
   if (!collection && !cardinality) problems.push({ code: 'engine.problem.loopWithoutCollection', params: { id: el.id }, elementId: el.id });
   if (collection && !isFeel(collection)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: collection }, elementId: el.id });
@@ -376,6 +377,11 @@ function adaptContext(context: string, metaElements: Record<string, ElementMeta>
     }
     if (loop.cardinality && typeof b.loopCardinality === 'string' && b.loopCardinality !== loop.cardinality) {
       b.loopCardinality = loop.cardinality;
+      changed = true;
+    }
+    // The runtime evaluates the condition itself (with the instance counts Camunda offers), so it travels as the FEEL text.
+    if (loop.completionCondition && b.completionCondition !== loop.completionCondition) {
+      b.completionCondition = loop.completionCondition;
       changed = true;
     }
   }

@@ -104,6 +104,22 @@ export class EngineIncident extends Model {
   declare createdAt: Date;
   declare resolvedAt: Date | null;
   declare resolvedBy: string | null;
+
+  /** The message parameters as an object (empty on older rows). */
+  paramsObject(): Record<string, unknown> {
+    return parseIncidentParams(this.params);
+  }
+}
+
+/** Parses an incident's stored message parameters; anything unreadable is no parameters. */
+export function parseIncidentParams(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** An instance waiting for a named message or signal. */

@@ -9,7 +9,7 @@ import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTa
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { assignmentCheck, bpmnErrorOf, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
-import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
+import { AppError, BadRequest, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
@@ -58,6 +58,8 @@ interface RuntimeState {
   rows?: { jobs: number; subscriptions: number };
   /** User tasks held by an assignment incident (no task row): execution id → the reason. */
   unassigned?: Record<string, string>;
+  /** Completed instances per running multi-instance body (for its completion condition): body execution id → count. */
+  loops?: Record<string, number>;
 }
 
 interface HistoryRow {
@@ -99,6 +101,8 @@ class Run {
   runaway = false;
   /** A multi-instance body whose collection incident is retried by this action. */
   releasedCollection: string | null = null;
+  /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
+  readonly scopes = new Map<string, Record<string, unknown>>();
   error: Error | null = null;
   /** The first expression of this action that ran out of its FEEL budget, and where. */
   feelFault: { elementId: string; executionId: string | null; message: string } | null = null;
@@ -192,8 +196,8 @@ interface NewIncident {
  * Opens an incident on an element (written with the action) and, with `hold`, keeps the execution
  * waiting there until an admin retries it: the instance never ends in a state nobody can act on.
  */
-function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
-  const error = t('en', `incidents.${code}`, { id: at.elementId, ...params });
+function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number; error?: string }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
+  const error = at.error ?? t('en', `incidents.${code}`, { id: at.elementId, ...params });
   const attempts = at.attempts ?? 1;
   if (hold) run.runtime.services[at.executionId] = { elementId: at.elementId, attempts, error, incident: true, ...hold };
   run.newIncidents.push({ elementId: at.elementId, executionId: at.executionId, handler: at.handler ?? null, error, attempts, code, params: { id: at.elementId, ...params } });
@@ -253,11 +257,16 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
     return baseSet(owner, cb, run.fireStartTimers && isStart ? 0 : delay, ...args);
   };
   const expressions = {
-    resolveExpression(expression: unknown, message?: { content?: { id?: string; executionId?: string; output?: unknown } }) {
+    resolveExpression(expression: unknown, message?: { content?: Record<string, unknown> & { id?: string; executionId?: string; output?: unknown } }) {
       if (!isFeel(expression)) return expression;
-      const output = message?.content?.output;
-      const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...run.vars, ...(output as object) } : run.vars;
-      return run.guard(message?.content?.id, message?.content?.executionId, () => resolveValue(expression, scope));
+      const content = message?.content;
+      const loop = content?.id ? run.meta(content.id)?.loop : undefined;
+      if (loop?.completionCondition === expression && content?.isMultiInstance) return completionMet(run, loop, content);
+      const output = content?.output;
+      const outer = outerScope(run, content);
+      const base = outer ? { ...run.vars, ...outer } : run.vars;
+      const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...base, ...(output as object) } : base;
+      return run.guard(content?.id, content?.executionId, () => resolveValue(expression, scope));
     },
     isExpression: (text: unknown) => isFeel(text),
     hasExpression: (text: unknown) => isFeel(text),
@@ -327,7 +336,11 @@ interface GuardedActivity {
   behaviour: Record<string, unknown>;
   Behaviour: new (activity: unknown, context: unknown) => { execute(message: ExecuteMessage): void };
   outbound: Array<{ id: string; isDefault?: boolean; behaviour?: { conditionExpression?: { body?: string } } }>;
-  broker: { publish(exchange: string, routingKey: string, content: unknown): void };
+  broker: {
+    publish(exchange: string, routingKey: string, content: unknown): void;
+    subscribeTmp(exchange: string, pattern: string, fn: (routingKey: string, message: { content: Record<string, unknown> }) => void, options: Record<string, unknown>): unknown;
+    cancel(consumerTag: string): void;
+  };
 }
 
 /** The message bpmn-elements hands a behaviour's execute. */
@@ -337,7 +350,7 @@ interface ExecuteMessage {
 }
 
 /** Elements run between two yields to the event loop, so that a long action never starves the node. */
-const TRANSITION_BATCH = 200;
+const TRANSITION_BATCH = 50;
 /** Holds that keep an execution from running again until an admin retries its incident. */
 const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
 
@@ -364,7 +377,7 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
         return;
       }
       if (isDecision) {
-        const decided = decide(run, activity);
+        const decided = decide(run, activity, content);
         if ('code' in decided) {
           raise(run, { elementId: activity.id, executionId }, decided.code, decided.params, { reason: 'gateway' });
           return;
@@ -372,6 +385,11 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
         step(run, () => activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound }));
         return;
       }
+      if (loop && content.isMultiInstance && !content.isRootScope) {
+        const own = iterationScope(run.meta(activity.id), content);
+        if (own && activity.type === 'bpmn:SubProcess') run.scopes.set(executionId, { ...outerScope(run, content), ...own });
+      }
+      if (loop && content.isRootScope && activity.type === 'bpmn:SubProcess' && loop.outputCollection) collectSubProcessOutputs(run, activity, executionId);
       if (loop && content.isRootScope) {
         const problem = collectionProblem(run, loop);
         if (problem) {
@@ -385,6 +403,61 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
     };
     return inner;
   } as unknown as GuardedActivity['Behaviour'];
+}
+
+/**
+ * What an element inside running instances of multi-instance sub-processes sees of them: the items and
+ * loop counters of every enclosing instance, innermost last (null: none).
+ */
+function outerScope(run: Run, content: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  if (!run.scopes.size || !content) return null;
+  const parent = content.parent as { executionId?: string; path?: Array<{ executionId?: string }> } | undefined;
+  if (!parent) return null;
+  let merged: Record<string, unknown> | null = null;
+  for (const p of [...(parent.path ?? [])].reverse().concat(parent)) {
+    const scope = p?.executionId ? run.scopes.get(p.executionId) : undefined;
+    if (scope) merged = Object.assign(merged ?? {}, scope);
+  }
+  return merged;
+}
+
+/**
+ * A multi-instance completion condition, evaluated once per completed instance with the counts Camunda
+ * offers (Camunda 8 `numberOfCompletedInstances` …, Camunda 7 `nrOfCompletedInstances` …). A condition
+ * that cannot be evaluated does not complete the activity early.
+ */
+function completionMet(run: Run, loop: NonNullable<ElementMeta['loop']>, content: Record<string, unknown>): boolean {
+  const body = String(content.executionId).replace(/_\d+$/, '');
+  const loops = (run.runtime.loops ??= {});
+  const done = (loops[body] = (loops[body] ?? 0) + 1);
+  const total = Number(content.loopCardinality ?? 0) || done;
+  const active = loop.sequential ? 0 : Math.max(0, total - done);
+  const counts = { numberOfInstances: total, numberOfCompletedInstances: done, numberOfActiveInstances: active, nrOfInstances: total, nrOfCompletedInstances: done, nrOfActiveInstances: active };
+  try {
+    return resolveValue(loop.completionCondition, { ...run.vars, ...outerScope(run, content), ...counts }) === true;
+  } catch (err) {
+    log.warn('completion condition not evaluated', { instanceId: run.instanceId, elementId: String(content.id), error: messageOf(err) });
+    return false;
+  }
+}
+
+/**
+ * Writes each finished instance of a multi-instance sub-process into its output collection (its
+ * `outputElement`, seeing its item), before the body decides whether it is complete.
+ */
+function collectSubProcessOutputs(run: Run, activity: GuardedActivity, bodyExecutionId: string): void {
+  const tag = `_govflow-mi-output-${bodyExecutionId}`;
+  activity.broker.cancel(tag);
+  activity.broker.subscribeTmp('execution', 'execute.completed', (_key, message) => {
+    const c = message.content;
+    if (!c.isMultiInstance || c.isRootScope || c.id !== activity.id || typeof c.index !== 'number') return;
+    const own = iterationScope(run.meta(activity.id), c);
+    try {
+      complete(run, run.meta(activity.id), {}, own ? { ...outerScope(run, c), ...own } : null);
+    } catch (err) {
+      raise(run, { elementId: activity.id, executionId: String(c.executionId) }, 'mapping', { message: messageOf(err) });
+    }
+  }, { noAck: true, consumerTag: tag, priority: 1000 });
 }
 
 /** Runs one element step, every TRANSITION_BATCH steps after a turn of the event loop. */
@@ -420,7 +493,7 @@ function stopRunaway(run: Run, elementId: string, executionId: string): void {
 }
 
 /** The flows a gateway takes, decided on the process variables; or the incident when that cannot be done. */
-function decide(run: Run, activity: GuardedActivity): { outbound: Array<{ id: string; action: 'take' | 'discard' }> } | { code: string; params: Record<string, unknown> } {
+function decide(run: Run, activity: GuardedActivity, content: Record<string, unknown>): { outbound: Array<{ id: string; action: 'take' | 'discard' }> } | { code: string; params: Record<string, unknown> } {
   const exclusive = activity.type === 'bpmn:ExclusiveGateway';
   const taken = new Set<string>();
   let fallback: string | null = null;
@@ -437,7 +510,8 @@ function decide(run: Run, activity: GuardedActivity): { outbound: Array<{ id: st
     }
     let value: unknown;
     try {
-      value = resolveValue(body, run.vars);
+      const outer = outerScope(run, content);
+      value = resolveValue(body, outer ? { ...run.vars, ...outer } : run.vars);
     } catch (err) {
       return { code: 'condition', params: { flow: flow.id, expression: shorten(body), message: messageOf(err) } };
     }
@@ -472,7 +546,7 @@ function serviceFactory(run: Run) {
         const executionId = message.content.executionId;
         const elementId = activity.id;
         const meta = run.meta(elementId);
-        const iteration = iterationScope(meta, message.content);
+        const iteration = localScope(run, meta, message.content);
         const pending = run.runtime.services[executionId];
         if (pending && run.retryExecutionId !== executionId) {
           // A failed try waits for its retry job (or for an admin after an incident).
@@ -530,7 +604,8 @@ function serviceFactory(run: Run) {
                 run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error, reason: 'service' };
                 run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });
               } else {
-                raise(run, { elementId, executionId, handler: name, attempts: attempt }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
+                // The handler's own words stay the incident's text for API readers; the cockpit shows the catalog's.
+                raise(run, { elementId, executionId, handler: name, attempts: attempt, error }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
               }
             },
           )
@@ -551,6 +626,13 @@ function catchesError(run: Run, elementId: string, code: string): boolean {
   const scopes = new Set<string>();
   for (let id: string | undefined = elementId; id && !scopes.has(id); id = run.meta(id)?.parentId) scopes.add(id);
   return Object.values(run.def.meta.elements).some((m) => m.attachedTo && scopes.has(m.attachedTo) && m.catchError && (m.catchError.code === null || m.catchError.code === code));
+}
+
+/** A task's own multi-instance item and those of the sub-process instances around it (null: none). */
+function localScope(run: Run, meta: ElementMeta | undefined, content: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  const own = iterationScope(meta, content);
+  const outer = outerScope(run, content);
+  return own || outer ? { ...outer, ...own } : null;
 }
 
 /** What one instance of a multi-instance task sees of its own: its item and its 1-based `loopCounter`. */
@@ -681,7 +763,7 @@ function waitingApis(engine: Machine, run: Run): WaitingApi[] {
 interface Situation {
   status: EngineInstance['status'];
   state: string | null;
-  active: Array<{ id: string; type: string; executionId: string }>;
+  active: Array<{ id: string; type: string; executionId: string; iteration?: Record<string, unknown> }>;
   userTasks: Array<{ id: string; executionId: string; iteration: Record<string, unknown> | null }>;
   timers: Array<{ elementId: string; executionId: string; runAt: Date }>;
   subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string; businessKey?: string | null }>;
@@ -689,10 +771,15 @@ interface Situation {
 
 function situationOf(run: Run, engine: Machine, timers: any): Situation {
   const postponed = run.ended ? [] : waitingApis(engine, run);
-  const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
+  const active = postponed.map((a) => {
+    const type = run.meta(a.id)?.type ?? a.type;
+    // A called process of a multi-instance call activity (or one inside such a sub-process) starts with its item.
+    const iteration = type === 'bpmn:CallActivity' ? localScope(run, run.meta(a.id), a.content) : null;
+    return iteration ? { id: a.id, type, executionId: a.executionId, iteration } : { id: a.id, type, executionId: a.executionId };
+  });
   // A multi-instance body that waits itself (held before opening its instances) is no task of its own.
   const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask' && !(run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content)))
-    .map((a) => ({ id: a.id, executionId: a.executionId, iteration: iterationScope(run.meta(a.id), a.content) }));
+    .map((a) => ({ id: a.id, executionId: a.executionId, iteration: localScope(run, run.meta(a.id), a.content) }));
   const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
     .filter((ref) => ref.owner && !ref.timerRef)
     .map((ref) => ({ elementId: ref.owner!.id, executionId: ref.owner!.executionId, runAt: new Date(ref.owner!.expireAt ?? ref.expireAt) }));
@@ -894,6 +981,10 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   const live = new Set(sit.active.map((a) => a.executionId));
   for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
   for (const id of Object.keys(run.runtime.unassigned ?? {})) if (!live.has(id)) delete run.runtime.unassigned![id];
+  for (const body of Object.keys(run.runtime.loops ?? {})) {
+    if (![...live].some((id) => id.startsWith(`${body}_`))) delete run.runtime.loops![body];
+  }
+  if (run.runtime.loops && !Object.keys(run.runtime.loops).length) delete run.runtime.loops;
   const freshTasks = await newTaskRows(run, sit, isEnded, opts.resolveIncidentsOf?.executionId ?? null);
   const desired = desiredJobs(run, sit, isEnded);
   const rows = { jobs: desired.length, subscriptions: isEnded ? 0 : sit.subscriptions.length };
@@ -1251,7 +1342,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
       if (value === null) delete mergedVariables[name];
       else mergedVariables[name] = value;
     }
-    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw Invalid('incidents.variables.tooLarge', { limit: action.maxBytes });
+    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw BadRequest('incidents.variables.tooLarge', { limit: action.maxBytes });
   }
   let notActive = false;
   const waitingOn = (executionId: string) => waitingApis(engine, run).find((a) => a.executionId === executionId);
@@ -1280,7 +1371,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           notActive = true;
           return;
         }
-        finishWith(run, api, action.variables, iterationScope(run.meta(api.id), api.content), 'callDone');
+        finishWith(run, api, action.variables, localScope(run, run.meta(api.id), api.content), 'callDone');
         break;
       }
       case 'callFailed': {
@@ -1309,7 +1400,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         // A completion or a child's result held by failed output mappings is applied again with today's variables.
         if (retried?.values && (retried.reason === 'completion' || retried.reason === 'callDone')) {
           const api = waitingOn(action.executionId);
-          if (api) finishWith(run, api, retried.values, iterationScope(run.meta(api.id), api.content) ?? retried.local ?? null, retried.reason);
+          if (api) finishWith(run, api, retried.values, localScope(run, run.meta(api.id), api.content) ?? retried.local ?? null, retried.reason);
         }
         break;
       }
@@ -1471,14 +1562,15 @@ export async function startCalledProcess(parentId: string, executionId: string):
   const [parent] = await selectRows<{ status: string; definition_id: number; business_key: string | null; variables: string; active_elements: string; org_code: string | null; org_path: string | null }>(
     'SELECT status, definition_id, business_key, variables, active_elements, org_code, org_path FROM engine_instances WHERE id = ?', [parentId]);
   if (!parent || parent.status !== 'active') return;
-  const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string }>).find((a) => a.executionId === executionId);
+  const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string; iteration?: Record<string, unknown> }>).find((a) => a.executionId === executionId);
   if (!call) return;
   const [existing] = await selectRows<{ id: string }>('SELECT id FROM engine_instances WHERE parent_execution_id = ?', [executionId]);
   if (existing) return;
   const def = await loadDefinition(Number(parent.definition_id));
   const meta = def.meta.elements[call.id];
   const vars = JSON.parse(parent.variables) as Record<string, unknown>;
-  const key = resolveString(meta?.call?.processId, vars);
+  const local = inputsOf(vars, meta, call.iteration ?? null);
+  const key = resolveString(meta?.call?.processId, local ? { ...vars, ...local } : vars);
   if (!key) throw new Error(`call activity ${call.id} names no process`);
   // A process that is not deployed (yet) is a failure of the job, retried and then shown to admins as a
   // failed job to put back once it is deployed; not a 404, which would drop the job.
@@ -1487,7 +1579,7 @@ export async function startCalledProcess(parentId: string, executionId: string):
   });
   try {
     const org = parent.org_code ? { code: parent.org_code, path: parent.org_path } : null;
-    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId }, org }, { kind: 'start' });
+    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...local }, parent: { instanceId: parentId, executionId }, org }, { kind: 'start' });
   } catch (err) {
     if (!isDuplicate(err)) throw err;
   }

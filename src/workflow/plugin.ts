@@ -5,6 +5,7 @@ import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
+import { findInputProblem } from '../web/input-guard.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
 import { hasRole } from '../access/index.ts';
@@ -18,7 +19,7 @@ import {
 } from '../engine/service.ts';
 import {
   broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
-  listIncidentsFor, listInstancesFor, listTasks, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, startProcessFor, unassignTask, unclaimTask,
+  listIncidentsFor, listInstancesFor, listTasks, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, setVariablesFor, startProcessFor, unassignTask, unclaimTask,
   type IdempotencyKey, type TaskQuery,
 } from './service.ts';
 
@@ -55,6 +56,23 @@ function localizedForm(locale: Locale, err: unknown): never {
     throw new AppError(err.code, err.status, err.params, (err.details as Array<{ code: string; params: Record<string, unknown> }>).map((p) => ({ ...p, message: t(locale, p.code, p.params) })));
   }
   throw err;
+}
+
+/** Parses a form's variables textarea (JSON object) or fails with a field error. */
+function formVariables(text: string | undefined): Record<string, unknown> {
+  if (!text || !text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new AppError('engine.badVariables', 400);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AppError('engine.badVariables', 400);
+  // The text was one string at the edge; what it parses to gets the same check as any body.
+  const problem = findInputProblem(v, 'variables');
+  if (problem) throw new AppError(`validation.${problem.type}`, 400, { field: problem.field, limit: problem.limit });
+  if (Buffer.byteLength(text) > MAX_VARIABLES_BYTES) throw new AppError('validation.variables.tooLarge', 400, { limit: MAX_VARIABLES_BYTES });
+  return v as Record<string, unknown>;
 }
 
 /** Rethrows a deploy rejection with every problem worded for the reader. */
@@ -189,6 +207,14 @@ export const workflowPlugin: Plugin<void> = {
           const reason = (request.payload as { reason?: string } | null)?.reason || null;
           await cancelInstanceFor(viewer, String(request.params.id), reason);
           return { id: String(request.params.id), status: 'cancelled' };
+        },
+      },
+      {
+        // A JSON merge of the body into the instance's variables (null removes a name); the result obeys the same size limit.
+        method: 'PUT', path: '/api/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: vars.required() } },
+        handler: async (request) => {
+          const variables = await setVariablesFor(mustViewer(request), String(request.params.id), request.payload as Record<string, unknown>, MAX_VARIABLES_BYTES);
+          return { id: String(request.params.id), variables };
         },
       },
       {
@@ -348,6 +374,14 @@ export const workflowPlugin: Plugin<void> = {
             isAdmin: hasRole(mustViewer(request), 'admin'),
             highlight: JSON.stringify({ active: instance.activeElements.map((a) => a.id), completed: instance.completedElements, tokens: instance.tokens, incidents: instance.incidents.filter((i) => i.status === 'open').map((i) => i.elementId) }),
           });
+        },
+      },
+      {
+        method: 'POST', path: '/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(MAX_VARIABLES_BYTES * 2) }) } },
+        handler: async (request, h) => {
+          const id = String(request.params.id);
+          await setVariablesFor(mustViewer(request), id, formVariables((request.payload as { variables?: string }).variables), MAX_VARIABLES_BYTES);
+          return back(h, `/engine/instances/${id}`);
         },
       },
       {
