@@ -15,6 +15,7 @@ export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFo
 export { registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 export { findIdempotent, reserveIdempotent, finishIdempotent, releaseIdempotent, purgeIdempotent, isDuplicateKey, type IdempotentEntry } from './idempotency.ts';
 export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
+export { fetchAndLock, completeExternalTask, externalBpmnError, failExternalTask, extendExternalLock, unlockExternalTask, getExternalTask, listExternalTasks, type ExternalTask, type LockedTask, type FetchRequest, type TopicRequest } from './external.ts';
 
 /** The folder of BPMN files shipped with the product. */
 export const PROCESSES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../processes');
