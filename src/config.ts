@@ -77,6 +77,8 @@ export interface Config {
   jobWorker: boolean;
   /** Running process instances this node keeps in memory between actions (0: none; each costs 0.4–1 MB). */
   engineCache: number;
+  /** Longest wait in milliseconds of one long-polling `fetchAndLock` (`asyncResponseTimeout` above it is cut to it). */
+  engineRestMaxWaitMs: number;
   /** Milliseconds a FEEL expression that is not bounded by its input may run (on a worker thread) before it is stopped. */
   feelTimeoutMs: number;
   /** Megabytes of heap the worker thread that evaluates such expressions may use. */
@@ -165,6 +167,7 @@ const schema = Joi.object({
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
+  ENGINE_REST_MAX_WAIT_MS: Joi.number().integer().min(0).max(1800000).default(60000),
   FEEL_TIMEOUT_MS: Joi.number().integer().min(1).max(60000).default(50),
   FEEL_MAX_MEMORY_MB: Joi.number().integer().min(8).max(4096).default(64),
   FEEL_MAX_RANGE: Joi.number().integer().min(1).default(100000),
@@ -271,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
+    engineRestMaxWaitMs: v.ENGINE_REST_MAX_WAIT_MS,
     feelTimeoutMs: v.FEEL_TIMEOUT_MS,
     feelMaxMemoryMb: v.FEEL_MAX_MEMORY_MB,
     feelMaxRange: v.FEEL_MAX_RANGE,

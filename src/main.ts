@@ -142,6 +142,7 @@ commands.push({ name: 'form', usage: 'form xlsx CODE OUT.xlsx | form read CODE F
 commands.push(...(await import('./engine/cli.ts')).engineCommands);
 commands.push(...(await import('./signing/cli.ts')).signingCommands);
 commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyCommand.usage, needsStore: true, run: async (args) => (await import('./notify/cli.ts')).notifyCommand.run(args) });
+commands.push((await import('./engine-rest/cli.ts')).apiClientCommand);
 
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });

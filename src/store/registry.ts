@@ -7,6 +7,7 @@ import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
 import { initSigningModels } from '../signing/models.ts';
 import { initNotifyModels } from '../notify/models.ts';
+import { initApiClientModels } from '../engine-rest/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -16,6 +17,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initEngineModels,
   initSigningModels,
   initNotifyModels,
+  initApiClientModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -5,7 +5,7 @@ import test from 'ava';
 import { bpmn, engineDb, ended, instance, openTasks, restart } from './support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
 import { startProcess, retryIncident, cancelInstance } from '../../src/engine/runtime.ts';
-import { completeExternalTask, externalBpmnError, failExternalTask, fetchAndLock, listExternalTasks } from '../../src/engine/external.ts';
+import { completeExternalTask, externalBpmnError, failExternalTask, fetchAndLock, listExternalTasks, type LockedTask } from '../../src/engine/external.ts';
 import { EngineIncident } from '../../src/engine/models.ts';
 import type { TestDb } from '../helpers/db.ts';
 
@@ -36,7 +36,7 @@ test.before(async () => {
 });
 test.after.always(async () => db?.cleanup());
 
-const lockOne = async (topic: string, workerId = 'w1') => {
+const lockOne = async (topic: string, workerId = 'w1'): Promise<LockedTask | undefined> => {
   const [task] = await fetchAndLock({ workerId, maxTasks: 1, topics: [{ topicName: topic, lockDuration: 10000 }] });
   return task;
 };
@@ -47,7 +47,7 @@ test.serial('a Camunda 7 external task is locked once, completed with variables,
   t.is(rows.length, 1);
   t.is(rows[0].topic, 'score');
   t.is(rows[0].elementId, 'Task_score');
-  const task = await lockOne('score');
+  const task = (await lockOne('score'))!;
   t.is(task.id, rows[0].id);
   t.is(task.businessKey, 'HS-1');
   t.deepEqual({ ...task.variables }, { amount: 1200 });
@@ -66,7 +66,7 @@ test.serial('a Camunda 7 external task is locked once, completed with variables,
 
 test.serial('a BPMN error from the worker is taken by the error boundary event with its code', async (t) => {
   const started = await startProcess('Process_c7External', { variables: {} });
-  const task = await lockOne('score');
+  const task = (await lockOne('score'))!;
   await externalBpmnError(task.id, 'w1', 'REJECTED', 'thiếu hồ sơ', { reason: 'missing' });
   const row = await instance(started.id);
   t.is(row.status, 'completed');
@@ -77,7 +77,7 @@ test.serial('a BPMN error from the worker is taken by the error boundary event w
 
 test.serial('a BPMN error no boundary event catches becomes an incident on the task', async (t) => {
   const started = await startProcess('Process_c7External', { variables: {} });
-  const task = await lockOne('score');
+  const task = (await lockOne('score'))!;
   await externalBpmnError(task.id, 'w1', 'OTHER', null, {});
   t.is((await instance(started.id)).status, 'active');
   const incidents = await EngineIncident.findAll({ where: { instanceId: started.id, status: 'open' } });
@@ -89,9 +89,9 @@ test.serial('a BPMN error no boundary event catches becomes an incident on the t
 
 test.serial('failures with retries wait for the retry timeout; at zero retries an incident, and an admin retry makes it fetchable again', async (t) => {
   const started = await startProcess('Process_c8External', { variables: {} });
-  let task = await lockOne('send-letter');
+  let task = (await lockOne('send-letter'))!;
   await failExternalTask(task.id, 'w1', { errorMessage: 'máy chủ thư bận', errorDetails: 'stack', retries: 1, retryTimeout: 0 });
-  task = await lockOne('send-letter');
+  task = (await lockOne('send-letter'))!;
   t.is(task.retries, 1);
   t.is(task.errorMessage, 'máy chủ thư bận');
   await failExternalTask(task.id, 'w1', { errorMessage: 'vẫn bận', errorDetails: null, retries: 1, retryTimeout: 60000 });
@@ -105,7 +105,7 @@ test.serial('failures with retries wait for the retry timeout; at zero retries a
   await withTx(async (tx) => {
     await tx.run('UPDATE engine_external_tasks SET lock_expires_at = ? WHERE id = ?', [dbTime(new Date(Date.now() - 1000)), waiting.id]);
   });
-  task = await lockOne('send-letter');
+  task = (await lockOne('send-letter'))!;
   await failExternalTask(task.id, 'w1', { errorMessage: 'hỏng hẳn', errorDetails: null, retries: 0, retryTimeout: 0 });
   const incidents = await EngineIncident.findAll({ where: { instanceId: started.id, status: 'open' } });
   t.is(incidents.length, 1);
@@ -114,7 +114,7 @@ test.serial('failures with retries wait for the retry timeout; at zero retries a
   t.is(await lockOne('send-letter'), undefined);
   // Then an admin retries the incident and a worker completes the task
   await retryIncident(incidents[0].id, 'admin');
-  task = await lockOne('send-letter');
+  task = (await lockOne('send-letter'))!;
   t.truthy(task);
   t.is(task.retries, null);
   await completeExternalTask(task.id, 'w1', {});
