@@ -79,6 +79,8 @@ export interface Config {
   engineCache: number;
   /** Element transitions one engine action may run before it stops with an incident (a runaway loop). */
   engineMaxTransitions: number;
+  /** Longest wait in milliseconds of one long-polling `fetchAndLock` (`asyncResponseTimeout` above it is cut to it). */
+  engineRestMaxWaitMs: number;
   /** Milliseconds a FEEL expression that is not bounded by its input may run (on a worker thread) before it is stopped. */
   feelTimeoutMs: number;
   /** Megabytes of heap the worker thread that evaluates such expressions may use. */
@@ -170,6 +172,7 @@ const schema = Joi.object({
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
   ENGINE_MAX_TRANSITIONS: Joi.number().integer().min(10).max(10000000).default(10000),
+  ENGINE_REST_MAX_WAIT_MS: Joi.number().integer().min(0).max(1800000).default(60000),
   FEEL_TIMEOUT_MS: Joi.number().integer().min(1).max(60000).default(50),
   FEEL_MAX_MEMORY_MB: Joi.number().integer().min(8).max(4096).default(64),
   FEEL_MAX_RANGE: Joi.number().integer().min(1).default(100000),
@@ -282,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
     engineMaxTransitions: v.ENGINE_MAX_TRANSITIONS,
+    engineRestMaxWaitMs: v.ENGINE_REST_MAX_WAIT_MS,
     feelTimeoutMs: v.FEEL_TIMEOUT_MS,
     feelMaxMemoryMb: v.FEEL_MAX_MEMORY_MB,
     feelMaxRange: v.FEEL_MAX_RANGE,

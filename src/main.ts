@@ -152,6 +152,7 @@ commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyC
 commands.push((await import('./reporting/period-cli.ts')).periodCommand);
 
 commands.push({ name: 'calendar', usage: (await import('./calendar/cli.ts')).calendarCommand.usage, needsStore: true, run: async (args) => (await import('./calendar/cli.ts')).calendarCommand.run(args) });
+commands.push((await import('./engine-rest/cli.ts')).apiClientCommand);
 
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });

@@ -15,6 +15,7 @@ import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
 import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
 import { t } from '../i18n/index.ts';
+import { ExternalBpmnError, UncaughtBpmnError, externalWake, queueExternalWrites, type ExternalBook, type ExternalOutcome, type NewExternal } from './external-runtime.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -60,6 +61,8 @@ interface RuntimeState {
   unassigned?: Record<string, string>;
   /** Completed instances per running multi-instance body (for its completion condition): body execution id → count. */
   loops?: Record<string, number>;
+  /** Service executions that wait for an external worker (no in-process handler serves their topic). */
+  external?: ExternalBook;
 }
 
 interface HistoryRow {
@@ -85,7 +88,8 @@ type Action =
   | { kind: 'callDone'; executionId: string; childId: string; variables: Record<string, unknown> }
   | { kind: 'callFailed'; executionId: string; childId: string }
   | { kind: 'cancel'; actor: string | null; reason: string | null; byCaller?: boolean }
-  | { kind: 'variables'; changes: Record<string, unknown>; actor: string | null; maxBytes: number };
+  | { kind: 'variables'; changes: Record<string, unknown>; actor: string | null; maxBytes: number }
+  | { kind: 'external'; outcome: ExternalOutcome };
 
 /** Optional changes applied to the stored state before it is recovered (moving a timer). */
 type StatePatch = (state: Record<string, unknown>) => void;
@@ -103,6 +107,11 @@ class Run {
   releasedCollection: string | null = null;
   /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
   readonly scopes = new Map<string, Record<string, unknown>>();
+  /** External tasks this action began. */
+  newExternal: NewExternal[] = [];
+  /** A worker's answer this action delivers, and whether the waiting service took it. */
+  externalOutcome: ExternalOutcome | null = null;
+  externalTaken = false;
   error: Error | null = null;
   /** The first expression of this action that ran out of its FEEL budget, and where. */
   feelFault: { elementId: string; executionId: string | null; message: string } | null = null;
@@ -143,6 +152,9 @@ class Run {
     this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
+    this.newExternal = [];
+    this.externalOutcome = null;
+    this.externalTaken = false;
   }
 
   poke(): void {
@@ -565,6 +577,12 @@ function serviceFactory(run: Run) {
           raise(run, { elementId, executionId, attempts: attempt }, 'input', { message: messageOf(err) }, { reason: 'input' });
           return;
         }
+        // A Camunda 7 delegate without a handler first waits as an incident naming it; once an admin retries
+        // and still none is registered, it is offered to external workers on that topic instead.
+        if (name && !serviceHandler(name) && !(meta?.delegate && run.retryExecutionId !== executionId && !run.runtime.external?.[executionId])) {
+          waitForWorker(run, executionId, elementId, name, meta, local, callback);
+          return;
+        }
         run.inflight++;
         Promise.resolve()
           .then(() => {
@@ -633,6 +651,35 @@ function localScope(run: Run, meta: ElementMeta | undefined, content: Record<str
   const own = iterationScope(meta, content);
   const outer = outerScope(run, content);
   return own || outer ? { ...outer, ...own } : null;
+}
+
+/**
+ * A service task no in-process handler serves waits for an external worker: the first time (and after a
+ * retried incident) it gets an external task row; when a worker's answer arrives in this action it
+ * completes, or fails with the worker's BPMN error for an error boundary event to catch.
+ */
+function waitForWorker(run: Run, executionId: string, elementId: string, topic: string, meta: ElementMeta | undefined, local: Record<string, unknown> | null, callback: (err: Error | null, output?: unknown) => void): void {
+  const book = (run.runtime.external ??= {});
+  const answer = run.externalOutcome;
+  if (answer && answer.executionId === executionId && answer.type !== 'incident') {
+    run.externalTaken = true;
+    delete book[executionId];
+    delete run.runtime.services[executionId];
+    if (answer.type === 'complete') {
+      complete(run, meta, answer.variables, local);
+      callback(null, answer.variables);
+    } else {
+      // As in Camunda, the error's variables are set on the process before a boundary event takes it.
+      Object.assign(run.vars, answer.variables);
+      run.record('bpmnError', { id: elementId, type: meta?.type }, { outcome: answer.errorCode });
+      callback(new ExternalBpmnError(answer.errorMessage ?? answer.errorCode, answer.errorCode));
+    }
+    return;
+  }
+  const retried = run.retryExecutionId === executionId;
+  if (book[executionId] && !retried) return;
+  book[executionId] = { elementId, topic };
+  run.newExternal.push({ executionId, elementId, topic, replace: retried });
 }
 
 /** What one instance of a multi-instance task sees of its own: its item and its 1-based `loopCounter`. */
@@ -985,6 +1032,10 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     if (![...live].some((id) => id.startsWith(`${body}_`))) delete run.runtime.loops![body];
   }
   if (run.runtime.loops && !Object.keys(run.runtime.loops).length) delete run.runtime.loops;
+  const goneExternal = Object.keys(run.runtime.external ?? {}).filter((id) => !live.has(id));
+  for (const id of goneExternal) delete run.runtime.external![id];
+  if (run.externalOutcome && run.externalOutcome.type !== 'incident') goneExternal.push(run.externalOutcome.executionId);
+  if (run.runtime.external && !Object.keys(run.runtime.external).length) delete run.runtime.external;
   const freshTasks = await newTaskRows(run, sit, isEnded, opts.resolveIncidentsOf?.executionId ?? null);
   const desired = desiredJobs(run, sit, isEnded);
   const rows = { jobs: desired.length, subscriptions: isEnded ? 0 : sit.subscriptions.length };
@@ -1000,7 +1051,7 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks });
+      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks, goneExternal });
     } catch (err) {
       // A deadlock rolled everything back; the same rows can simply be written again.
       if (!isTransient(err) || attempt >= 4) throw err;
@@ -1018,6 +1069,8 @@ interface Prepared {
   rows: { jobs: number; subscriptions: number };
   fields: { status: EngineInstance['status']; state: string | null; variables: string; runtime: string; activeElements: string; endedAt: Date | null };
   freshTasks: TaskRow[];
+  /** Executions whose external task rows go (finished, interrupted, or answered by a worker). */
+  goneExternal: string[];
 }
 
 async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared): Promise<Persisted> {
@@ -1066,6 +1119,13 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
       [row.instanceId, row.definitionKey, row.businessKey, row.elementId, row.executionId, row.name, row.formKey, row.assignee, row.candidateGroups, row.candidateUsers, row.orgCode, dbTime(row.dueAt), dbTime(row.followUpAt), row.priority, row.status, row.input, at, at]));
 
     await syncJobs(tx, run, desired, opts.isNew || run.prev.jobs === 0, at);
+    if (run.newExternal.length || prepared.goneExternal.length || run.externalOutcome) {
+      queueExternalWrites(tx, {
+        instanceId: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, at,
+        fresh: isEnded ? [] : run.newExternal.filter((f) => !prepared.goneExternal.includes(f.executionId)), gone: prepared.goneExternal, outcome: run.externalOutcome,
+        conflict: () => Conflict('externaltasks.lockLost', { id: run.externalOutcome?.taskId ?? '' }),
+      });
+    }
     queueCallJobs(tx, run, sit, isEnded, status, opts, at);
 
     if (!opts.isNew && run.prev.subscriptions > 0) void tx.queue('DELETE FROM engine_subscriptions WHERE instance_id = ?', [run.instanceId]);
@@ -1173,6 +1233,7 @@ function emit(event: string, payload: unknown): void {
 }
 
 function emitAfterCommit(run: Run, persisted: Persisted): void {
+  if (run.newExternal.length && persisted.instance.status === 'active') externalWake.emit('created', [...new Set(run.newExternal.map((f) => f.topic))]);
   for (const task of persisted.createdTasks) emit('task.created', task);
   if (persisted.instance.status !== 'active') emit('instance.ended', { id: run.instanceId, status: persisted.instance.status, definitionKey: run.def.key, businessKey: run.businessKey });
 }
@@ -1344,6 +1405,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     }
     if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw BadRequest('incidents.variables.tooLarge', { limit: action.maxBytes });
   }
+  if (action.kind === 'external') run.externalOutcome = action.outcome;
   let notActive = false;
   const waitingOn = (executionId: string) => waitingApis(engine, run).find((a) => a.executionId === executionId);
   await runEngine(run, async () => {
@@ -1372,6 +1434,19 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         finishWith(run, api, action.variables, localScope(run, run.meta(api.id), api.content), 'callDone');
+        break;
+      }
+      case 'external': {
+        const o = action.outcome;
+        if (o.type !== 'incident') break;
+        const api = waitingOn(o.executionId);
+        if (!api) {
+          notActive = true;
+          return;
+        }
+        // The worker gave up (no retries left): the instance waits there until an admin retries the incident.
+        const topic = run.runtime.external?.[o.executionId]?.topic ?? null;
+        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
         break;
       }
       case 'callFailed': {
@@ -1408,8 +1483,13 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         break;
     }
   });
+  if (action.kind === 'external' && action.outcome.type !== 'incident' && !run.externalTaken) notActive = true;
   if (notActive) {
-    throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : '' });
+    throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : action.kind === 'external' ? action.outcome.taskId : '' });
+  }
+  if (action.kind === 'external' && action.outcome.type === 'bpmnError' && run.error) {
+    // Nothing of this run is written: the caller turns the uncaught error into an incident instead.
+    throw new UncaughtBpmnError(run.error.message);
   }
   raiseFeelIncident(run);
   if (run.error) log.warn('instance failed', { instanceId, error: run.error.message });
@@ -1432,6 +1512,11 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
 /** Resumes an instance so that its due timers fire (what a timer job does). */
 export async function resumeInstance(instanceId: string): Promise<EngineInstance> {
   return act(instanceId, { kind: 'resume' });
+}
+
+/** Delivers an external worker's answer to the service execution waiting for it (the lock check is in the write). */
+export async function deliverExternal(instanceId: string, outcome: ExternalOutcome): Promise<EngineInstance> {
+  return act(instanceId, { kind: 'external', outcome });
 }
 
 /** Completes a user task row inside the engine (authorization is the caller's). */

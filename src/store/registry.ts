@@ -11,6 +11,7 @@ import { initCalendarModels } from '../calendar/models.ts';
 import { initCatalogModels } from '../catalog/models.ts';
 import { initWorkflowModels } from '../workflow/models.ts';
 import { initReportingModels } from '../reporting/models.ts';
+import { initApiClientModels } from '../engine-rest/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -24,6 +25,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initCatalogModels,
   initWorkflowModels,
   initReportingModels,
+  initApiClientModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -9,6 +9,7 @@ import { startProcess, retryIncident } from '../../src/engine/runtime.ts';
 import { completeTaskAsSystem } from '../../src/engine/tasks.ts';
 import { registerServiceHandler } from '../../src/engine/handlers.ts';
 import { EngineIncident } from '../../src/engine/models.ts';
+import { completeExternalTask, fetchAndLock } from '../../src/engine/external.ts';
 import { t as translate } from '../../src/i18n/index.ts';
 import type { TestDb } from '../helpers/db.ts';
 
@@ -132,6 +133,28 @@ test.serial('a Camunda 7 delegate deploys with a warning, waits as an incident n
   // Then the instance runs to the end with both results
   t.is((await instance(started.id)).status, 'completed');
   t.is((await vars(started.id)).greeting, 'hello row 7');
+});
+
+test.serial('a Camunda 7 delegate that still has no handler when an admin retries its incident is served by an external worker on that topic', async (t) => {
+  await deployDefinition(c7('Process_c7worker', `
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Activity_class" />
+    <bpmn:serviceTask id="Activity_class" name="Archive" camunda:class="org.example.ArchiveDelegate" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Activity_class" targetRef="Event_1" />
+    <bpmn:endEvent id="Event_1" />
+  `));
+  const started = await startProcess('Process_c7worker', { variables: { id: 8 } });
+  const [incident] = await EngineIncident.findAll({ where: { instanceId: started.id, status: 'open' } });
+  t.is(incident.handler, 'org.example.ArchiveDelegate');
+  // Before the retry no worker sees it; after it the task is on the class name's topic
+  t.deepEqual(await fetchAndLock({ workerId: 'w1', maxTasks: 5, topics: [{ topicName: 'org.example.ArchiveDelegate', lockDuration: 10000 }] }), []);
+  await retryIncident(incident.id, 'admin');
+  const locked = await fetchAndLock({ workerId: 'w1', maxTasks: 5, topics: [{ topicName: 'org.example.ArchiveDelegate', lockDuration: 10000 }] });
+  t.is(locked.length, 1);
+  t.is(locked[0].instanceId, started.id);
+  await completeExternalTask(locked[0].id, 'w1', { archived: true });
+  t.is((await instance(started.id)).status, 'completed');
+  t.is((await vars(started.id)).archived, true);
 });
 
 test.serial('Camunda 8 FEEL script tasks and Camunda 7 FEEL scripts run and set their result variable', async (t) => {

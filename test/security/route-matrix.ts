@@ -3,8 +3,11 @@
 // and so does a route whose declared roles differ from what is written here.
 import type { Role } from '../../src/auth/models.ts';
 
-/** `public`: anyone; `any`: any logged-in user; otherwise the roles that may call it (anywhere in their scope). */
-export type Audience = 'public' | 'any' | Role[];
+/**
+ * `public`: anyone; `any`: any logged-in user; `machine`: only API clients by HTTP Basic (no session of
+ * any role opens it); otherwise the roles that may call it (anywhere in their scope).
+ */
+export type Audience = 'public' | 'any' | 'machine' | Role[];
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -162,6 +165,17 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'PUT /api/reports/{regime}/{period}/{unit}': STAFF,
   'POST /api/dataValueSets': STAFF,
   'GET /api/dataValueSets': STAFF,
+  'GET /admin/api-clients': ADMIN,
+  'POST /admin/api-clients': ADMIN,
+  'POST /admin/api-clients/{id}/revoke': ADMIN,
+  'POST /engine-rest/external-task/fetchAndLock': 'machine',
+  'POST /engine-rest/external-task/{id}/complete': 'machine',
+  'POST /engine-rest/external-task/{id}/failure': 'machine',
+  'POST /engine-rest/external-task/{id}/bpmnError': 'machine',
+  'POST /engine-rest/external-task/{id}/extendLock': 'machine',
+  'POST /engine-rest/external-task/{id}/unlock': 'machine',
+  'POST /engine-rest/process-definition/key/{key}/start': 'machine',
+  'POST /engine-rest/message': 'machine',
 };
 
 /** Sample values for path parameters, so that every route can be called. */
