@@ -305,6 +305,36 @@ export async function completeFromPage(viewer: Viewer, id: number, sub: PageSubm
   return { task, instance: await completeTask(viewer, id, { ...values, ...decided }, comment) };
 }
 
+/**
+ * Completes a task through the JSON API: when the task has a form, its variables are checked against
+ * it like the page's (the decision variable must name one of the task's decisions); without a form
+ * the variables pass as they are, as scripts and other systems send them.
+ */
+export async function completeFromApi(viewer: Viewer, id: number, variables: Record<string, unknown>, comment: string | null) {
+  const task = await getTask(viewer, id);
+  const ctx = await taskContext(task);
+  if (!ctx.form.schema) return completeTask(viewer, id, variables, comment);
+  const decisionVars = new Set(ctx.decisions.map((d) => d.variable));
+  const data: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(variables)) if (!decisionVars.has(k)) data[k] = v;
+  const vars = await getInstance(task.instanceId).then((i) => i.variables, () => ({}));
+  const input = task.input ? (JSON.parse(task.input) as Record<string, unknown>) : {};
+  const { values, problems } = validateFormData(ctx.form.schema, data, { ...vars, ...input });
+  const decided: Record<string, unknown> = {};
+  if (ctx.decisions.length) {
+    const variable = ctx.decisions[0].variable;
+    const chosen = ctx.decisions.find((d) => d.value !== null && Object.hasOwn(variables, variable) && d.value === variables[variable]) ?? (Object.hasOwn(variables, variable) ? undefined : ctx.decisions.find((d) => d.isDefault));
+    if (!chosen) problems.push({ field: variable, label: variable, code: 'tasklist.validation.decision', params: {} });
+    else {
+      const [button] = decisionButtons([chosen]);
+      if (button.commentRequired && !comment) problems.push({ field: 'comment', label: 'comment', code: 'tasklist.validation.commentRequired', params: { decision: button.label } });
+      decided[variable] = chosen.value;
+    }
+  }
+  if (problems.length) invalid(problems);
+  return completeTask(viewer, id, { ...values, ...decided }, comment);
+}
+
 // ---------------------------------------------------------------- starts
 
 /** A process a person may start, as the start page lists it. */

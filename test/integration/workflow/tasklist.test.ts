@@ -259,3 +259,18 @@ test.serial('a Camunda 8 task links its form by formId, and its follow-up and pa
   const task = (await openTask('C8-1', 'Task_late'))!;
   t.regex((await call(app.server, officer, 'GET', `/tasks/${task.id}`)).payload, /data-schema="[^"]*Form_documentReview/);
 });
+
+test.serial('the JSON API checks a task\'s form values and decision the same way, with every field\'s message', async (t) => {
+  t.is((await startDocument(goodStart, 'VB-API')).statusCode, 303);
+  const task = (await openTask('VB-API', 'Task_review'))!;
+  const bad = await call(app.server, officer, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: { ...goodReview, copies: 0, decision: 'publish', orgCode: '01' } });
+  t.is(bad.statusCode, 400);
+  const body = JSON.parse(bad.payload);
+  t.is(body.code, 'tasklist.invalidValues');
+  t.deepEqual(body.details.map((d: { field: string }) => d.field).sort(), ['copies', 'decision', 'orgCode']);
+  t.true(body.details.some((d: { message: string }) => d.message === '«Số bản phát hành»: không được nhỏ hơn 1.'));
+  t.is((await EngineTask.findByPk(task.id))!.status, 'open');
+  const ok = await call(app.server, officer, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: { ...goodReview, decision: 'approve' } });
+  t.is(ok.statusCode, 200);
+  t.truthy(await openTask('VB-API', 'Task_sign'));
+});
