@@ -274,3 +274,13 @@ test.serial('the JSON API checks a task\'s form values and decision the same way
   t.is(ok.statusCode, 200);
   t.truthy(await openTask('VB-API', 'Task_sign'));
 });
+
+test.serial('the inbox and the start page speak English when the reader chose it', async (t) => {
+  const en = { cookie: `${officer.cookie}; lang=en`, crumb: officer.crumb };
+  const inbox = await call(app.server, en, 'GET', '/tasks?filter=unassigned');
+  t.true(inbox.payload.includes('<h1>Tasks</h1>'));
+  t.true(inbox.payload.includes('Due soon'));
+  t.true(inbox.payload.includes('Officer · Thành phố Hồ Chí Minh'));
+  t.false(inbox.payload.includes('Cán bộ nghiệp vụ ·'));
+  t.true((await call(app.server, en, 'GET', '/start')).payload.includes('Start a process'));
+});
