@@ -284,3 +284,10 @@ test.serial('the inbox and the start page speak English when the reader chose it
   t.false(inbox.payload.includes('Cán bộ nghiệp vụ ·'));
   t.true((await call(app.server, en, 'GET', '/start')).payload.includes('Start a process'));
 });
+
+test.serial('form values nested deeper than any form are a 400 from the edge check, not a crash', async (t) => {
+  const deep = `${'{"a":'.repeat(16000)}1${'}'.repeat(16000)}`;
+  const res = await call(app.server, leader, 'POST', `/start/${KEY}`, { values: deep, businessKey: 'VB-DEEP', orgCode: '79' });
+  t.is(res.statusCode, 400);
+  t.is(await EngineInstance.count({ where: { businessKey: 'VB-DEEP' } }), 0);
+});
