@@ -31,6 +31,8 @@ export interface FormField {
   valuesKey: string | null;
   subtype: string | null;
   hide: string | null;
+  /** Most digits after the decimal point a number field takes. */
+  decimalDigits: number | null;
 }
 
 /** Component types that hold a value. */
@@ -66,6 +68,7 @@ export function formFields(schema: Json): FormField[] {
         validate: isObject(c.validate) ? c.validate : {}, options, valuesKey: typeof c.valuesKey === 'string' ? c.valuesKey : null,
         subtype: typeof c.subtype === 'string' ? c.subtype : null,
         hide: typeof c.conditional?.hide === 'string' ? c.conditional.hide : null,
+        decimalDigits: Number.isInteger(c.decimalDigits) && c.decimalDigits >= 0 ? c.decimalDigits : null,
       });
     }
   };
@@ -205,6 +208,9 @@ function checkField(f: FormField, raw: unknown, variables: Json): { value?: unkn
       if (!Number.isFinite(n)) return { problem: { code: 'number', params: {} } };
       if (Number.isFinite(v.min) && n < v.min) return { problem: { code: 'min', params: { min: v.min } } };
       if (Number.isFinite(v.max) && n > v.max) return { problem: { code: 'max', params: { max: v.max } } };
+      if (f.decimalDigits !== null && Math.abs(Math.round(n * 10 ** f.decimalDigits) - n * 10 ** f.decimalDigits) > 1e-9 * Math.max(1, Math.abs(n) * 10 ** f.decimalDigits)) {
+        return { problem: { code: 'decimals', params: { digits: f.decimalDigits } } };
+      }
       return { value: n };
     }
     case 'checkbox':

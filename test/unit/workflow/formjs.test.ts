@@ -76,3 +76,9 @@ test('a govflow form becomes a form-js schema of its entry fields, and plain inp
   t.deepEqual(s.components.map((c) => [c.key, c.type]), [['count', 'number'], ['kind', 'select']]);
   t.deepEqual(plainInputs({ a: 'x', b: 2, c: true, d: { e: 1 }, 'bad key': 1 }).map((p) => p.key), ['a', 'b', 'c']);
 });
+
+test('a number field with decimal digits takes no more of them', (t) => {
+  const s = { id: 'N', components: [{ id: 'F', key: 'count', type: 'number', label: 'Số vụ', decimalDigits: 0 }, { id: 'G', key: 'rate', type: 'number', label: 'Tỷ lệ', decimalDigits: 2 }] };
+  t.deepEqual(validateFormData(s, { count: 3.5, rate: 1.234 }).problems.map((p) => [p.field, p.code]), [['count', 'tasklist.validation.decimals'], ['rate', 'tasklist.validation.decimals']]);
+  t.deepEqual(validateFormData(s, { count: 3, rate: 1.23 }).problems, []);
+});
