@@ -41,6 +41,8 @@ const INPUT_TYPES = new Set(['textfield', 'textarea', 'number', 'checkbox', 'che
 const STATIC_TYPES = new Set(['text', 'html', 'spacer', 'separator', 'image', 'button', 'group', 'iframe', 'table', 'documentPreview']);
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Longest text a field takes whatever its schema says (a designer's pattern never runs over more). */
+export const MAX_TEXT = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 ().-]{6,20}$/;
 
@@ -190,6 +192,7 @@ function checkField(f: FormField, raw: unknown, variables: Json): { value?: unkn
       const s = String(raw).normalize('NFC');
       if (Number.isFinite(v.minLength) && s.length < v.minLength) return { problem: { code: 'minLength', params: { min: v.minLength } } };
       if (Number.isFinite(v.maxLength) && s.length > v.maxLength) return { problem: { code: 'maxLength', params: { max: v.maxLength } } };
+      if (s.length > MAX_TEXT) return { problem: { code: 'maxLength', params: { max: MAX_TEXT } } };
       if (v.pattern !== undefined && v.pattern !== '') {
         let re: RegExp | null = null;
         try {

@@ -82,3 +82,9 @@ test('a number field with decimal digits takes no more of them', (t) => {
   t.deepEqual(validateFormData(s, { count: 3.5, rate: 1.234 }).problems.map((p) => [p.field, p.code]), [['count', 'tasklist.validation.decimals'], ['rate', 'tasklist.validation.decimals']]);
   t.deepEqual(validateFormData(s, { count: 3, rate: 1.23 }).problems, []);
 });
+
+test('a text without a length limit of its own stops at the server\'s limit', (t) => {
+  const s = { id: 'T', components: [{ id: 'F', key: 'note', type: 'textarea', label: 'Ghi chú' }] };
+  t.like(validateFormData(s, { note: 'x'.repeat(10_001) }).problems[0], { field: 'note', code: 'tasklist.validation.maxLength', params: { max: 10_000 } });
+  t.deepEqual(validateFormData(s, { note: 'x'.repeat(10_000) }).problems, []);
+});
