@@ -56,6 +56,8 @@ export interface ProcessFacts {
   candidateStarterGroups: string[];
   candidateStarterUsers: string[];
   startForm: FormLink | null;
+  /** When this version was deployed (null for a text not deployed). */
+  deployedAt: Date | null;
   /** The process has a none start event (a person can start it). */
   hasNoneStart: boolean;
   tasks: Map<string, UserTaskFacts>;
@@ -237,7 +239,7 @@ export async function factsOfXml(xml: string): Promise<ProcessFacts> {
   return {
     key: String(proc.id ?? ''), name: proc.name ?? null, documentation: docOf(proc),
     candidateStarterGroups: list(proc.candidateStarterGroups), candidateStarterUsers: list(proc.candidateStarterUsers),
-    startForm, hasNoneStart, tasks,
+    startForm, deployedAt: null, hasNoneStart, tasks,
   };
 }
 
@@ -245,7 +247,7 @@ export async function factsOfXml(xml: string): Promise<ProcessFacts> {
 export function processFacts(definitionId: number): Promise<ProcessFacts> {
   let hit = cache.get(definitionId);
   if (!hit) {
-    hit = getDefinitionRow({ id: definitionId }).then((row) => factsOfXml(row.xml));
+    hit = getDefinitionRow({ id: definitionId }).then(async (row) => ({ ...(await factsOfXml(row.xml)), deployedAt: row.createdAt }));
     hit.catch(() => cache.delete(definitionId));
     if (cache.size > 500) cache.clear();
     cache.set(definitionId, hit);
@@ -253,8 +255,8 @@ export function processFacts(definitionId: number): Promise<ProcessFacts> {
   return hit;
 }
 
-/** The facts of the version an instance runs (null when there is no such instance). */
-export async function instanceFacts(instanceId: string): Promise<ProcessFacts | null> {
-  const [row] = await selectRows<{ definition_id: number }>('SELECT definition_id FROM engine_instances WHERE id = ?', [instanceId]);
-  return row ? processFacts(Number(row.definition_id)) : null;
+/** The variables of an instance and the version it runs (null when there is no such instance). */
+export async function instanceData(instanceId: string): Promise<{ variables: Record<string, unknown>; definitionId: number } | null> {
+  const [row] = await selectRows<{ variables: string; definition_id: number }>('SELECT variables, definition_id FROM engine_instances WHERE id = ?', [instanceId]);
+  return row ? { variables: JSON.parse(row.variables) as Record<string, unknown>, definitionId: Number(row.definition_id) } : null;
 }

@@ -31,6 +31,8 @@ export interface FormField {
   valuesKey: string | null;
   subtype: string | null;
   hide: string | null;
+  /** Most digits after the decimal point a number field takes. */
+  decimalDigits: number | null;
 }
 
 /** Component types that hold a value. */
@@ -39,6 +41,8 @@ const INPUT_TYPES = new Set(['textfield', 'textarea', 'number', 'checkbox', 'che
 const STATIC_TYPES = new Set(['text', 'html', 'spacer', 'separator', 'image', 'button', 'group', 'iframe', 'table', 'documentPreview']);
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Longest text a field takes whatever its schema says (a designer's pattern never runs over more). */
+export const MAX_TEXT = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 ().-]{6,20}$/;
 
@@ -66,6 +70,7 @@ export function formFields(schema: Json): FormField[] {
         validate: isObject(c.validate) ? c.validate : {}, options, valuesKey: typeof c.valuesKey === 'string' ? c.valuesKey : null,
         subtype: typeof c.subtype === 'string' ? c.subtype : null,
         hide: typeof c.conditional?.hide === 'string' ? c.conditional.hide : null,
+        decimalDigits: Number.isInteger(c.decimalDigits) && c.decimalDigits >= 0 ? c.decimalDigits : null,
       });
     }
   };
@@ -187,6 +192,7 @@ function checkField(f: FormField, raw: unknown, variables: Json): { value?: unkn
       const s = String(raw).normalize('NFC');
       if (Number.isFinite(v.minLength) && s.length < v.minLength) return { problem: { code: 'minLength', params: { min: v.minLength } } };
       if (Number.isFinite(v.maxLength) && s.length > v.maxLength) return { problem: { code: 'maxLength', params: { max: v.maxLength } } };
+      if (s.length > MAX_TEXT) return { problem: { code: 'maxLength', params: { max: MAX_TEXT } } };
       if (v.pattern !== undefined && v.pattern !== '') {
         let re: RegExp | null = null;
         try {
@@ -205,6 +211,9 @@ function checkField(f: FormField, raw: unknown, variables: Json): { value?: unkn
       if (!Number.isFinite(n)) return { problem: { code: 'number', params: {} } };
       if (Number.isFinite(v.min) && n < v.min) return { problem: { code: 'min', params: { min: v.min } } };
       if (Number.isFinite(v.max) && n > v.max) return { problem: { code: 'max', params: { max: v.max } } };
+      if (f.decimalDigits !== null && Math.abs(Math.round(n * 10 ** f.decimalDigits) - n * 10 ** f.decimalDigits) > 1e-9 * Math.max(1, Math.abs(n) * 10 ** f.decimalDigits)) {
+        return { problem: { code: 'decimals', params: { digits: f.decimalDigits } } };
+      }
       return { value: n };
     }
     case 'checkbox':

@@ -11,14 +11,15 @@ import type { Role } from '../auth/models.ts';
 import { hasRole } from '../access/index.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
-import { tasklistRoutes } from './tasklist-routes.ts';
-import { assertMayStart } from './tasklist.ts';
+import { presentFieldProblems, tasklistRoutes } from './tasklist-routes.ts';
+import { assertMayStart, completeFromApi } from './tasklist.ts';
+import type { FieldProblem } from './formjs.ts';
 import { deployFormDirectory, deployFormFor, MAX_FORM_BYTES } from './forms.ts';
 import {
   PROCESSES_DIR, analyzeXml, definitionWarnings, deployShippedProcesses, getDefinitionRow, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
 } from '../engine/service.ts';
 import {
-  broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
+  broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
   listIncidentsFor, listInstancesFor, listTasks, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, setVariablesFor, startProcessFor, unassignTask, unclaimTask,
   type IdempotencyKey, type TaskQuery,
 } from './service.ts';
@@ -285,7 +286,12 @@ export const workflowPlugin: Plugin<void> = {
               return h.response({ ok: true }).code(201);
             }
             default: {
-              const instance = await completeTask(viewer, id, p.variables ?? {}, p.comment || null);
+              const instance = await completeFromApi(viewer, id, p.variables ?? {}, p.comment || null).catch((err) => {
+                if (err instanceof AppError && err.code === 'tasklist.invalidValues' && Array.isArray(err.details)) {
+                  throw new AppError(err.code, err.status, err.params, presentFieldProblems(request.app.locale, err.details as FieldProblem[]));
+                }
+                throw err;
+              });
               return { instanceId: instance.id, status: instance.status };
             }
           }

@@ -5,6 +5,7 @@ import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
+import { findInputProblem } from '../web/input-guard.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { getTimeline, presentTask } from '../engine/service.ts';
@@ -31,6 +32,20 @@ export function presentFieldProblems(locale: Locale, problems: FieldProblem[]) {
 
 function fieldProblemsOf(err: unknown): FieldProblem[] | null {
   return err instanceof AppError && err.code === 'tasklist.invalidValues' && Array.isArray(err.details) ? (err.details as FieldProblem[]) : null;
+}
+
+/** The island's JSON text gets the edge check every body gets (nesting, keys, sizes) before a service reads it. */
+function checkValuesText(text: string | undefined): void {
+  if (!text) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The service reports unreadable values as a field problem.
+    return;
+  }
+  const problem = findInputProblem(parsed, 'values');
+  if (problem) throw new AppError(`validation.${problem.type}`, 400, { field: problem.field, limit: problem.limit });
 }
 
 function back(h: ResponseToolkit, to: string) {
@@ -147,6 +162,7 @@ export function tasklistRoutes(): ServerRoute[] {
           default: {
             const inputs: Record<string, string> = Object.create(null);
             for (const [k, v] of Object.entries(p)) if (INPUT_NAME.test(k) && typeof v === 'string') inputs[k.slice(3)] = v;
+            checkValuesText(p.values);
             const sub: PageSubmission = { values: p.values, decision: p.decision || undefined, comment: p.comment, inputs: { ...inputs } };
             try {
               await completeFromPage(viewer, id, sub);
@@ -185,6 +201,7 @@ export function tasklistRoutes(): ServerRoute[] {
         const viewer = mustViewer(request);
         const key = String(request.params.key);
         const p = request.payload as { values?: string; businessKey?: string; orgCode?: string };
+        checkValuesText(p.values);
         try {
           const started = await startFromPage(viewer, key, p);
           return back(h, `/start?started=${encodeURIComponent(started.name)}`);

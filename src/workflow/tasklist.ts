@@ -9,7 +9,7 @@ import { fieldsOf, type FormDefinition } from '../forms/definition.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { BadRequest, Forbidden, NotFound } from '../errors.ts';
 import {
-  getDefinitionRow, getInstance, instanceFacts, listDefinitions, processFacts, type ProcessFacts, type TaskDecision, type UserTaskFacts,
+  getDefinitionRow, instanceData, listDefinitions, processFacts, type ProcessFacts, type TaskDecision, type UserTaskFacts,
 } from '../engine/service.ts';
 import type { EngineTask } from '../engine/models.ts';
 import { completeTask, getTask, listTasks, startProcessFor } from './service.ts';
@@ -176,39 +176,32 @@ interface TaskContext {
   facts: UserTaskFacts | null;
   form: PageForm;
   decisions: TaskDecision[];
+  /** The instance's variables. */
+  variables: Record<string, unknown>;
+  /** The task's own inputs (C8 input mappings). */
+  input: Record<string, unknown>;
 }
 
 async function taskContext(task: EngineTask): Promise<TaskContext> {
-  const facts: ProcessFacts | null = await instanceFacts(task.instanceId).catch(() => null);
+  const data = await instanceData(task.instanceId);
+  const facts: ProcessFacts | null = data ? await processFacts(data.definitionId).catch(() => null) : null;
   const el = facts?.tasks.get(task.elementId) ?? null;
-  const def = await definitionOfInstance(task.instanceId);
-  const form = await pageForm(await resolveFormLink(el?.form ?? null, task.formKey, def?.createdAt));
-  return { task, facts: el, form, decisions: el?.decisions ?? [] };
-}
-
-async function definitionOfInstance(instanceId: string): Promise<{ createdAt: Date } | null> {
-  try {
-    const inst = await getInstance(instanceId);
-    const row = await getDefinitionRow({ id: inst.definitionId });
-    return { createdAt: row.createdAt };
-  } catch {
-    return null;
-  }
+  const form = await pageForm(await resolveFormLink(el?.form ?? null, task.formKey, facts?.deployedAt ?? undefined));
+  const input = task.input ? (JSON.parse(task.input) as Record<string, unknown>) : {};
+  return { task, facts: el, form, decisions: el?.decisions ?? [], variables: data?.variables ?? {}, input };
 }
 
 /** Values a form starts with: the process's variables (and the task's inputs) for the form's own fields only. */
-async function prefill(task: EngineTask, schema: Record<string, any> | null): Promise<Record<string, unknown>> {
-  if (!schema) return {};
-  const vars = await getInstance(task.instanceId).then((i) => i.variables, () => ({} as Record<string, unknown>));
-  const input = task.input ? (JSON.parse(task.input) as Record<string, unknown>) : {};
-  const all = { ...vars, ...input };
+function prefill(ctx: TaskContext): Record<string, unknown> {
+  if (!ctx.form.schema) return {};
+  const all = { ...ctx.variables, ...ctx.input };
   const out: Record<string, unknown> = {};
-  for (const f of formFields(schema)) {
+  for (const f of formFields(ctx.form.schema)) {
     const top = f.key.split('.')[0];
     if (Object.hasOwn(all, top)) out[top] = all[top];
+    // Options a form reads from variables (`valuesKey`) come along.
+    if (f.valuesKey && Object.hasOwn(all, f.valuesKey)) out[f.valuesKey] = all[f.valuesKey];
   }
-  // Options a form reads from variables (`valuesKey`) come along.
-  for (const f of formFields(schema)) if (f.valuesKey && Object.hasOwn(all, f.valuesKey)) out[f.valuesKey] = all[f.valuesKey];
   return out;
 }
 
@@ -221,7 +214,7 @@ export async function taskPageModel(viewer: Viewer, id: number) {
     form: ctx.form,
     documentation: ctx.facts?.documentation ?? null,
     decisions: decisionButtons(ctx.decisions),
-    data: await prefill(task, ctx.form.schema),
+    data: prefill(ctx),
   };
 }
 
@@ -296,13 +289,39 @@ export async function completeFromPage(viewer: Viewer, id: number, sub: PageSubm
   const task = await getTask(viewer, id);
   const ctx = await taskContext(task);
   const comment = sub.comment?.trim() || null;
-  const vars = ctx.form.schema ? await getInstance(task.instanceId).then((i) => i.variables, () => ({})) : {};
-  const input = task.input ? (JSON.parse(task.input) as Record<string, unknown>) : {};
-  const { values, problems } = checkedValues(ctx.form, sub, { ...vars, ...input }, input);
+  const { values, problems } = checkedValues(ctx.form, sub, { ...ctx.variables, ...ctx.input }, ctx.input);
   const decided = decisionOf(ctx.decisions, sub, comment, problems);
   if (problems.length) invalid(problems);
   // The decision is the button pressed: a form field of the same name cannot override it.
   return { task, instance: await completeTask(viewer, id, { ...values, ...decided }, comment) };
+}
+
+/**
+ * Completes a task through the JSON API: when the task has a form, its variables are checked against
+ * it like the page's (the decision variable must name one of the task's decisions); without a form
+ * the variables pass as they are, as scripts and other systems send them.
+ */
+export async function completeFromApi(viewer: Viewer, id: number, variables: Record<string, unknown>, comment: string | null) {
+  const task = await getTask(viewer, id);
+  const ctx = await taskContext(task);
+  if (!ctx.form.schema) return completeTask(viewer, id, variables, comment);
+  const decisionVars = new Set(ctx.decisions.map((d) => d.variable));
+  const data: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(variables)) if (!decisionVars.has(k)) data[k] = v;
+  const { values, problems } = validateFormData(ctx.form.schema, data, { ...ctx.variables, ...ctx.input });
+  const decided: Record<string, unknown> = {};
+  if (ctx.decisions.length) {
+    const variable = ctx.decisions[0].variable;
+    const chosen = ctx.decisions.find((d) => d.value !== null && Object.hasOwn(variables, variable) && d.value === variables[variable]) ?? (Object.hasOwn(variables, variable) ? undefined : ctx.decisions.find((d) => d.isDefault));
+    if (!chosen) problems.push({ field: variable, label: variable, code: 'tasklist.validation.decision', params: {} });
+    else {
+      const [button] = decisionButtons([chosen]);
+      if (button.commentRequired && !comment) problems.push({ field: 'comment', label: 'comment', code: 'tasklist.validation.commentRequired', params: { decision: button.label } });
+      decided[variable] = chosen.value;
+    }
+  }
+  if (problems.length) invalid(problems);
+  return completeTask(viewer, id, { ...values, ...decided }, comment);
 }
 
 // ---------------------------------------------------------------- starts

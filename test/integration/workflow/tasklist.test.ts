@@ -193,3 +193,101 @@ test.serial('a designer uploads a BPMN file with its form from the cockpit in on
   t.is(broken.statusCode, 422);
   t.true(broken.payload.includes('filepicker'));
 });
+
+test.serial('a govflow form key renders the govflow form\'s entry fields, checked on the server the same way', async (t) => {
+  const xml = bpmn('Process_tl_govflow', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_report"/>
+    <userTask id="Task_report" name="Lập báo cáo phản ánh, kiến nghị" camunda:candidateGroups="officer@79" camunda:formKey="govflow:form:pakn-xu-ly"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_report" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `);
+  t.is((await call(app.server, designer, 'POST', '/api/engine/definitions', { xml })).statusCode, 201);
+  t.is((await call(app.server, officer, 'POST', '/api/engine/processes/Process_tl_govflow/start', { businessKey: 'PA-11', orgCode: '79' })).statusCode, 201);
+  const task = (await openTask('PA-11', 'Task_report'))!;
+  const page = await call(app.server, officer, 'GET', `/tasks/${task.id}`);
+  t.regex(page.payload, /data-schema="[^"]*Người lập biểu/);
+  const bad = await call(app.server, officer, 'POST', `/tasks/${task.id}/complete`, { values: JSON.stringify({ kenhChinh: 'fax', ngayTongHop: '2026-13-01' }) });
+  t.is(bad.statusCode, 400);
+  for (const text of ['«Người lập biểu»: bắt buộc nhập.', '«Kênh tiếp nhận chủ yếu»: hãy chọn một giá trị trong danh sách.', '«Ngày tổng hợp số liệu»: ngày không hợp lệ']) t.true(bad.payload.includes(text), text);
+  t.is((await EngineTask.findByPk(task.id))!.status, 'open');
+  const ok = await call(app.server, officer, 'POST', `/tasks/${task.id}/complete`, { values: JSON.stringify({ nguoiLap: 'Trần Thị Bình', kenhChinh: 'dvcqg', coDoiThoai: true, ngayTongHop: '2026-11-30' }) });
+  t.is(ok.statusCode, 303);
+  const [instance] = await EngineInstance.findAll({ where: { businessKey: 'PA-11' } });
+  t.like(JSON.parse(instance.variables), { nguoiLap: 'Trần Thị Bình', kenhChinh: 'dvcqg', coDoiThoai: true, ngayTongHop: '2026-11-30' });
+});
+
+test.serial('a form key that names nothing deployed says so on the task page instead of asking for JSON', async (t) => {
+  const xml = bpmn('Process_tl_missing', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_x"/>
+    <userTask id="Task_x" name="Việc có biểu mẫu thiếu" camunda:candidateGroups="officer@79" camunda:formKey="embedded:app:forms/missing.html"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_x" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `);
+  t.is((await call(app.server, designer, 'POST', '/api/engine/definitions', { xml })).statusCode, 201);
+  t.is((await call(app.server, officer, 'POST', '/api/engine/processes/Process_tl_missing/start', { businessKey: 'MS-1', orgCode: '79' })).statusCode, 201);
+  const task = (await openTask('MS-1', 'Task_x'))!;
+  const page = await call(app.server, officer, 'GET', `/tasks/${task.id}`);
+  t.true(page.payload.includes('data-testid="form-missing"'));
+  t.true(page.payload.includes('embedded:app:forms/missing.html'));
+  t.true(page.payload.includes('data-testid="complete"'));
+});
+
+test.serial('a Camunda 8 task links its form by formId, and its follow-up and past due dates put it in those filters', async (t) => {
+  const xml = bpmn('Process_tl_c8', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_late"/>
+    <userTask id="Task_late" name="Thẩm định văn bản quá hạn">
+      <extensionElements>
+        <zeebe:assignmentDefinition candidateGroups="officer@79"/>
+        <zeebe:formDefinition formId="Form_documentReview"/>
+        <zeebe:taskSchedule dueDate="2026-01-05T10:00:00+07:00" followUpDate="2026-01-02T08:00:00+07:00"/>
+      </extensionElements>
+    </userTask>
+    <sequenceFlow id="Flow_2" sourceRef="Task_late" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `, { dialect: 'zeebe', name: 'Văn bản chậm xử lý' });
+  t.is((await call(app.server, designer, 'POST', '/api/engine/definitions', { xml })).statusCode, 201);
+  t.is((await call(app.server, officer, 'POST', '/api/engine/processes/Process_tl_c8/start', { businessKey: 'C8-1', orgCode: '79' })).statusCode, 201);
+  const inbox = await call(app.server, officer, 'GET', '/tasks?filter=overdue');
+  t.regex(inbox.payload, /data-testid="count-overdue">1</);
+  t.regex(inbox.payload, /data-testid="count-followUp">1</);
+  t.true(inbox.payload.includes('Thẩm định văn bản quá hạn'));
+  t.true(inbox.payload.includes('Văn bản chậm xử lý'));
+  t.regex(inbox.payload, /class="badge bad">Quá hạn</);
+  const task = (await openTask('C8-1', 'Task_late'))!;
+  t.regex((await call(app.server, officer, 'GET', `/tasks/${task.id}`)).payload, /data-schema="[^"]*Form_documentReview/);
+});
+
+test.serial('the JSON API checks a task\'s form values and decision the same way, with every field\'s message', async (t) => {
+  t.is((await startDocument(goodStart, 'VB-API')).statusCode, 303);
+  const task = (await openTask('VB-API', 'Task_review'))!;
+  const bad = await call(app.server, officer, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: { ...goodReview, copies: 0, decision: 'publish', orgCode: '01' } });
+  t.is(bad.statusCode, 400);
+  const body = JSON.parse(bad.payload);
+  t.is(body.code, 'tasklist.invalidValues');
+  t.deepEqual(body.details.map((d: { field: string }) => d.field).sort(), ['copies', 'decision', 'orgCode']);
+  t.true(body.details.some((d: { message: string }) => d.message === '«Số bản phát hành»: không được nhỏ hơn 1.'));
+  t.is((await EngineTask.findByPk(task.id))!.status, 'open');
+  const ok = await call(app.server, officer, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: { ...goodReview, decision: 'approve' } });
+  t.is(ok.statusCode, 200);
+  t.truthy(await openTask('VB-API', 'Task_sign'));
+});
+
+test.serial('the inbox and the start page speak English when the reader chose it', async (t) => {
+  const en = { cookie: `${officer.cookie}; lang=en`, crumb: officer.crumb };
+  const inbox = await call(app.server, en, 'GET', '/tasks?filter=unassigned');
+  t.true(inbox.payload.includes('<h1>Tasks</h1>'));
+  t.true(inbox.payload.includes('Due soon'));
+  t.true(inbox.payload.includes('Officer · Thành phố Hồ Chí Minh'));
+  t.false(inbox.payload.includes('Cán bộ nghiệp vụ ·'));
+  t.true((await call(app.server, en, 'GET', '/start')).payload.includes('Start a process'));
+});
+
+test.serial('form values nested deeper than any form are a 400 from the edge check, not a crash', async (t) => {
+  const deep = `${'{"a":'.repeat(16000)}1${'}'.repeat(16000)}`;
+  const res = await call(app.server, leader, 'POST', `/start/${KEY}`, { values: deep, businessKey: 'VB-DEEP', orgCode: '79' });
+  t.is(res.statusCode, 400);
+  t.is(await EngineInstance.count({ where: { businessKey: 'VB-DEEP' } }), 0);
+});

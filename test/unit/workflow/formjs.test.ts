@@ -76,3 +76,15 @@ test('a govflow form becomes a form-js schema of its entry fields, and plain inp
   t.deepEqual(s.components.map((c) => [c.key, c.type]), [['count', 'number'], ['kind', 'select']]);
   t.deepEqual(plainInputs({ a: 'x', b: 2, c: true, d: { e: 1 }, 'bad key': 1 }).map((p) => p.key), ['a', 'b', 'c']);
 });
+
+test('a number field with decimal digits takes no more of them', (t) => {
+  const s = { id: 'N', components: [{ id: 'F', key: 'count', type: 'number', label: 'Số vụ', decimalDigits: 0 }, { id: 'G', key: 'rate', type: 'number', label: 'Tỷ lệ', decimalDigits: 2 }] };
+  t.deepEqual(validateFormData(s, { count: 3.5, rate: 1.234 }).problems.map((p) => [p.field, p.code]), [['count', 'tasklist.validation.decimals'], ['rate', 'tasklist.validation.decimals']]);
+  t.deepEqual(validateFormData(s, { count: 3, rate: 1.23 }).problems, []);
+});
+
+test('a text without a length limit of its own stops at the server\'s limit', (t) => {
+  const s = { id: 'T', components: [{ id: 'F', key: 'note', type: 'textarea', label: 'Ghi chú' }] };
+  t.like(validateFormData(s, { note: 'x'.repeat(10_001) }).problems[0], { field: 'note', code: 'tasklist.validation.maxLength', params: { max: 10_000 } });
+  t.deepEqual(validateFormData(s, { note: 'x'.repeat(10_000) }).problems, []);
+});
