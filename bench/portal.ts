@@ -47,7 +47,7 @@ function generatedCsv(n: number): string {
   for (let i = 0; i < n; i++) {
     const base = rows[i % rows.length];
     const province = provinces[Math.floor(i / rows.length) % provinces.length];
-    const copy = { ...base, code: `8.${String(i).padStart(6, '0')}`, name: `${base.name} (${province})`, agency: `${base.agency} — ${province}` };
+    const copy: Record<string, string> = { ...base, code: `8.${String(i).padStart(6, '0')}`, name: `${base.name} (${province})`, agency: `${base.agency} — ${province}` };
     out.push(header.map((k) => quote(copy[k] ?? '')).join(','));
   }
   return out.join('\n') + '\n';

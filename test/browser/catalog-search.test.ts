@@ -60,7 +60,6 @@ test.serial('a citizen searches without diacritics, filters, opens the procedure
   const start = page.getByRole('link', { name: 'Nộp hồ sơ trực tuyến' });
   t.is(await start.getAttribute('href'), '/dossiers/new?procedure=1.001193');
   t.true(await noSideScroll(page), 'the procedure page fits 360 px');
-  await page.screenshot({ path: '/tmp/catalog-procedure-360.png', fullPage: true });
   await page.context().close();
 });
 
