@@ -63,7 +63,8 @@ export function readProcedureFile(content: Buffer | string): Array<Record<string
   const seen = new Map<string, number>();
   const rows: Array<Record<string, unknown>> = [];
   for (const rec of records.slice(1)) {
-    const bad = (message: string) => problems.push({ line: rec.line, message });
+    // Each message names its line, so the list reads on its own (the CLI prints the messages only).
+    const bad = (message: string) => problems.push({ line: rec.line, message: `line ${rec.line}: ${message}` });
     if (rec.fields.length !== header.length) {
       bad(`has ${rec.fields.length} fields, the header has ${header.length}`);
       continue;
@@ -80,7 +81,10 @@ export function readProcedureFile(content: Buffer | string): Array<Record<string
     if (get('fee_vnd') && !/^\d{1,15}(-\d{1,15})?$/.test(get('fee_vnd'))) bad(`fee_vnd "${get('fee_vnd').slice(0, 40)}" is not an amount or a range like 10000-20000`);
     rows.push(rowValues(get));
   }
-  if (problems.length) throw Invalid('catalog.import.badLines', { count: problems.length, lines: problems.slice(0, 20).map((p) => p.line).join(', ') }, problems);
+  if (problems.length) {
+    const lines = [...new Set(problems.map((p) => p.line))];
+    throw Invalid('catalog.import.badLines', { count: lines.length, lines: lines.join(', ') }, problems);
+  }
   return rows;
 }
 

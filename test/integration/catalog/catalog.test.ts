@@ -47,7 +47,8 @@ test.serial('a bad file is rejected whole with every bad line number, and nothin
   const r = await govflowCli(app.db, ['import', 'procedures', bad]);
   t.is(r.code, 1);
   t.regex(r.stderr, /2 bad lines \(lines 3, 4\)/);
-  t.regex(r.stderr, /code "X"/);
+  t.regex(r.stderr, /line 3: code "X"/);
+  t.regex(r.stderr, /line 4: name is empty/);
   t.is(await Procedure.count(), before);
   t.is(await Procedure.findOne({ where: { code: '9.999991' } }), null);
 });
