@@ -1,5 +1,6 @@
 // `govflow import procedures FILE`: the CSV format of the national procedures database export (docs/catalog.md).
 // All or nothing: every bad line is listed and nothing is written; a file imported again changes nothing.
+import { UniqueConstraintError } from 'sequelize';
 import { parseCsv } from '../orgs/csv.ts';
 import { Procedure } from './models.ts';
 import { parseFee, parseOnlineLevel, parseProcessingTime } from './parse.ts';
@@ -94,6 +95,16 @@ const COMPARED = ['name', 'ministryCode', 'ministryName', 'agency', 'competentAu
 export async function importProcedures(content: Buffer | string, actor: Actor | null = null, source = 'file'): Promise<ImportResult> {
   const started = Date.now();
   const rows = readProcedureFile(content);
+  try {
+    return await writeRows(rows, actor, source, started);
+  } catch (err) {
+    // Another node imported some of the same codes at the same moment: once again, those rows are found and compared.
+    if (!(err instanceof UniqueConstraintError)) throw err;
+    return writeRows(rows, actor, source, started);
+  }
+}
+
+async function writeRows(rows: Array<Record<string, unknown>>, actor: Actor | null, source: string, started: number): Promise<ImportResult> {
   return inTransaction(async (t) => {
     const existing = new Map((await Procedure.findAll({ where: { code: rows.map((r) => r.code as string) }, transaction: t })).map((p) => [p.code, p]));
     let created = 0;
