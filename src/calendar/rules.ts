@@ -190,3 +190,10 @@ export function computeDueDate(receivedAt: Date, days: number, hours: OfficeHour
   }
   return { receivedAt, deemedReceivedAt, countedFrom: vnInstant(first, hours.open), due };
 }
+
+/** Working days after `from` up to and including `to` (0 when `to` is not after `from`). */
+export function countWorkingDays(from: string, to: string, cal: WorkCalendar): number {
+  let n = 0;
+  for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (cal.isWorkingDay(d)) n++;
+  return n;
+}

@@ -1,7 +1,7 @@
 // The working-day calendar: the computed legal holidays plus the administrator's entries, and due dates of dossiers.
 import { Op } from 'sequelize';
 import { CalendarDay, type DayKind } from './models.ts';
-import { addDays, computeDueDate, isIsoDate, legalHolidays, parseOfficeHours, WorkCalendar, type DueDate, type OfficeHours, type Override } from './rules.ts';
+import { addDays, computeDueDate, countWorkingDays, isIsoDate, legalHolidays, parseOfficeHours, WorkCalendar, type DueDate, type OfficeHours, type Override } from './rules.ts';
 import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
 import { appendAudit } from '../audit/service.ts';
@@ -46,6 +46,14 @@ export async function dueDate(receivedAt: Date, days: number): Promise<DueDate> 
 export async function isWorkingDay(date: string): Promise<boolean> {
   if (!isIsoDate(date)) throw BadRequest('calendar.badDate', { date });
   return new WorkCalendar(await overridesBetween(date, date)).isWorkingDay(date);
+}
+
+/** Working days after the Vietnam date `from` up to and including `to`, with the administrator's entries (for time used against a limit). */
+export async function workingDaysBetween(from: string, to: string): Promise<number> {
+  if (!isIsoDate(from)) throw BadRequest('calendar.badDate', { date: from });
+  if (!isIsoDate(to)) throw BadRequest('calendar.badDate', { date: to });
+  if (to <= from) return 0;
+  return countWorkingDays(from, to, new WorkCalendar(await overridesBetween(from, to)));
 }
 
 /** One day of a year's list as the admin page shows it. */

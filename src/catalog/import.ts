@@ -1,5 +1,6 @@
 // `govflow import procedures FILE`: the CSV format of the national procedures database export (docs/catalog.md).
 // All or nothing: every bad line is listed and nothing is written; a file imported again changes nothing.
+import { UniqueConstraintError } from 'sequelize';
 import { parseCsv } from '../orgs/csv.ts';
 import { Procedure } from './models.ts';
 import { parseFee, parseOnlineLevel, parseProcessingTime } from './parse.ts';
@@ -63,7 +64,8 @@ export function readProcedureFile(content: Buffer | string): Array<Record<string
   const seen = new Map<string, number>();
   const rows: Array<Record<string, unknown>> = [];
   for (const rec of records.slice(1)) {
-    const bad = (message: string) => problems.push({ line: rec.line, message });
+    // Each message names its line, so the list reads on its own (the CLI prints the messages only).
+    const bad = (message: string) => problems.push({ line: rec.line, message: `line ${rec.line}: ${message}` });
     if (rec.fields.length !== header.length) {
       bad(`has ${rec.fields.length} fields, the header has ${header.length}`);
       continue;
@@ -80,7 +82,10 @@ export function readProcedureFile(content: Buffer | string): Array<Record<string
     if (get('fee_vnd') && !/^\d{1,15}(-\d{1,15})?$/.test(get('fee_vnd'))) bad(`fee_vnd "${get('fee_vnd').slice(0, 40)}" is not an amount or a range like 10000-20000`);
     rows.push(rowValues(get));
   }
-  if (problems.length) throw Invalid('catalog.import.badLines', { count: problems.length, lines: problems.slice(0, 20).map((p) => p.line).join(', ') }, problems);
+  if (problems.length) {
+    const lines = [...new Set(problems.map((p) => p.line))];
+    throw Invalid('catalog.import.badLines', { count: lines.length, lines: lines.join(', ') }, problems);
+  }
   return rows;
 }
 
@@ -90,6 +95,16 @@ const COMPARED = ['name', 'ministryCode', 'ministryName', 'agency', 'competentAu
 export async function importProcedures(content: Buffer | string, actor: Actor | null = null, source = 'file'): Promise<ImportResult> {
   const started = Date.now();
   const rows = readProcedureFile(content);
+  try {
+    return await writeRows(rows, actor, source, started);
+  } catch (err) {
+    // Another node imported some of the same codes at the same moment: once again, those rows are found and compared.
+    if (!(err instanceof UniqueConstraintError)) throw err;
+    return writeRows(rows, actor, source, started);
+  }
+}
+
+async function writeRows(rows: Array<Record<string, unknown>>, actor: Actor | null, source: string, started: number): Promise<ImportResult> {
   return inTransaction(async (t) => {
     const existing = new Map((await Procedure.findAll({ where: { code: rows.map((r) => r.code as string) }, transaction: t })).map((p) => [p.code, p]));
     let created = 0;

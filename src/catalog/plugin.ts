@@ -33,7 +33,8 @@ type SearchQuery = CatalogFilters & { q?: string; page: number };
 
 /** A time limit as a person reads it. */
 function timeLabel(locale: Locale, p: { amount: number | null; unit: string | null; text: string | null }): string {
-  if (p.amount !== null && p.unit) return t(locale, `catalog.units.${p.unit}`, { n: formatNumber(p.amount, locale) });
+  // A number and a unit read better normalised ("7 ngày làm việc"); a sentence ("Ngay trong ngày …") is shown as published.
+  if (p.amount !== null && p.unit && (!p.text || /^\d/.test(p.text))) return t(locale, `catalog.units.${p.unit}`, { n: formatNumber(p.amount, locale) });
   return p.text || t(locale, 'catalog.notStated');
 }
 

@@ -47,12 +47,24 @@ const QUESTION_WORDS = new Set(['toi', 'muon', 'can', 'lam', 'the', 'nao', 'gi',
 
 const processTerm = (term: string) => fold(term);
 
+// Nearly every name starts with "Thủ tục": as words they match the whole catalog and tell nothing apart, and scoring
+// every procedure for them is the slowest search there is. They are left out of the name and of queries.
+const LEADING_THU_TUC = /^\s*thủ\s+tục\s+/iu;
+const THU_TUC_WORDS = /(^|\s)thu\s+tuc(?=\s|$)/g;
+
+/** The words of a query as the index sees them, without "thủ tục". */
+function queryText(q: string): string {
+  return fold(q).replace(THU_TUC_WORDS, ' ').trim();
+}
+
 function newProcedureIndex(): MiniSearch<ProcedureDoc> {
   return new MiniSearch<ProcedureDoc>({
-    fields: ['name', 'code', 'field', 'agency', 'targetSubjects', 'result', 'documents'],
+    // Target subjects and results repeat the same few phrases in every row: indexed, they only slow common words down.
+    fields: ['name', 'code', 'field', 'agency', 'documents'],
     storeFields: [],
     processTerm,
-    searchOptions: { processTerm, boost: { name: 4, code: 6, field: 1.5 }, prefix: true },
+    // Only the last word is taken as a prefix, as it is the one still being typed; a prefix of every word multiplies the terms to score.
+    searchOptions: { processTerm, boost: { name: 4, code: 6, field: 1.5 }, prefix: (_term: string, i: number, terms: string[]) => i === terms.length - 1 },
   });
 }
 
@@ -76,7 +88,7 @@ async function build(version: number): Promise<Built> {
       feeMin: r.feeMin === null ? null : Number(r.feeMin), feeMax: r.feeMax === null ? null : Number(r.feeMax), feeText: r.feeText,
     };
     docs.set(r.id, doc);
-    return { ...doc, targetSubjects: r.targetSubjects ?? '', result: r.result ?? '', documents: r.documents ?? '' };
+    return { ...doc, name: r.name.replace(LEADING_THU_TUC, ''), documents: r.documents ?? '' };
   });
   procedures.addAll(indexed);
   const faqs = newFaqIndex();
@@ -149,10 +161,12 @@ function meaningfulWords(q: string): string[] {
 
 /** The procedures matching the words (every word, as a prefix, without diacritics; else most of them), best first. */
 export function matchProcedures(index: Built, q: string): { docs: ProcedureDoc[]; isRelaxed: boolean; scores: Map<number, number> } {
-  const words = q.trim();
+  const words = queryText(q);
   if (!words) return { docs: index.byName, isRelaxed: false, scores: new Map() };
+  // Typos are forgiven only when the words as typed find nothing: fuzzy matching walks much more of the index.
   const fuzzy = (term: string) => (term.length > 5 ? 0.2 : false);
-  let hits: SearchResult[] = index.procedures.search(words, { combineWith: 'AND', fuzzy });
+  let hits: SearchResult[] = index.procedures.search(words, { combineWith: 'AND' });
+  if (!hits.length) hits = index.procedures.search(words, { combineWith: 'AND', fuzzy });
   let isRelaxed = false;
   if (!hits.length) {
     const kept = meaningfulWords(words);

@@ -8,7 +8,7 @@ import { startApp, makeUser, login, call, repoRoot, type TestApp } from '../../h
 import { govflowCli } from '../../helpers/cli.ts';
 import { Procedure, ProcedureFaq } from '../../../src/catalog/models.ts';
 import { AuditEntry } from '../../../src/audit/models.ts';
-import { seedProcedures } from '../../../src/catalog/service.ts';
+import { importProcedures, seedProcedures } from '../../../src/catalog/service.ts';
 import { db } from '../../../src/store/index.ts';
 
 let app: TestApp;
@@ -47,7 +47,8 @@ test.serial('a bad file is rejected whole with every bad line number, and nothin
   const r = await govflowCli(app.db, ['import', 'procedures', bad]);
   t.is(r.code, 1);
   t.regex(r.stderr, /2 bad lines \(lines 3, 4\)/);
-  t.regex(r.stderr, /code "X"/);
+  t.regex(r.stderr, /line 3: code "X"/);
+  t.regex(r.stderr, /line 4: name is empty/);
   t.is(await Procedure.count(), before);
   t.is(await Procedure.findOne({ where: { code: '9.999991' } }), null);
 });
@@ -153,4 +154,12 @@ test.serial('staff write FAQ answers on the procedure page; the question box sug
   const citizen = await makeUser('citizen');
   const cs = await login(app.server, citizen.username);
   t.is((await call(app.server, cs, 'POST', '/thu-tuc/1.001193/faq', { question: 'a', answer: 'b' })).statusCode, 403);
+});
+
+test.serial('two imports of the same new codes at the same moment both finish, and each code is there once', async (t) => {
+  const csv = ['code,name,agency,field,implementation_level', ...Array.from({ length: 30 }, (_, i) => `7.${String(i).padStart(6, '0')},Thủ tục đồng thời ${i},Ủy ban nhân dân cấp xã,Thử nghiệm,Cấp Xã`)].join('\n');
+  const [a, b] = await Promise.all([importProcedures(csv), importProcedures(csv)]);
+  t.is(a.created + b.created, 30);
+  t.is(await Procedure.count({ where: { field: 'Thử nghiệm' } }), 30);
+  await Procedure.destroy({ where: { field: 'Thử nghiệm' } });
 });

@@ -1,6 +1,6 @@
 // The working-day rule on its own: Art. 112 holidays per year, weekends, entries, office hours and due dates.
 import test from 'ava';
-import { computeDueDate, legalHolidays, parseOfficeHours, WorkCalendar, type Override } from '../../../src/calendar/rules.ts';
+import { computeDueDate, countWorkingDays, legalHolidays, parseOfficeHours, WorkCalendar, type Override } from '../../../src/calendar/rules.ts';
 import { toVnIso } from '../../../src/time.ts';
 
 const hours = parseOfficeHours('08:00-17:00')!;
@@ -87,4 +87,11 @@ test('office hours must be HH:MM-HH:MM with the opening first', (t) => {
   t.is(parseOfficeHours('17:00-08:00'), null);
   t.is(parseOfficeHours('8-17'), null);
   t.throws(() => computeDueDate(new Date(), 0.3, hours, plain), { instanceOf: RangeError });
+});
+
+test('working days between two dates skip weekends and Tết, and count an entered working Saturday', (t) => {
+  t.is(countWorkingDays('2026-02-13', '2026-02-23', plain), 1);
+  t.is(countWorkingDays('2026-12-04', '2026-12-07', plain), 1);
+  t.is(countWorkingDays('2026-12-04', '2026-12-07', new WorkCalendar(new Map<string, Override>([['2026-12-05', 'workday']]))), 2);
+  t.is(countWorkingDays('2026-12-07', '2026-12-07', plain), 0);
 });

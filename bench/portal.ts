@@ -1,0 +1,114 @@
+// Benchmark of the public service portal. Part (2): catalog search over 10,000 procedures generated from the real
+// ones (the 213 shipped procedures, each repeated for real province names), on SQLite and, when TEST_DATABASE_URL is
+// set, on MariaDB/MySQL. A search is what a request does: read the catalog version, match, filter, count the facets,
+// page. The baseline, in the same run, is the bare MiniSearch query on the same index. Prints p50/p95 of both and
+// their ratio, the import and the index build time. Last line: one JSON object.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { loadConfig, setConfig } from '../src/config.ts';
+import { initStore, closeStore } from '../src/store/index.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { parseCsv } from '../src/orgs/csv.ts';
+import { importProcedures } from '../src/catalog/service.ts';
+import { catalogIndex, resetCatalogIndex, searchCatalog } from '../src/catalog/search.ts';
+
+const N = Number(process.env.BENCH_N ?? 10000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
+const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
+const line = (s: string) => process.stdout.write(s + '\n');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+/** What citizens type: with and without diacritics, cut short, sentences, and some with filters. */
+const QUERIES: Array<{ q: string; level?: string; field?: string; online?: string }> = [
+  { q: 'dang ky khai sinh' }, { q: 'Đăng ký thường trú' }, { q: 'ket hon' }, { q: 'khai tu' }, { q: 'ho kinh doanh' },
+  { q: 'chung thuc ban sao' }, { q: 'dan quan tu ve' }, { q: 'vat lieu no' }, { q: 'tro cap mot lan' }, { q: 'giấy phép' },
+  { q: 'dang ky', level: 'Cấp Xã' }, { q: 'cap phep', field: 'Quản lý biên giới' }, { q: '', level: 'Cấp Tỉnh' }, { q: 'dang ky thuong tr' },
+  { q: 'tôi muốn đăng ký kết hôn' }, { q: 'nghia vu quan su' }, { q: 'khieu nai', online: 'full' }, { q: '' }, { q: 'bien phong dien tu' }, { q: 'kham benh' },
+];
+
+function quote(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A CSV of N procedures built from the shipped ones, each copy named for a real province. */
+function generatedCsv(n: number): string {
+  const files = ['seed/procedures-bqp.csv', 'seed/procedures-common.csv'].map((f) => parseCsv(fs.readFileSync(path.join(root, f), 'utf8')));
+  const header = files[1][0].fields;
+  const rows: Array<Record<string, string>> = [];
+  for (const recs of files) {
+    const h = recs[0].fields;
+    for (const r of recs.slice(1)) rows.push(Object.fromEntries(h.map((k, i) => [k, r.fields[i]])));
+  }
+  const provinces = parseCsv(fs.readFileSync(path.join(root, 'seed/admin-units-2025.csv'), 'utf8')).slice(1).filter((r) => r.fields[2] === 'province').map((r) => r.fields[1]);
+  const out = [header.join(',')];
+  for (let i = 0; i < n; i++) {
+    const base = rows[i % rows.length];
+    const province = provinces[Math.floor(i / rows.length) % provinces.length];
+    const copy: Record<string, string> = { ...base, code: `8.${String(i).padStart(6, '0')}`, name: `${base.name} (${province})`, agency: `${base.agency} — ${province}` };
+    out.push(header.map((k) => quote(copy[k] ?? '')).join(','));
+  }
+  return out.join('\n') + '\n';
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function run(dialect: 'sqlite' | 'mysql', dbUrl: string, dataDir: string, csv: string) {
+  setConfig(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: dbUrl, SECRET: 'bench-secret-'.padEnd(48, 'x'), LOG_LEVEL: 'error', NODE_NAME: 'bench' }));
+  await initStore(dbUrl);
+  await migrate();
+  resetCatalogIndex();
+  let t0 = performance.now();
+  const imported = await importProcedures(csv, null, 'bench');
+  const importMs = performance.now() - t0;
+  t0 = performance.now();
+  const index = await catalogIndex();
+  const buildMs = performance.now() - t0;
+  // Warm-up, then the measured rounds; the bare query and the full search alternate so both see the same machine.
+  for (const q of QUERIES) await searchCatalog(q.q, q);
+  const full: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const q = QUERIES[i % QUERIES.length];
+    let s = performance.now();
+    if (q.q) index.procedures.search(q.q, { combineWith: 'AND' });
+    bare.push(performance.now() - s);
+    s = performance.now();
+    await searchCatalog(q.q, q);
+    full.push(performance.now() - s);
+  }
+  full.sort((a, b) => a - b);
+  bare.sort((a, b) => a - b);
+  await closeStore();
+  const r = {
+    dialect, procedures: imported.rows, importMs: Math.round(importMs), indexBuildMs: Math.round(buildMs),
+    searchP50Ms: +percentile(full, 50).toFixed(2), searchP95Ms: +percentile(full, 95).toFixed(2),
+    bareP50Ms: +percentile(bare, 50).toFixed(3), bareP95Ms: +percentile(bare, 95).toFixed(3),
+    ratioP95: +(percentile(full, 95) / Math.max(percentile(bare, 95), 0.001)).toFixed(1),
+  };
+  line(`${dialect}: ${r.procedures} procedures imported in ${r.importMs} ms, index built in ${r.indexBuildMs} ms; search p50 ${r.searchP50Ms} ms, p95 ${r.searchP95Ms} ms (goal < 50 ms); bare MiniSearch p95 ${r.bareP95Ms} ms; ratio ${r.ratioP95}×`);
+  return r;
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-portal-'));
+const csv = generatedCsv(N);
+const results = [await run('sqlite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, dataDir, csv)];
+if (mysqlUrl) {
+  const name = `bench_portal_${crypto.randomBytes(4).toString('hex')}`;
+  const u = new URL(mysqlUrl.replace(/^mariadb:/, 'mysql:'));
+  const admin = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  try {
+    u.pathname = `/${name}`;
+    results.push(await run('mysql', u.toString(), dataDir, csv));
+  } finally {
+    await admin.query(`DROP DATABASE \`${name}\``);
+    await admin.end();
+  }
+}
+fs.rmSync(dataDir, { recursive: true, force: true });
+line(JSON.stringify({ bench: 'portal', part: 'catalog-search', rounds: ROUNDS, results }));
