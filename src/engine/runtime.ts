@@ -1446,7 +1446,8 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         }
         // The worker gave up (no retries left): the instance waits there until an admin retries the incident.
         const topic = run.runtime.external?.[o.executionId]?.topic ?? null;
-        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
+        // As in Camunda, the incident's message is the worker's own.
+        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic, error: o.errorMessage || undefined }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
         break;
       }
       case 'callFailed': {
