@@ -872,7 +872,7 @@ async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: 
   const rows: TaskRow[] = [];
   const hold = (u: Situation['userTasks'][number], problem: string) => {
     held[u.executionId] = problem;
-    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment' }, 'assignment', { message: problem });
+    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem }, 'assignment', { message: problem });
   };
   for (const u of sit.userTasks) {
     if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;
