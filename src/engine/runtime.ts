@@ -99,6 +99,8 @@ class Run {
   transitions = 0;
   /** Whether this action already opened the incident of a runaway loop. */
   runaway = false;
+  /** When the action last let the event loop turn. */
+  sliceStart: number | null = null;
   /** A multi-instance body whose collection incident is retried by this action. */
   releasedCollection: string | null = null;
   /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
@@ -140,6 +142,7 @@ class Run {
     this.feelFault = null;
     this.transitions = 0;
     this.runaway = false;
+    this.sliceStart = null;
     this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
@@ -316,8 +319,8 @@ interface ExecuteMessage {
   fields?: { redelivered?: boolean };
 }
 
-/** Elements run between two yields to the event loop, so that a long action never starves the node. */
-const TRANSITION_BATCH = 50;
+/** Milliseconds an action runs elements before it lets the event loop turn, so that a long action never starves the node. */
+const YIELD_AFTER_MS = 10;
 /** Holds that keep an execution from running again until an admin retries its incident. */
 const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
 
@@ -427,14 +430,17 @@ function collectSubProcessOutputs(run: Run, activity: GuardedActivity, bodyExecu
   }, { noAck: true, consumerTag: tag, priority: 1000 });
 }
 
-/** Runs one element step, every TRANSITION_BATCH steps after a turn of the event loop. */
+/** Runs one element step; once the action has run for YIELD_AFTER_MS, after a turn of the event loop. */
 function step(run: Run, fn: () => void): void {
-  if (run.transitions % TRANSITION_BATCH !== 0) {
+  const now = performance.now();
+  run.sliceStart ??= now;
+  if (now - run.sliceStart < YIELD_AFTER_MS) {
     fn();
     return;
   }
   run.inflight++;
   setImmediate(() => {
+    run.sliceStart = performance.now();
     run.inflight--;
     try {
       fn();
