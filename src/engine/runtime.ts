@@ -352,7 +352,7 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
           raise(run, { elementId: activity.id, executionId }, decided.code, decided.params, { reason: 'gateway' });
           return;
         }
-        step(run, () => activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound }));
+        activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound });
         return;
       }
       if (loop && content.isMultiInstance && !content.isRootScope) {
@@ -369,7 +369,7 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
         // A body held before it opened any instance: bpmn-elements would only resume a redelivered one.
         if (run.releasedCollection === executionId && message.fields) message.fields.redelivered = false;
       }
-      step(run, () => execute(message));
+      execute(message);
     };
     return inner;
   } as unknown as GuardedActivity['Behaviour'];
@@ -430,26 +430,16 @@ function collectSubProcessOutputs(run: Run, activity: GuardedActivity, bodyExecu
   }, { noAck: true, consumerTag: tag, priority: 1000 });
 }
 
-/** Runs one element step; once the action has run for YIELD_AFTER_MS, after a turn of the event loop. */
-function step(run: Run, fn: () => void): void {
+/**
+ * Lets the event loop turn once the action has run for YIELD_AFTER_MS. Called only where the runtime
+ * waits anyway (before a service handler), so that bpmn-elements' own synchronous steps keep their order.
+ */
+async function yieldIfLong(run: Run): Promise<void> {
   const now = performance.now();
   run.sliceStart ??= now;
-  if (now - run.sliceStart < YIELD_AFTER_MS) {
-    fn();
-    return;
-  }
-  run.inflight++;
-  setImmediate(() => {
-    run.sliceStart = performance.now();
-    run.inflight--;
-    try {
-      fn();
-    } catch (err) {
-      run.error ??= err as Error;
-    } finally {
-      run.poke();
-    }
-  });
+  if (now - run.sliceStart < YIELD_AFTER_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  run.sliceStart = performance.now();
 }
 
 /** Past ENGINE_MAX_TRANSITIONS every further step waits; one incident names the limit and where it was hit. */
@@ -539,7 +529,7 @@ function serviceFactory(run: Run) {
           return;
         }
         run.inflight++;
-        Promise.resolve()
+        yieldIfLong(run)
           .then(() => {
             const handler = name ? serviceHandler(name) : undefined;
             if (!handler) throw new Error(`no service handler registered as "${name ?? ''}"`);
