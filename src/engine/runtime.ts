@@ -101,6 +101,8 @@ class Run {
   runaway = false;
   /** When the action last let the event loop turn. */
   sliceStart: number | null = null;
+  /** Element steps since the action last let the event loop turn. */
+  sinceYield = 0;
   /** A multi-instance body whose collection incident is retried by this action. */
   releasedCollection: string | null = null;
   /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
@@ -143,6 +145,7 @@ class Run {
     this.transitions = 0;
     this.runaway = false;
     this.sliceStart = null;
+    this.sinceYield = 0;
     this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
@@ -321,6 +324,18 @@ interface ExecuteMessage {
 
 /** Milliseconds an action runs elements before it lets the event loop turn, so that a long action never starves the node. */
 const YIELD_AFTER_MS = 10;
+/** Element steps an action runs synchronously before it pauses at the next gateway or plain task. */
+const STEPS_BEFORE_PAUSE = 100;
+/** Elements where an action may pause: they wait for nothing, so a turn of the event loop changes no outcome. */
+const PAUSABLE = new Set(['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway', 'bpmn:ParallelGateway', 'bpmn:Task', 'bpmn:ManualTask']);
+
+/** Whether the action has run long enough (in steps or time) to pause before this element. */
+function shouldPause(run: Run): boolean {
+  if (run.sinceYield < STEPS_BEFORE_PAUSE && (run.sliceStart === null || performance.now() - run.sliceStart < YIELD_AFTER_MS)) return false;
+  run.sinceYield = 0;
+  run.sliceStart = performance.now();
+  return true;
+}
 /** Holds that keep an execution from running again until an admin retries its incident. */
 const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
 
@@ -334,10 +349,31 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
   const Inner = activity.Behaviour;
   const isDecision = activity.type === 'bpmn:ExclusiveGateway' || activity.type === 'bpmn:InclusiveGateway';
   const loop = run.meta(activity.id)?.loop;
+  const canPause = PAUSABLE.has(activity.type);
   activity.Behaviour = function Guarded(a: unknown, context: unknown) {
     const inner = new Inner(a, context);
     const execute = inner.execute.bind(inner);
     inner.execute = (message: ExecuteMessage) => {
+      // A loop of gateways and plain tasks runs synchronously inside bpmn-elements: pausing at one of them now
+      // and then breaks the call stack and lets the event loop turn.
+      if (canPause && shouldPause(run)) {
+        run.inflight++;
+        setImmediate(() => {
+          run.inflight--;
+          try {
+            guarded(message);
+          } catch (err) {
+            run.error ??= err as Error;
+          } finally {
+            run.poke();
+          }
+        });
+        return;
+      }
+      guarded(message);
+    };
+    const guarded = (message: ExecuteMessage) => {
+      run.sinceYield++;
       const content = message.content;
       const executionId = content.executionId;
       const held = run.runtime.services[executionId];
@@ -440,6 +476,7 @@ async function yieldIfLong(run: Run): Promise<void> {
   if (now - run.sliceStart < YIELD_AFTER_MS) return;
   await new Promise((resolve) => setImmediate(resolve));
   run.sliceStart = performance.now();
+  run.sinceYield = 0;
 }
 
 /** Past ENGINE_MAX_TRANSITIONS every further step waits; one incident names the limit and where it was hit. */
