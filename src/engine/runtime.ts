@@ -103,6 +103,10 @@ class Run {
   transitions = 0;
   /** Whether this action already opened the incident of a runaway loop. */
   runaway = false;
+  /** When the action last let the event loop turn. */
+  sliceStart: number | null = null;
+  /** Element steps since the action last let the event loop turn. */
+  sinceYield = 0;
   /** A multi-instance body whose collection incident is retried by this action. */
   releasedCollection: string | null = null;
   /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
@@ -149,6 +153,8 @@ class Run {
     this.feelFault = null;
     this.transitions = 0;
     this.runaway = false;
+    this.sliceStart = null;
+    this.sinceYield = 0;
     this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
@@ -361,8 +367,20 @@ interface ExecuteMessage {
   fields?: { redelivered?: boolean };
 }
 
-/** Elements run between two yields to the event loop, so that a long action never starves the node. */
-const TRANSITION_BATCH = 50;
+/** Milliseconds an action runs elements before it lets the event loop turn, so that a long action never starves the node. */
+const YIELD_AFTER_MS = 10;
+/** Element steps an action runs synchronously before it pauses at the next gateway or plain task. */
+const STEPS_BEFORE_PAUSE = 100;
+/** Elements where an action may pause: they wait for nothing, so a turn of the event loop changes no outcome. */
+const PAUSABLE = new Set(['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway', 'bpmn:ParallelGateway', 'bpmn:Task', 'bpmn:ManualTask']);
+
+/** Whether the action has run long enough (in steps or time) to pause before this element. */
+function shouldPause(run: Run): boolean {
+  if (run.sinceYield < STEPS_BEFORE_PAUSE && (run.sliceStart === null || performance.now() - run.sliceStart < YIELD_AFTER_MS)) return false;
+  run.sinceYield = 0;
+  run.sliceStart = performance.now();
+  return true;
+}
 /** Holds that keep an execution from running again until an admin retries its incident. */
 const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
 
@@ -376,10 +394,31 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
   const Inner = activity.Behaviour;
   const isDecision = activity.type === 'bpmn:ExclusiveGateway' || activity.type === 'bpmn:InclusiveGateway';
   const loop = run.meta(activity.id)?.loop;
+  const canPause = PAUSABLE.has(activity.type);
   activity.Behaviour = function Guarded(a: unknown, context: unknown) {
     const inner = new Inner(a, context);
     const execute = inner.execute.bind(inner);
     inner.execute = (message: ExecuteMessage) => {
+      // A loop of gateways and plain tasks runs synchronously inside bpmn-elements: pausing at one of them now
+      // and then breaks the call stack and lets the event loop turn.
+      if (canPause && shouldPause(run)) {
+        run.inflight++;
+        setImmediate(() => {
+          run.inflight--;
+          try {
+            guarded(message);
+          } catch (err) {
+            run.error ??= err as Error;
+          } finally {
+            run.poke();
+          }
+        });
+        return;
+      }
+      guarded(message);
+    };
+    const guarded = (message: ExecuteMessage) => {
+      run.sinceYield++;
       const content = message.content;
       const executionId = content.executionId;
       const held = run.runtime.services[executionId];
@@ -394,7 +433,7 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
           raise(run, { elementId: activity.id, executionId }, decided.code, decided.params, { reason: 'gateway' });
           return;
         }
-        step(run, () => activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound }));
+        activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound });
         return;
       }
       if (loop && content.isMultiInstance && !content.isRootScope) {
@@ -411,7 +450,7 @@ function guardActivity(run: Run, activity: GuardedActivity): void {
         // A body held before it opened any instance: bpmn-elements would only resume a redelivered one.
         if (run.releasedCollection === executionId && message.fields) message.fields.redelivered = false;
       }
-      step(run, () => execute(message));
+      execute(message);
     };
     return inner;
   } as unknown as GuardedActivity['Behaviour'];
@@ -472,23 +511,17 @@ function collectSubProcessOutputs(run: Run, activity: GuardedActivity, bodyExecu
   }, { noAck: true, consumerTag: tag, priority: 1000 });
 }
 
-/** Runs one element step, every TRANSITION_BATCH steps after a turn of the event loop. */
-function step(run: Run, fn: () => void): void {
-  if (run.transitions % TRANSITION_BATCH !== 0) {
-    fn();
-    return;
-  }
-  run.inflight++;
-  setImmediate(() => {
-    run.inflight--;
-    try {
-      fn();
-    } catch (err) {
-      run.error ??= err as Error;
-    } finally {
-      run.poke();
-    }
-  });
+/**
+ * Lets the event loop turn once the action has run for YIELD_AFTER_MS. Called only where the runtime
+ * waits anyway (before a service handler), so that bpmn-elements' own synchronous steps keep their order.
+ */
+async function yieldIfLong(run: Run): Promise<void> {
+  const now = performance.now();
+  run.sliceStart ??= now;
+  if (now - run.sliceStart < YIELD_AFTER_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  run.sliceStart = performance.now();
+  run.sinceYield = 0;
 }
 
 /** Past ENGINE_MAX_TRANSITIONS every further step waits; one incident names the limit and where it was hit. */
@@ -584,7 +617,7 @@ function serviceFactory(run: Run) {
           return;
         }
         run.inflight++;
-        Promise.resolve()
+        yieldIfLong(run)
           .then(() => {
             const handler = name ? serviceHandler(name) : undefined;
             if (!handler) throw new MissingHandler(`no service handler registered as "${name ?? ''}"`);
@@ -952,7 +985,7 @@ async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: 
   const rows: TaskRow[] = [];
   const hold = (u: Situation['userTasks'][number], problem: string) => {
     held[u.executionId] = problem;
-    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment' }, 'assignment', { message: problem });
+    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem }, 'assignment', { message: problem });
   };
   for (const u of sit.userTasks) {
     if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;

@@ -64,3 +64,23 @@ test.serial('a service task that loops back through a parallel gateway stops at 
   await cancelInstance(inst.id, 'admin', 'vòng lặp');
   t.is((await instance(inst.id)).status, 'cancelled');
 });
+
+test.serial('a loop of plain tasks through an exclusive gateway stops at the limit too, with one incident', async (t) => {
+  await deployDefinition(bpmn('Process_plainLoop', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" name="1" sourceRef="Start" targetRef="Task_step"/>
+    <task id="Task_step" name="Bước"/>
+    <sequenceFlow id="Flow_2" name="2" sourceRef="Task_step" targetRef="Gateway_again"/>
+    <exclusiveGateway id="Gateway_again" name="Lại?" default="Flow_out"/>
+    <sequenceFlow id="Flow_again" name="lại" sourceRef="Gateway_again" targetRef="Task_step"><conditionExpression>=true</conditionExpression></sequenceFlow>
+    <sequenceFlow id="Flow_out" name="ra" sourceRef="Gateway_again" targetRef="End"/>
+    <endEvent id="End" name="Kết thúc"/>
+  `));
+  const started = performance.now();
+  const inst = await startProcess('Process_plainLoop');
+  t.log(`stopped after ${(performance.now() - started).toFixed(0)} ms`);
+  t.is((await instance(inst.id)).status, 'active');
+  const incidents = await EngineIncident.findAll({ where: { instanceId: inst.id, status: 'open' } });
+  t.is(incidents.length, 1);
+  t.is(incidents[0].code, 'incidents.runaway');
+});
