@@ -42,6 +42,8 @@ const PAGE_ACTIONS = ['goto', 'reload', 'goBack', 'goForward', 'click', 'dblclic
 const LOCATOR_ACTIONS = ['click', 'dblclick', 'tap', 'fill', 'clear', 'type', 'press', 'pressSequentially', 'check', 'uncheck', 'setChecked', 'selectOption', 'setInputFiles', 'dispatchEvent', 'dragTo', 'focus', 'hover', 'blur'];
 const INPUT_ACTIONS = ['down', 'up', 'press', 'type', 'insertText', 'click', 'dblclick', 'wheel'];
 let patched = false;
+/** A11Y_LOG=1 prints each checked page, its problem count and axe's time, to see what a suite covers. */
+const logChecks = process.env.A11Y_LOG === '1';
 
 /** Makes each named method of obj wait for the checks of the page pageOf(this) gives first. */
 function waitBefore(obj: any, names: string[], pageOf: (self: any) => Page | undefined): void {
@@ -69,12 +71,15 @@ async function watchPage(page: Page, watch: A11yWatch, phone: boolean): Promise<
   waitBefore(page.mouse, INPUT_ACTIONS.filter((n) => n in page.mouse), () => page);
   page.on('load', () => {
     const url = page.url();
+    const started = Date.now();
     const run = findA11yProblems(page, { phone })
       .then((findings) => {
+        if (logChecks) process.stderr.write(`a11y: ${url} ${phone ? '360 px' : '1280 px'} ${findings.length} problem(s) in ${Date.now() - started} ms\n`);
         if (findings.length) watch.reports.push(formatA11yFindings(url, findings));
       })
       // A page that closed or navigated by itself (a script redirect) before its check ended is gone.
       .catch((err: Error) => {
+        if (logChecks) process.stderr.write(`a11y: ${url} not checked: ${err.message.split('\n')[0]}\n`);
         if (!/closed|destroyed|navigat|Target/i.test(err.message)) watch.reports.push(`Accessibility check failed on ${url}: ${err.message}`);
       })
       .finally(() => watch.pending.delete(run));
