@@ -80,5 +80,13 @@ test.serial('on a phone an admin reads the cockpit without sideways scrolling', 
   t.is(await page.locator('h1').count(), 1);
   if (shots) await page.screenshot({ path: `${shots}/cockpit-360.png`, fullPage: true });
   t.is(await page.evaluate(() => document.documentElement.scrollWidth), 360);
+  // The definition page (with its diagram) and the instance list fit too.
+  await Promise.all([page.waitForURL('**/engine/definitions/**'), page.getByRole('link', { name: 'Process_sampleApproval' }).click()]);
+  t.regex(await page.locator('h1').textContent() ?? '', /\S/);
+  if (shots) await page.screenshot({ path: `${shots}/definition-360.png`, fullPage: true });
+  await page.goto('/engine');
+  await Promise.all([page.waitForURL('**/engine/instances'), page.getByRole('link', { name: 'Các phiên quy trình' }).click()]);
+  if (shots) await page.screenshot({ path: `${shots}/instances-360.png`, fullPage: true });
+  t.is(await page.evaluate(() => document.documentElement.scrollWidth), 360);
   await page.context().close();
 });
