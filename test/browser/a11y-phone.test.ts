@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
 import { makeUser } from '../helpers/server.ts';
 import { expectAccessible } from '../helpers/a11y.ts';
+import { startProcess } from '../../src/engine/runtime.ts';
 
 let b: BrowserApp;
 const shots = process.env.A11Y_SHOTS;
@@ -74,6 +75,8 @@ test.serial('on a phone a designer builds and publishes a form and an officer fi
 });
 
 test.serial('on a phone an admin reads the cockpit without sideways scrolling', async (t) => {
+  // A running instance with long variable values, as real dossiers carry.
+  await startProcess('Process_sampleApproval', { businessKey: 'HS-2025-000123', startedBy: 'quantri.dt', variables: { amount: 250, applicant: 'Công ty TNHH Thương mại Dịch vụ Xuất nhập khẩu Sài Gòn', note: 'x'.repeat(300) } });
   const page = await b.newPage({ phone: true });
   await loginAs(page, 'quantri.dt');
   await page.goto('/engine');
@@ -87,6 +90,10 @@ test.serial('on a phone an admin reads the cockpit without sideways scrolling', 
   await page.goto('/engine');
   await Promise.all([page.waitForURL('**/engine/instances'), page.getByRole('link', { name: 'Các phiên quy trình' }).click()]);
   if (shots) await page.screenshot({ path: `${shots}/instances-360.png`, fullPage: true });
+  t.is(await page.evaluate(() => document.documentElement.scrollWidth), 360);
+  await Promise.all([page.waitForURL('**/engine/instances/*'), page.getByRole('link', { name: 'HS-2025-000123' }).click()]);
+  t.regex(await page.locator('[data-testid="instance-variables"]').textContent() ?? '', /Sài Gòn/);
+  if (shots) await page.screenshot({ path: `${shots}/instance-360.png`, fullPage: true });
   t.is(await page.evaluate(() => document.documentElement.scrollWidth), 360);
   await page.context().close();
 });
