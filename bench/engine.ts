@@ -1,7 +1,9 @@
 // Benchmark of the process engine, in one process and one run: start → user task → complete → end
 // for N instances (a) with raw bpmn-engine parsing the XML per instance, (b) raw with a pre-parsed
 // context, (c) govflow persisted on SQLite, (d) govflow persisted on MariaDB when TEST_DATABASE_URL
-// is set; then how late 10,000 pending timers fire after their due time. Last line: one JSON object.
+// is set; then how late 10,000 pending timers fire after their due time; then service tasks served by an
+// in-process handler against the same tasks served as external tasks through `/engine-rest` (fetch and
+// lock, complete) by HTTP workers. Last line: one JSON object.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,10 +19,15 @@ import { initStore, closeStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { deployDefinition, startProcess, completeTaskAsSystem, openTasksOf, runDueJobs } from '../src/engine/service.ts';
 import { EngineHistory, EngineInstance, EngineJob } from '../src/engine/models.ts';
+import { registerServiceHandler } from '../src/engine/handlers.ts';
+import { createServer } from '../src/web/server.ts';
+import { addApiClient } from '../src/engine-rest/service.ts';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const EXTERNAL = Number(process.env.BENCH_EXTERNAL ?? 300);
+const EXTERNAL_WORKERS = Number(process.env.BENCH_EXTERNAL_WORKERS ?? 4);
 const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
 
 const XML = `<?xml version="1.0" encoding="UTF-8"?>
@@ -135,6 +142,57 @@ async function timers(): Promise<{ count: number; p50: number; p99: number; max:
   return { count, p50: pct(50), p99: pct(99), max: late[late.length - 1] ?? 0, fireRate: count / ((Date.now() - Math.max(started, firstDue)) / 1000) };
 }
 
+const SERVICE_XML = (id: string, task: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Defs_${id}" targetNamespace="http://govflow.local/bench">
+  <process id="${id}" name="Bench" isExecutable="true">
+    <startEvent id="Start" name="Start"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_service"/>
+    ${task}
+    <sequenceFlow id="Flow_2" sourceRef="Task_service" targetRef="End"/>
+    <endEvent id="End" name="End"/>
+  </process>
+</definitions>`;
+
+/**
+ * The same service step two ways on the open store: an in-process handler (start → handler → end per
+ * instance), and external tasks that HTTP workers fetch and lock, then complete, through `/engine-rest`.
+ */
+async function externalTasks(): Promise<{ inProcess: number; external: number; tasks: number; workers: number }> {
+  registerServiceHandler('bench-inproc', ({ variables }) => ({ doubled: Number(variables.i) * 2 }));
+  await deployDefinition(SERVICE_XML('Process_inproc', '<serviceTask id="Task_service" name="Service" camunda:type="external" camunda:topic="bench-inproc"/>'));
+  await deployDefinition(SERVICE_XML('Process_external', '<serviceTask id="Task_service" name="Service" camunda:type="external" camunda:topic="bench-external"/>'));
+  const inMs = await timed(EXTERNAL, (i) => startProcess('Process_inproc', { variables: { i } }).then(() => undefined), CONCURRENCY);
+  for (let i = 0; i < EXTERNAL; i++) await startProcess('Process_external', { variables: { i } });
+  const server = await createServer();
+  await server.start();
+  const { client, secret } = await addApiClient({ name: 'bench', topics: 'bench-external' }, null);
+  const base = `http://127.0.0.1:${server.info.port}/engine-rest`;
+  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${client.id}:${secret}`).toString('base64')}` };
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(`${base}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: EXTERNAL_WORKERS }, async (_x, w) => {
+    const workerId = `bench-worker-${w}`;
+    for (;;) {
+      const tasks = (await post('/external-task/fetchAndLock', { workerId, maxTasks: 10, topics: [{ topicName: 'bench-external', lockDuration: 60000 }] })) as Array<{ id: string; variables: { i: { value: number } } }>;
+      if (!tasks.length) return;
+      for (const task of tasks) {
+        await post(`/external-task/${task.id}/complete`, { workerId, variables: { doubled: { value: task.variables.i.value * 2, type: 'Integer' } } });
+        done++;
+      }
+    }
+  }));
+  const exMs = performance.now() - started;
+  await server.stop({ timeout: 1000 });
+  const completed = await EngineInstance.count({ where: { definitionKey: 'Process_external', status: 'completed' } });
+  if (completed !== EXTERNAL || done !== EXTERNAL) throw new Error(`external tasks: ${completed} instances completed, ${done} tasks done, of ${EXTERNAL}`);
+  return { inProcess: EXTERNAL / (inMs / 1000), external: EXTERNAL / (exMs / 1000), tasks: EXTERNAL, workers: EXTERNAL_WORKERS };
+}
+
 async function freshMysql(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const u = new URL(base.replace(/^mariadb:/, 'mysql:'));
   const name = `gf_bench_${crypto.randomBytes(3).toString('hex')}`;
@@ -203,6 +261,12 @@ async function main(): Promise<void> {
     timerResult = await timers();
     line(`timers on ${mysqlUrl ? 'MariaDB' : 'SQLite'}: ${timerResult.count} fired; lateness after due p50 ${timerResult.p50} ms, p99 ${timerResult.p99} ms, max ${timerResult.max} ms; ${timerResult.fireRate.toFixed(1)} fired/s`);
   }
+  let ext: Awaited<ReturnType<typeof externalTasks>> | null = null;
+  if (EXTERNAL > 0) {
+    await use(stores[0]);
+    ext = await externalTasks();
+    line(`service tasks on SQLite: in-process handler ${ext.inProcess.toFixed(1)} instances/s (concurrency ${CONCURRENCY}); external tasks through /engine-rest fetch-and-lock → complete ${ext.external.toFixed(1)} tasks/s (${ext.workers} HTTP workers, ${ext.tasks} tasks); ratio external/in-process ${(ext.external / ext.inProcess).toFixed(2)}`);
+  }
   await closeStore();
   openUrl = '';
   await drop?.();
@@ -217,6 +281,7 @@ async function main(): Promise<void> {
     mariadb: round(d),
     ratioSqliteToRaw: Math.round((c / b) * 100) / 100,
     ratioMariadbToRaw: d === null ? null : Math.round((d / b) * 100) / 100,
+    externalTasks: ext ? { tasks: ext.tasks, workers: ext.workers, inProcessPerSecond: round(ext.inProcess), restPerSecond: round(ext.external), ratioRestToInProcess: Math.round((ext.external / ext.inProcess) * 100) / 100 } : null,
     timers: timerResult ? { count: timerResult.count, lateP50Ms: timerResult.p50, lateP99Ms: timerResult.p99, lateMaxMs: timerResult.max, firedPerSecond: round(timerResult.fireRate) } : null,
   }));
 }

@@ -6,9 +6,14 @@ import type { Role } from '../auth/models.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { Viewer } from '../access/index.ts';
 
-/** Who may call a route: `public: true`, or any logged-in user holding one of `roles` (empty: any logged-in user). */
+/**
+ * Who may call a route: `public: true`; `machine: true` (only callers the route's own auth strategy
+ * authenticates, e.g. API clients by HTTP Basic: no session, no CSRF token); or any logged-in user holding
+ * one of `roles` (empty: any logged-in user).
+ */
 export interface RouteAccess {
   public?: boolean;
+  machine?: boolean;
   roles?: Role[];
   /** Longest text value the route accepts, when above the edge check's default (a BPMN file, a form definition). */
   maxText?: number;
@@ -43,7 +48,7 @@ export function mustViewer(request: Request): Viewer {
 /** Whether the request expects JSON rather than a page. */
 export function wantsJson(request: Request): boolean {
   const accept = String(request.headers.accept ?? '');
-  return request.path.startsWith('/api/') || (/application\/json/.test(accept) && !/text\/html/.test(accept));
+  return request.path.startsWith('/api/') || request.path.startsWith('/engine-rest/') || (/application\/json/.test(accept) && !/text\/html/.test(accept));
 }
 
 /** The access rule a route declares, read as own properties only (an inherited `public` never counts). */
@@ -54,6 +59,7 @@ export function routeAccess(request: Request): RouteAccess | null {
   if (!rule || typeof rule !== 'object') return null;
   return {
     public: Object.hasOwn(rule, 'public') && rule.public === true,
+    machine: Object.hasOwn(rule, 'machine') && rule.machine === true,
     roles: Object.hasOwn(rule, 'roles') && Array.isArray(rule.roles) ? (rule.roles as Role[]) : undefined,
     maxText: Object.hasOwn(rule, 'maxText') && typeof rule.maxText === 'number' ? rule.maxText : undefined,
   };

@@ -206,6 +206,13 @@ export async function createServer(): Promise<Server> {
       checkInput(request, rule);
       return h.continue;
     }
+    if (rule?.machine) {
+      // Machine routes take only the credentials of their own strategy (an API client): a session never
+      // opens them, and they carry no CSRF token because no browser cookie authenticates them.
+      if (!request.auth.isAuthenticated || viewer) throw Boom.unauthorized();
+      checkInput(request, rule);
+      return h.continue;
+    }
     if (!viewer) throw Boom.unauthorized();
     if (request.path.startsWith('/api/') && !['get', 'head', 'options'].includes(request.method)) {
       const token = request.headers['x-csrf-token'];
@@ -238,6 +245,10 @@ export async function createServer(): Promise<Server> {
   server.ext('onPreStart', () => {
     const open = server.table().filter((r) => !Object.hasOwn(r.settings.plugins ?? {}, 'govflow') && (r.settings.auth as unknown) !== false);
     if (open.length) throw new Error(`routes without an access rule (plugins.govflow): ${open.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    const strategiesOf = (r: { settings: { auth?: unknown } }) => (r.settings.auth ? ((r.settings.auth as { strategies?: string[] }).strategies ?? []) : []);
+    const sessionMachines = server.table().filter((r) => (r.settings.plugins as { govflow?: RouteAccess } | undefined)?.govflow?.machine
+      && (!strategiesOf(r).length || strategiesOf(r).includes('session')));
+    if (sessionMachines.length) throw new Error(`machine routes must use their own auth strategy, not the session: ${sessionMachines.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   });
 
   server.route(coreRoutes());

@@ -3,8 +3,11 @@
 // and so does a route whose declared roles differ from what is written here.
 import type { Role } from '../../src/auth/models.ts';
 
-/** `public`: anyone; `any`: any logged-in user; otherwise the roles that may call it (anywhere in their scope). */
-export type Audience = 'public' | 'any' | Role[];
+/**
+ * `public`: anyone; `any`: any logged-in user; `machine`: only API clients by HTTP Basic (no session of
+ * any role opens it); otherwise the roles that may call it (anywhere in their scope).
+ */
+export type Audience = 'public' | 'any' | 'machine' | Role[];
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -40,6 +43,19 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /admin/users/{id}/roles': ADMIN,
   'POST /admin/users/{id}/status': ADMIN,
 
+  'GET /admin/calendar': ADMIN,
+  'POST /admin/calendar': ADMIN,
+  'POST /admin/calendar/{id}/delete': ADMIN,
+
+  'GET /thu-tuc': 'public',
+  'GET /thu-tuc/{code}': 'public',
+  'POST /thu-tuc/{code}/faq': DESIGN,
+  'POST /thu-tuc/{code}/faq/{id}': DESIGN,
+  'POST /thu-tuc/{code}/faq/{id}/delete': DESIGN,
+  'GET /api/procedures': 'public',
+  'GET /api/procedures/suggest': 'public',
+  'GET /api/procedures/{code}': 'public',
+
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
   'GET /admin/orgs/import': ADMIN,
@@ -57,6 +73,7 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /api/engine/instances': DESIGN,
   'GET /api/engine/instances/{id}': DESIGN,
   'POST /api/engine/instances/{id}/cancel': ADMIN,
+  'PUT /api/engine/instances/{id}/variables': ADMIN,
   'POST /api/engine/jobs/{id}/due': ADMIN,
   'POST /api/engine/messages': ADMIN,
   'POST /api/engine/signals': ADMIN,
@@ -71,12 +88,16 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /engine/instances': DESIGN,
   'GET /engine/instances/{id}': DESIGN,
   'POST /engine/instances/{id}/cancel': ADMIN,
+  'POST /engine/instances/{id}/variables': ADMIN,
   'POST /engine/jobs/{id}/due': ADMIN,
   'POST /engine/jobs/{id}/retry': ADMIN,
   'GET /engine/modeler': DESIGN,
   'GET /tasks': 'any',
   'GET /tasks/{id}': 'any',
   'POST /tasks/{id}/{action}': 'any',
+  'GET /start': STAFF,
+  'GET /start/{key}': STAFF,
+  'POST /start/{key}': STAFF,
 
   'GET /api/forms': FILL,
   'POST /api/forms': DESIGN,
@@ -129,6 +150,32 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /api/notify/messages': ADMIN,
   'GET /api/notify/messages/{id}': ADMIN,
   'POST /api/notify/resend': ADMIN,
+
+  'GET /reporting': STAFF,
+  'GET /reporting/{regime}/{period}': STAFF,
+  'GET /reporting/{regime}/{period}/status.xlsx': STAFF,
+  'GET /reporting/{regime}/{period}/dashboard': STAFF,
+  'GET /reporting/{regime}/{period}/{unit}': STAFF,
+  'POST /reporting/{regime}/{period}/{unit}': STAFF,
+  'POST /reporting/{regime}/{period}/{unit}/upload': STAFF,
+  'GET /api/reporting/regimes': STAFF,
+  'POST /api/reporting/regimes': DESIGN,
+  'GET /api/reporting/{regime}/{period}/status': STAFF,
+  'GET /api/reports/{regime}/{period}/{unit}': STAFF,
+  'PUT /api/reports/{regime}/{period}/{unit}': STAFF,
+  'POST /api/dataValueSets': STAFF,
+  'GET /api/dataValueSets': STAFF,
+  'GET /admin/api-clients': ADMIN,
+  'POST /admin/api-clients': ADMIN,
+  'POST /admin/api-clients/{id}/revoke': ADMIN,
+  'POST /engine-rest/external-task/fetchAndLock': 'machine',
+  'POST /engine-rest/external-task/{id}/complete': 'machine',
+  'POST /engine-rest/external-task/{id}/failure': 'machine',
+  'POST /engine-rest/external-task/{id}/bpmnError': 'machine',
+  'POST /engine-rest/external-task/{id}/extendLock': 'machine',
+  'POST /engine-rest/external-task/{id}/unlock': 'machine',
+  'POST /engine-rest/process-definition/key/{key}/start': 'machine',
+  'POST /engine-rest/message': 'machine',
 };
 
 /** Sample values for path parameters, so that every route can be called. */
@@ -141,6 +188,8 @@ export const PARAM_SAMPLES: Record<string, string> = {
   action: 'claim',
   p: 'app.css',
   unknown: 'nothing-here',
+  regime: 'KTXH-THANG',
+  unit: '00004',
 };
 
 /** The path of a route with its parameters filled in (`value` overrides every sample). */

@@ -15,6 +15,8 @@ interface RouteRow {
   path: string;
 }
 let routes: RouteRow[] = [];
+/** HTTP Basic credentials of an API client holding every topic and process, for the machine routes. */
+let machineAuth = '';
 
 test.before(async () => {
   app = await startApp();
@@ -31,6 +33,9 @@ test.before(async () => {
     const user = await makeUser(role, org);
     callers.push({ name, role, username: user.username, session: await login(app.server, user.username) });
   }
+  const { addApiClient } = await import('../../src/engine-rest/service.ts');
+  const issued = await addApiClient({ name: 'security suite', topics: '*', processes: '*' }, null);
+  machineAuth = `Basic ${Buffer.from(`${issued.client.id}:${issued.secret}`).toString('base64')}`;
   // Logging out would end the sessions the hostile-body tests reuse.
   routes = app.server.table().map((r) => ({ method: r.method.toUpperCase(), path: r.path }));
 });
@@ -41,7 +46,7 @@ test.after.always(async () => {
 
 function isAllowed(audience: Audience, role: Role | null): boolean {
   if (audience === 'public') return true;
-  if (role === null) return false;
+  if (role === null || audience === 'machine') return false;
   if (audience === 'any') return true;
   return audience.includes(role);
 }
@@ -70,7 +75,10 @@ test.serial('anonymous callers are refused on every route that is not public', a
     if (!audience || audience === 'public') continue;
     const res = await send(anon, r.method, fillPath(r.path));
     const where = `${r.method} ${r.path}`;
-    if (r.path.startsWith('/api/')) t.is(res.statusCode, 401, where);
+    if (audience === 'machine') {
+      t.is(res.statusCode, 401, where);
+      t.regex(String(res.headers['www-authenticate']), /^Basic /, where);
+    } else if (r.path.startsWith('/api/')) t.is(res.statusCode, 401, where);
     else {
       t.is(res.statusCode, 302, where);
       t.regex(String(res.headers.location), /^\/login\?next=/, where);
@@ -88,6 +96,11 @@ test.serial('every kind of user is refused exactly where the matrix says, and no
       const res = await send(session, r.method, fillPath(r.path));
       const where = `${c.name}: ${r.method} ${r.path} → ${res.statusCode}`;
       t.true(res.statusCode < 500, where);
+      if (audience === 'machine') {
+        // A session of any role never opens a machine route: it asks for API client credentials.
+        t.is(res.statusCode, 401, where);
+        continue;
+      }
       t.not(res.statusCode, 401, where);
       if (isAllowed(audience, c.role)) t.not(refusalCode(res), 'errors.roleRequired', where);
       else {
@@ -159,7 +172,7 @@ test.serial('NUL and control characters in ids, queries and bodies are a 400 on 
   for (const r of routes.filter((x) => x.path !== '/logout')) {
     for (const session of [admin, anon]) {
       const audience = ROUTE_MATRIX[`${r.method} ${r.path}`];
-      const mayPass = audience === 'public' || session === admin;
+      const mayPass = audience === 'public' || (session === admin && audience !== 'machine');
       if (r.path.includes('{')) {
         const res = await send(session, r.method, fillPath(r.path, 'a\u0000b'));
         t.true(res.statusCode < 500, `param NUL ${r.method} ${r.path} → ${res.statusCode}`);
@@ -185,7 +198,9 @@ test.serial('10,000-deep JSON is a 400 on every route that takes a body, and the
   const deep = `{"xml":"<x/>","variables":${'['.repeat(10000)}${']'.repeat(10000)}}`;
   for (const r of routes.filter((x) => x.path !== '/logout')) {
     if (r.method === 'GET') continue;
-    const res = await app.server.inject({ method: r.method, url: fillPath(r.path), payload: deep, headers: { 'content-type': 'application/json', cookie: admin.cookie, 'x-csrf-token': admin.crumb } });
+    const isMachine = ROUTE_MATRIX[`${r.method} ${r.path}`] === 'machine';
+    const auth = isMachine ? { authorization: machineAuth } : { cookie: admin.cookie, 'x-csrf-token': admin.crumb };
+    const res = await app.server.inject({ method: r.method, url: fillPath(r.path), payload: deep, headers: { 'content-type': 'application/json', ...auth } });
     t.true(res.statusCode < 500, `${r.method} ${r.path} → ${res.statusCode}`);
     // A page route checks its form token first (a JSON body carries none): 403 there.
     const expected = r.path.startsWith('/api/') ? [400] : [400, 403];
@@ -223,4 +238,37 @@ test.serial('process variables larger than the engine accepts are a 400 naming t
   const body = JSON.parse(res.payload) as { details: Array<{ type: string; message: string }> };
   t.is(body.details[0].type, 'variables.tooLarge');
   t.regex(body.details[0].message, /262144/);
+});
+
+test.serial('machine routes take only API client credentials, and with them hostile input is a 400, never a 500', async (t) => {
+  const machineRoutes = routes.filter((r) => ROUTE_MATRIX[`${r.method} ${r.path}`] === 'machine');
+  t.true(machineRoutes.length >= 8);
+  const admin = callers.find((c) => c.name === 'admin')!.session;
+  const [id] = Buffer.from(machineAuth.slice(6), 'base64').toString().split(':');
+  const wrong = `Basic ${Buffer.from(`${id}:not-the-secret`).toString('base64')}`;
+  for (const r of machineRoutes) {
+    const url = fillPath(r.path);
+    const where = `${r.method} ${r.path}`;
+    // A wrong secret, or an admin's session with its CSRF token, is a 401 with the Basic challenge.
+    for (const headers of [{ authorization: wrong }, { cookie: admin.cookie, 'x-csrf-token': admin.crumb }]) {
+      const res = await app.server.inject({ method: r.method, url, payload: {}, headers });
+      t.is(res.statusCode, 401, where);
+      t.is(JSON.parse(res.payload).type, 'AuthenticationException', where);
+    }
+    const ok = await app.server.inject({ method: r.method, url, payload: {}, headers: { authorization: machineAuth } });
+    t.true(ok.statusCode < 500 && ok.statusCode !== 401 && ok.statusCode !== 403, `${where} → ${ok.statusCode}`);
+    t.is(ok.headers['content-type'], ok.statusCode === 204 ? undefined : 'application/json', where);
+    for (const body of hostileBodies()) {
+      const res = await app.server.inject({ method: r.method, url, payload: body.payload, headers: { 'content-type': body.type, authorization: machineAuth } });
+      t.true(res.statusCode === 400 || res.statusCode === 415, `${body.label} ${where} → ${res.statusCode}`);
+    }
+    if (r.path.includes('{')) {
+      const res = await app.server.inject({ method: r.method, url: fillPath(r.path, 'a\u0000b'), payload: {}, headers: { authorization: machineAuth } });
+      t.is(res.statusCode, 400, `param NUL ${where}`);
+    }
+    const q = await app.server.inject({ method: r.method, url: `${url}?q=a%00b`, payload: {}, headers: { authorization: machineAuth } });
+    t.is(q.statusCode, 400, `query NUL ${where}`);
+  }
+  const probe: Record<string, unknown> = {};
+  t.is(probe.polluted, undefined);
 });
