@@ -3,7 +3,7 @@
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { startSmtp, type TestSmtp } from '../../helpers/notify-smtp.ts';
-import { cancelMessages, deliverMessages, queueMessage, queueMessages, unreadCount, listInbox } from '../../../src/notify/service.ts';
+import { cancelMessages, deliverMessages, notifyRecipient, queueMessage, queueMessages, unreadCount, listInbox } from '../../../src/notify/service.ts';
 import { closeMailer } from '../../../src/notify/channels.ts';
 import { NotifyAttempt, NotifyMessage } from '../../../src/notify/models.ts';
 import { runDueJobs } from '../../../src/engine/service.ts';
@@ -96,6 +96,14 @@ test.serial('a scheduled in-app message reaches the bell only when it is due', a
   // An in-app message without notBefore is in the bell at once, as before.
   await queueMessage({ channel: 'inapp', event: 'test', to: String(userId), recipientUserId: userId, data: { at: new Date() } });
   t.is(await unreadCount(userId), 2);
+});
+
+test.serial('notifyRecipient schedules a person\'s message on each of their channels', async (t) => {
+  const notBefore = new Date(Date.now() + HOUR);
+  const rows = await notifyRecipient({ userId: 9103, fullName: 'Đỗ Thị Mai', email: 'mai@xa.gov.vn', phone: null, locale: 'vi' }, 'deadline-reminder', reminder, { reference: 'report:sched-4', notBefore });
+  t.deepEqual(rows.map((r) => [r.channel, r.status, r.nextAttemptAt?.getTime()]), [['email', 'created', notBefore.getTime()], ['inapp', 'created', notBefore.getTime()]]);
+  t.is(await unreadCount(9103), 0);
+  t.is(await cancelMessages({ reference: 'report:sched-4' }), 2);
 });
 
 test.serial('reminders are cancelled by their reference before they are due; what was sent stays as it was', async (t) => {
