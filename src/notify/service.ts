@@ -15,7 +15,7 @@ import { actorOf } from '../auth/service.ts';
 import type { Viewer } from '../access/index.ts';
 import { NotFound, BadRequest } from '../errors.ts';
 import { getConfig } from '../config.ts';
-import { inTransaction } from '../store/index.ts';
+import { db, inTransaction } from '../store/index.ts';
 import { log } from '../log.ts';
 import type { Locale } from '../i18n/index.ts';
 
@@ -126,7 +126,45 @@ export function retryDelayMs(attempt: number, base = getConfig().notifyRetryMs, 
   return Math.round(full / 2 + (full / 2) * random);
 }
 
-async function send(m: NotifyMessage): Promise<SendResult> {
+/**
+ * What delivery reads of a message: the columns it needs, as plain values. Delivery reads them raw (no
+ * model instances, and only these columns) because building and parsing rows was the largest part of
+ * its cost beyond SMTP itself (see the benchmark in docs/notify.md).
+ */
+interface Claimed {
+  id: number;
+  channel: Channel;
+  recipient: string;
+  subject: string;
+  body: string;
+  status: Status;
+  attempts: number;
+  tries: number;
+  nextAttemptAt: Date | null;
+  sendingUntil: Date | null;
+  sendingOwner: string | null;
+}
+
+const CLAIMED_ATTRIBUTES = ['id', 'channel', 'recipient', 'subject', 'body', 'status', 'attempts', 'tries', 'nextAttemptAt', 'sendingUntil', 'sendingOwner'];
+
+/** A raw DATE value as a Date: MariaDB's driver gives Dates, SQLite the stored text. */
+function asDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v : new Date(String(v));
+}
+
+async function readClaimed(where: WhereOptions): Promise<Claimed[]> {
+  const rows = (await NotifyMessage.findAll({ where, attributes: CLAIMED_ATTRIBUTES, raw: true })) as unknown as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: Number(r.id), channel: r.channel as Channel, recipient: String(r.recipient), subject: String(r.subject), body: String(r.body), status: r.status as Status,
+    attempts: Number(r.attempts), tries: Number(r.tries), nextAttemptAt: asDate(r.nextAttemptAt), sendingUntil: asDate(r.sendingUntil), sendingOwner: (r.sendingOwner as string | null) ?? null,
+  }));
+}
+
+/** Plain UPDATEs: the model has no validators or hooks, so update() need not build an instance to run them. */
+const PLAIN = { validate: false, hooks: false } as const;
+
+async function send(m: Claimed): Promise<SendResult> {
   if (!isDeliverableAddress(m.channel, m.recipient)) return { outcome: 'permanent-failure', response: `not a valid ${m.channel} address` };
   if (m.channel === 'email') return sendEmail({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
   if (m.channel === 'sms') return sendSms({ id: m.id, to: m.recipient, subject: m.subject, body: m.body });
@@ -135,7 +173,7 @@ async function send(m: NotifyMessage): Promise<SendResult> {
 
 /** What one try came to, for one message held by a claim. */
 interface Outcome {
-  m: NotifyMessage;
+  m: Claimed;
   result: SendResult;
   ms: number | null;
 }
@@ -151,11 +189,14 @@ async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?:
   const cfg = getConfig();
   const now = new Date();
   if (!opts.hasRows) {
-    await NotifyAttempt.bulkCreate(outcomes.map(({ m, result, ms }) => ({ messageId: m.id, seq: m.tries, node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now })));
+    // One multi-row INSERT without model instances (the rows are plain facts, nothing reads them back here).
+    await db().getQueryInterface().bulkInsert(NotifyAttempt.getTableName() as string, outcomes.map(({ m, result, ms }) => ({
+      message_id: m.id, seq: m.tries, node: cfg.nodeName, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at: now,
+    })));
   }
   const held = (ids: number[]) => ({ id: { [Op.in]: ids }, status: 'sending', sendingOwner: token });
   const delivered = outcomes.filter((o) => o.result.outcome === 'delivered').map((o) => o.m.id);
-  if (delivered.length) await NotifyMessage.update({ status: 'delivered', sendingUntil: null, sendingOwner: null, nextAttemptAt: null, lastError: null, deliveredAt: now }, { where: held(delivered) });
+  if (delivered.length) await NotifyMessage.update({ status: 'delivered', sendingUntil: null, sendingOwner: null, nextAttemptAt: null, lastError: null, deliveredAt: now }, { where: held(delivered), ...PLAIN });
   for (const { m, result } of outcomes.filter((o) => o.result.outcome !== 'delivered')) {
     const retry = result.outcome !== 'permanent-failure' && m.attempts < cfg.notifyMaxAttempts;
     const nextAt = retry ? new Date(now.getTime() + retryDelayMs(m.attempts)) : null;
@@ -175,7 +216,7 @@ async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?:
 /** Most tries of one job in flight at once (the SMTP pool has as many connections). */
 const SEND_CONCURRENCY = 8;
 
-async function sendAll(rows: NotifyMessage[], stopAt: number): Promise<{ outcomes: Outcome[]; untried: NotifyMessage[] }> {
+async function sendAll(rows: Claimed[], stopAt: number): Promise<{ outcomes: Outcome[]; untried: Claimed[] }> {
   const out: Outcome[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, async () => {
@@ -198,7 +239,7 @@ async function sendAll(rows: NotifyMessage[], stopAt: number): Promise<{ outcome
 }
 
 /** Gives untried messages of a claim back to the queue, as they were before it, with a job to try them. */
-async function releaseUntried(token: string, untried: NotifyMessage[]): Promise<void> {
+async function releaseUntried(token: string, untried: Claimed[]): Promise<void> {
   if (!untried.length) return;
   const ids = untried.map((m) => m.id);
   await inTransaction(async (t) => {
@@ -215,7 +256,7 @@ let claimSeq = 0;
 /** Delivers the messages whose try is due (the `notify.deliver` job). Safe to run twice, on any node. */
 export async function deliverMessages(ids: number[]): Promise<void> {
   const cfg = getConfig();
-  const rows = await NotifyMessage.findAll({ where: { id: { [Op.in]: ids } } });
+  const rows = await readClaimed({ id: { [Op.in]: ids } });
   const now = Date.now();
   const heldElsewhere = rows.filter((m) => m.status === 'sending' && m.sendingUntil && m.sendingUntil.getTime() > now);
   if (heldElsewhere.length) {
@@ -238,14 +279,14 @@ export async function deliverMessages(ids: number[]): Promise<void> {
   const token = `${cfg.nodeName}#${++claimSeq}#${crypto.randomBytes(4).toString('hex')}`;
   const [won] = await NotifyMessage.update(
     { status: 'sending', attempts: literal('attempts + 1'), tries: literal('tries + 1'), sendingUntil: new Date(now + cfg.jobLeaseMs), sendingOwner: token },
-    { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } } },
+    { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } }, ...PLAIN },
   );
   if (!won) return;
   // All won (the usual case): the rows in hand are the claimed ones, one try further. Otherwise
   // another node took some in between; read back exactly those carrying this claim's token.
   const mine = won === due.length
-    ? due.map((m) => Object.assign(m, { status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
-    : await NotifyMessage.findAll({ where: { sendingOwner: token } });
+    ? due.map((m): Claimed => ({ ...m, status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
+    : await readClaimed({ sendingOwner: token });
   // Tries start during the first half of the hold, so their answers are recorded well inside it.
   const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
   await finishTries(token, outcomes);
@@ -393,7 +434,7 @@ export interface Recipient {
 }
 
 /** Queues a message to a person on each channel they chose and can be reached by; returns the rows. */
-export async function notifyRecipient(r: Recipient, event: string, data: Record<string, unknown>, opts: { transaction?: Transaction | null; reference?: string | null; senderOrgCode?: string | null } = {}): Promise<NotifyMessage[]> {
+export async function notifyRecipient(r: Recipient, event: string, data: Record<string, unknown>, opts: { transaction?: Transaction | null; reference?: string | null; senderOrgCode?: string | null; notBefore?: Date | string | null } = {}): Promise<NotifyMessage[]> {
   const channels = await getChannels(r.userId);
   const out: NotifyMessage[] = [];
   for (const channel of channels) {
@@ -401,7 +442,7 @@ export async function notifyRecipient(r: Recipient, event: string, data: Record<
     if (!to) continue;
     out.push(await queueMessage({
       channel, event, locale: r.locale, to, recipientUserId: r.userId, recipientOrgCode: r.orgCode ?? null, senderOrgCode: opts.senderOrgCode ?? null,
-      reference: opts.reference ?? null, data: { recipientName: r.fullName, ...data },
+      reference: opts.reference ?? null, data: { recipientName: r.fullName, ...data }, notBefore: opts.notBefore ?? null,
     }, { transaction: opts.transaction }));
   }
   return out;

@@ -3,12 +3,13 @@
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { startSmtp, type TestSmtp } from '../../helpers/notify-smtp.ts';
-import { cancelMessages, queueMessage, queueMessages, unreadCount, listInbox } from '../../../src/notify/service.ts';
+import { cancelMessages, deliverMessages, notifyRecipient, queueMessage, queueMessages, unreadCount, listInbox } from '../../../src/notify/service.ts';
 import { closeMailer } from '../../../src/notify/channels.ts';
 import { NotifyAttempt, NotifyMessage } from '../../../src/notify/models.ts';
 import { runDueJobs } from '../../../src/engine/service.ts';
 import { EngineJob } from '../../../src/engine/models.ts';
 import { AppError } from '../../../src/errors.ts';
+import { Op } from 'sequelize';
 import { t as msg } from '../../../src/i18n/index.ts';
 
 let database: TestDb;
@@ -25,23 +26,38 @@ test.after.always(async () => {
   await database?.cleanup();
 });
 
-const sleepUntil = (at: Date) => new Promise((r) => setTimeout(r, Math.max(0, at.getTime() - Date.now()) + 20));
+const HOUR = 3_600_000;
+
+/** The delivery jobs that carry a message. */
+async function jobsOf(id: number) {
+  return (await EngineJob.findAll({ where: { kind: 'notify.deliver' } })).filter((j) => (JSON.parse(j.payload!) as { ids: number[] }).ids.includes(id));
+}
+
+/**
+ * Lets the clock reach the messages' instant without waiting for it (a slow shared machine must not
+ * decide the outcome): their jobs and, unless `jobsOnly`, their due time move to now.
+ */
+async function arrive(ids: number[], opts: { jobsOnly?: boolean } = {}) {
+  for (const id of ids) for (const j of await jobsOf(id)) await j.update({ runAt: new Date() });
+  if (!opts.jobsOnly) await NotifyMessage.update({ nextAttemptAt: new Date() }, { where: { id: ids, nextAttemptAt: { [Op.ne]: null } } });
+}
 const receivedFor = (id: number) => smtp.received.filter((r) => r.govflowId === String(id)).length;
 const reminder = { recipientName: 'Nguyễn Văn An', title: 'Báo cáo kinh tế - xã hội tháng 10/2026', dueAt: '2026-10-25T16:59:59.999Z', link: 'http://localhost/r/1' };
 
 test.serial('a message queued with notBefore is not sent before that instant, then once', async (t) => {
-  const notBefore = new Date(Date.now() + 600);
+  const notBefore = new Date(Date.now() + HOUR);
   const m = await queueMessage({ channel: 'email', event: 'deadline-reminder', to: 'can.bo@xa-ba-dinh.gov.vn', reference: 'report:sched-1', data: reminder, notBefore });
   t.is(m.status, 'created');
   t.is(m.nextAttemptAt!.getTime(), notBefore.getTime());
-  // The delivery job itself waits for the instant, so no worker polls the message before then.
-  const jobs = await EngineJob.findAll({ where: { kind: 'notify.deliver' } });
-  const job = jobs.find((j) => (JSON.parse(j.payload!) as { ids: number[] }).ids.includes(m.id))!;
-  t.is(job.runAt.getTime(), notBefore.getTime());
+  // The delivery job itself waits for the instant, so no worker looks at the message before then.
+  t.deepEqual((await jobsOf(m.id)).map((j) => j.runAt.getTime()), [notBefore.getTime()]);
   await runDueJobs();
   t.is((await NotifyMessage.findByPk(m.id))!.status, 'created');
+  // A delivery run before the instant (a leftover job naming it) finds it not due and sends nothing.
+  await deliverMessages([m.id]);
+  t.is((await NotifyMessage.findByPk(m.id))!.status, 'created');
   t.is(receivedFor(m.id), 0);
-  await sleepUntil(notBefore);
+  await arrive([m.id]);
   await runDueJobs();
   t.is((await NotifyMessage.findByPk(m.id))!.status, 'delivered');
   t.is(receivedFor(m.id), 1);
@@ -67,13 +83,13 @@ test.serial('a notBefore in the past sends at once, and one batch with several i
 
 test.serial('a scheduled in-app message reaches the bell only when it is due', async (t) => {
   const userId = 9101;
-  const notBefore = new Date(Date.now() + 500);
+  const notBefore = new Date(Date.now() + HOUR);
   const [m] = await queueMessages([{ channel: 'inapp', event: 'deadline-reminder', to: String(userId), recipientUserId: userId, data: reminder, notBefore }]);
   t.is(m.status, 'created');
   await runDueJobs();
   t.is(await unreadCount(userId), 0);
   t.deepEqual(await listInbox(userId), []);
-  await sleepUntil(notBefore);
+  await arrive([m.id]);
   await runDueJobs();
   t.is(await unreadCount(userId), 1);
   t.deepEqual((await listInbox(userId)).map((r) => r.id), [m.id]);
@@ -82,8 +98,16 @@ test.serial('a scheduled in-app message reaches the bell only when it is due', a
   t.is(await unreadCount(userId), 2);
 });
 
+test.serial('notifyRecipient schedules a person\'s message on each of their channels', async (t) => {
+  const notBefore = new Date(Date.now() + HOUR);
+  const rows = await notifyRecipient({ userId: 9103, fullName: 'Đỗ Thị Mai', email: 'mai@xa.gov.vn', phone: null, locale: 'vi' }, 'deadline-reminder', reminder, { reference: 'report:sched-4', notBefore });
+  t.deepEqual(rows.map((r) => [r.channel, r.status, r.nextAttemptAt?.getTime()]), [['email', 'created', notBefore.getTime()], ['inapp', 'created', notBefore.getTime()]]);
+  t.is(await unreadCount(9103), 0);
+  t.is(await cancelMessages({ reference: 'report:sched-4' }), 2);
+});
+
 test.serial('reminders are cancelled by their reference before they are due; what was sent stays as it was', async (t) => {
-  const notBefore = new Date(Date.now() + 400);
+  const notBefore = new Date(Date.now() + HOUR);
   const sent = await queueMessage({ channel: 'email', event: 'child-submitted', to: 'lanh.dao@tinh.gov.vn', reference: 'report:sched-2', data: reminder });
   await runDueJobs();
   const [r1, r2, esc, other] = await queueMessages([
@@ -93,7 +117,7 @@ test.serial('reminders are cancelled by their reference before they are due; wha
     { channel: 'email', event: 'deadline-reminder', to: 'can.bo@xa-khac.gov.vn', reference: 'report:sched-3', data: reminder, notBefore },
   ]);
   t.is(await cancelMessages({ reference: 'report:sched-2', events: ['deadline-reminder'] }), 2);
-  await sleepUntil(notBefore);
+  await arrive([r1.id, r2.id, esc.id, other.id]);
   await runDueJobs();
   const status = async (id: number) => (await NotifyMessage.findByPk(id))!.status;
   t.deepEqual([await status(sent.id), await status(r1.id), await status(r2.id), await status(esc.id), await status(other.id)], ['delivered', 'cancelled', 'cancelled', 'delivered', 'delivered']);
