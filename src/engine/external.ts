@@ -250,7 +250,17 @@ async function guarded(sql: string, params: unknown[], id: string): Promise<void
 
 async function deliver(task: ExternalTask, outcome: ExternalOutcome): Promise<void> {
   try {
-    await deliverExternal(task.instanceId, outcome);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deliverExternal(task.instanceId, outcome);
+        return;
+      } catch (err) {
+        // Another action moved the instance first (a parallel branch's task, a timer): the answer still
+        // holds, so it is delivered again on the new state rather than handed back to the worker as a 409.
+        if (!(err instanceof AppError && err.code === 'engine.instanceChanged') || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
   } catch (err) {
     // The lock moved to another worker, or the task is gone, while the answer was on its way.
     if (err instanceof AppError && (err.code === 'externaltasks.lockLost' || err.code === 'engine.taskNotActive')) {
