@@ -77,6 +77,8 @@ export interface Config {
   jobWorker: boolean;
   /** Running process instances this node keeps in memory between actions (0: none; each costs 0.4–1 MB). */
   engineCache: number;
+  /** Element transitions one engine action may run before it stops with an incident (a runaway loop). */
+  engineMaxTransitions: number;
   /** Longest wait in milliseconds of one long-polling `fetchAndLock` (`asyncResponseTimeout` above it is cut to it). */
   engineRestMaxWaitMs: number;
   /** Milliseconds a FEEL expression that is not bounded by its input may run (on a worker thread) before it is stopped. */
@@ -91,6 +93,8 @@ export interface Config {
   signingKey: string;
   /** Folder of trusted root certificates (`*.pem`, `*.crt`, `*.cer`) and revocation lists (`*.crl`) for signatures. */
   signingTrustDir: string;
+  /** Office hours of receiving desks, `HH:MM-HH:MM` in Vietnam time; dossiers received outside them count from the next opening. */
+  officeHours: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -167,6 +171,7 @@ const schema = Joi.object({
   JOB_LEASE_MS: Joi.number().integer().min(100).default(30000),
   JOB_WORKER: Joi.boolean().truthy('1').falsy('0').default(true),
   ENGINE_CACHE: Joi.number().integer().min(0).max(100000).default(100),
+  ENGINE_MAX_TRANSITIONS: Joi.number().integer().min(10).max(10000000).default(10000),
   ENGINE_REST_MAX_WAIT_MS: Joi.number().integer().min(0).max(1800000).default(60000),
   FEEL_TIMEOUT_MS: Joi.number().integer().min(1).max(60000).default(50),
   FEEL_MAX_MEMORY_MB: Joi.number().integer().min(8).max(4096).default(64),
@@ -174,6 +179,11 @@ const schema = Joi.object({
   NODE_NAME: Joi.string(),
   SIGNING_KEY: Joi.string().base64({ paddingRequired: false }).length(44).messages({ 'string.length': '"SIGNING_KEY" must be 32 bytes in base64 (44 characters)' }),
   SIGNING_TRUST_DIR: Joi.string(),
+  OFFICE_HOURS: Joi.string().trim().custom((value: string, helpers) => {
+    const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/.exec(value);
+    if (!m || Number(m[1]) * 60 + Number(m[2]) >= Number(m[3]) * 60 + Number(m[4]) || Number(m[3]) * 60 + Number(m[4]) > 1440) return helpers.message({ custom: '"OFFICE_HOURS" must be HH:MM-HH:MM with the opening before the closing, e.g. 08:00-17:00' });
+    return value;
+  }).default('08:00-17:00'),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -274,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobLeaseMs: v.JOB_LEASE_MS,
     jobWorker: v.JOB_WORKER,
     engineCache: v.ENGINE_CACHE,
+    engineMaxTransitions: v.ENGINE_MAX_TRANSITIONS,
     engineRestMaxWaitMs: v.ENGINE_REST_MAX_WAIT_MS,
     feelTimeoutMs: v.FEEL_TIMEOUT_MS,
     feelMaxMemoryMb: v.FEEL_MAX_MEMORY_MB,
@@ -281,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     nodeName: v.NODE_NAME ?? `${os.hostname()}-${process.pid}`,
     signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
+    officeHours: v.OFFICE_HOURS,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -55,7 +55,7 @@ const core: Command[] = [
   },
   {
     name: 'seed',
-    usage: 'seed                          load the 2025 org tree, the ministries and the demo users',
+    usage: 'seed                          load the 2025 org tree, the ministries, the shipped procedures and the demo users',
     needsStore: true,
     async run() {
       const { seedDemo } = await import('./seed.ts');
@@ -64,11 +64,17 @@ const core: Command[] = [
   },
   {
     name: 'import',
-    usage: 'import orgs FILE [--tree NAME] [--valid-from YYYY-MM-DD]   import org units from CSV',
+    usage: 'import orgs FILE [--tree NAME] [--valid-from YYYY-MM-DD] | import procedures FILE   import org units or procedures from CSV',
     needsStore: true,
     async run(args) {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tree: { type: 'string' }, 'valid-from': { type: 'string' } } });
-      if (positionals[0] !== 'orgs' || !positionals[1]) throw usageError('import orgs FILE [--tree NAME]');
+      if (positionals[0] === 'procedures' && positionals[1] && positionals.length === 2) {
+        const { importProcedures } = await import('./catalog/service.ts');
+        const r = await importProcedures(fs.readFileSync(positionals[1]), null, positionals[1]);
+        out(`imported ${r.rows} procedures: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged in ${r.ms} ms`);
+        return;
+      }
+      if (positionals[0] !== 'orgs' || !positionals[1]) throw usageError('import orgs FILE [--tree NAME] | import procedures FILE');
       const { importOrgs } = await import('./orgs/import.ts');
       const r = await importOrgs(fs.readFileSync(positionals[1]), { tree: values.tree, validFrom: values['valid-from'] ?? null });
       out(`imported ${r.rows} rows (${r.format}) into tree "${r.tree}": ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged in ${r.ms} ms`);
@@ -141,7 +147,11 @@ export const commands: Command[] = [...core];
 commands.push({ name: 'form', usage: 'form xlsx CODE OUT.xlsx | form read CODE FILE.xlsx | form pdf CODE VALUES.json OUT.pdf   Excel template, read a filled file (JSON), PDF', needsStore: true, run: async (args) => (await import('./forms/cli.ts')).formCommand.run(args) });
 commands.push(...(await import('./engine/cli.ts')).engineCommands);
 commands.push(...(await import('./signing/cli.ts')).signingCommands);
+commands.push(...(await import('./reporting/cli.ts')).reportingCommands);
 commands.push({ name: 'notify', usage: (await import('./notify/cli.ts')).notifyCommand.usage, needsStore: true, run: async (args) => (await import('./notify/cli.ts')).notifyCommand.run(args) });
+commands.push((await import('./reporting/period-cli.ts')).periodCommand);
+
+commands.push({ name: 'calendar', usage: (await import('./calendar/cli.ts')).calendarCommand.usage, needsStore: true, run: async (args) => (await import('./calendar/cli.ts')).calendarCommand.run(args) });
 commands.push((await import('./engine-rest/cli.ts')).apiClientCommand);
 
 function usageError(usage: string): Error {

@@ -1,4 +1,4 @@
-// Demo data for a fresh development database: the 2025 org tree, the ministries, one user per role.
+// Demo data for a fresh development database: the 2025 org tree, the ministries, the procedures, one user per role.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,8 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
   const units = await importOrgs(fs.readFileSync(path.join(root, 'seed/admin-units-2025.csv')), { validFrom: '2025-07-01' });
   const agencies = await importOrgs(fs.readFileSync(path.join(root, 'seed/agencies.csv')));
   print(`org tree: ${units.rows} administrative units, ${agencies.rows} central agencies`);
+  const { seedProcedures } = await import('./catalog/service.ts');
+  await seedProcedures(print);
   for (const u of DEMO_USERS) {
     if (await User.findOne({ where: { username: u.username } })) continue;
     try {

@@ -160,6 +160,25 @@ export async function assignmentProblem(p: { candidateGroups: Array<{ role: stri
   return null;
 }
 
+/** Who a process names as its starters (Camunda 7 `candidateStarterGroups` / `candidateStarterUsers`). */
+export interface Starters {
+  groups: string[];
+  users: string[];
+}
+
+/**
+ * Whether the viewer may start a process: a staff member named by its starters (a group `role` or
+ * `role@orgCode` covering them, or their username); a process that names none is open to every staff
+ * member (the unit they start it for is checked at the start); a system-wide admin always may.
+ */
+export async function mayStartProcess(viewer: Viewer, starters: Starters, orgs = new OrgPaths()): Promise<boolean> {
+  if (!isStaff(viewer)) return false;
+  if (!starters.groups.length && !starters.users.length) return true;
+  if (hasSystemRole(viewer, 'admin') || starters.users.includes(viewer.username)) return true;
+  for (const g of starters.groups) if (await inGroup(viewer, g, orgs)) return true;
+  return false;
+}
+
 /** A machine caller of `/engine-rest`: an API client an admin issued, scoped to topics and process keys. */
 export interface MachineCaller {
   clientId: string;

@@ -73,15 +73,22 @@ export const engineCommands: Command[] = [
   },
   {
     name: 'complete',
-    usage: 'complete TASK_ID [--vars JSON]   complete a task as the administrator',
+    usage: 'complete TASK_ID [--vars JSON]   complete a task as the administrator (exits 2 when the instance stopped at an incident)',
     needsStore: true,
     async run(args) {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { vars: { type: 'string' } } });
       const id = Number(positionals[0]);
       if (!Number.isInteger(id)) throw usage('complete TASK_ID [--vars JSON]');
       const { completeTaskAsSystem } = await import('./service.ts');
+      const { EngineIncident } = await import('./models.ts');
+      const { Op } = await import('sequelize');
+      const before = Number(await EngineIncident.max('id')) || 0;
       const instance = await completeTaskAsSystem(id, json(values.vars, '--vars'), 'cli');
       out(`${instance.id} ${instance.status}`);
+      // A script must know when the instance did not move on: the completion stopped at an incident.
+      const stuck = await EngineIncident.findAll({ where: { instanceId: instance.id, status: 'open', id: { [Op.gt]: before } }, order: [['id', 'ASC']] });
+      for (const i of stuck) err(`incident ${i.id} at ${i.elementId}: ${i.code ? t('en', i.code, i.paramsObject()) : i.error}`);
+      return stuck.length || instance.status === 'failed' ? 2 : 0;
     },
   },
   {

@@ -11,6 +11,7 @@ import { layoutProcess } from 'bpmn-auto-layout';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { EngineDefinition } from './models.ts';
 import { isFeel, feelRangeProblem, feelSyntaxError, parseRetryPolicy } from './feel.ts';
+import { isJuel, juelToFeel } from './juel.ts';
 import { Invalid, NotFound } from '../errors.ts';
 import { engineTransaction } from './write-lock.ts';
 import { selectRows } from './sql.ts';
@@ -55,13 +56,29 @@ export interface ElementMeta {
   /** A call activity: the process it starts (a key, or FEEL) and whether the child's variables come back. */
   call?: { processId?: string; propagateAll: boolean };
   /** Multi-instance: one task per item of a collection (or `cardinality` times), in parallel or one after another. */
-  loop?: { sequential: boolean; collection?: string; elementVariable: string; cardinality?: string; outputCollection?: string; outputElement?: string };
+  loop?: { sequential: boolean; collection?: string; elementVariable: string; cardinality?: string; outputCollection?: string; outputElement?: string; completionCondition?: string };
   /** Camunda 8 input mappings: local values of a task (the handler's call, the user task's row). */
   inputs?: Array<{ source: string; target: string }>;
   outputs?: Array<{ source: string; target: string }>;
   attachedTo?: string;
   cancelActivity?: boolean;
+  /** An error boundary event: the error code it catches (null: any). */
+  catchError?: { code: string | null };
+  /** The sub-process the element is in (absent at the process level). */
+  parentId?: string;
   isStart?: boolean;
+  /** A FEEL script task: the expression it evaluates and the variable that receives the result. */
+  script?: { expression: string; resultVariable?: string };
+  /** How a Camunda 7 service task names its implementation (the handler must be registered under that name). */
+  delegate?: 'class' | 'delegateExpression' | 'expression' | 'connector' | 'decisionRef';
+}
+
+/** A Camunda 7 JUEL expression and the FEEL it was translated to at deploy. */
+export interface Translation {
+  elementId: string;
+  field: string;
+  juel: string;
+  feel: string;
 }
 
 /** Per-version facts the runtime reads instead of walking the model again. */
@@ -73,6 +90,8 @@ export interface DefinitionMeta {
   messageStarts: Array<{ elementId: string; name: string; id: string }>;
   signalStarts: Array<{ elementId: string; name: string; id: string }>;
   timerStarts: Array<{ elementId: string; kind: string; value: string }>;
+  /** JUEL expressions of the file and the FEEL that runs in their place. */
+  translations?: Translation[];
 }
 
 /** The result of analysing a file: problems block a deploy, warnings do not. */
@@ -83,6 +102,11 @@ export interface Analysis {
   xml: string;
   context?: string;
 }
+
+/** The namespace of BPMN 2.0 (final); drafts used others. */
+const BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
+/** Warnings kept with a definition; a file with more is summarized by its first ones. */
+const MAX_WARNINGS = 200;
 
 const SUPPORTED = new Set([
   'bpmn:StartEvent', 'bpmn:EndEvent', 'bpmn:IntermediateCatchEvent', 'bpmn:IntermediateThrowEvent', 'bpmn:BoundaryEvent',
@@ -166,7 +190,18 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
       meta.handler = td?.type;
       if (td?.retries !== undefined) meta.retries = String(td.retries);
     } else {
-      meta.handler = el.topic ?? (el.type && el.type !== 'external' ? el.type : undefined) ?? (el.implementation && el.implementation !== '##WebService' ? el.implementation : undefined);
+      meta.handler = el.topic ?? (el.type && el.type !== 'external' ? el.type : undefined);
+      const connector = ext(el, 'camunda:Connector')?.connectorId as string | undefined;
+      // Camunda 7 names Java code; govflow runs a handler registered under the same name instead.
+      const delegates: Array<[NonNullable<ElementMeta['delegate']>, unknown]> = [
+        ['class', el.class], ['delegateExpression', el.delegateExpression], ['expression', el.expression], ['connector', connector], ['decisionRef', el.decisionRef],
+      ];
+      for (const [kind, value] of delegates) {
+        if (meta.handler || typeof value !== 'string' || !value.trim()) continue;
+        meta.handler = delegateName(value);
+        meta.delegate = kind;
+      }
+      meta.handler ??= el.implementation && el.implementation !== '##WebService' ? el.implementation : undefined;
       const cycle = ext(el, 'camunda:FailedJobRetryTimeCycle');
       if (cycle?.body) meta.retries = String(cycle.body).trim();
     }
@@ -188,6 +223,7 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
       cardinality: bodyOf(lc.loopCardinality),
       outputCollection: z?.outputCollection,
       outputElement: z?.outputElement,
+      completionCondition: bodyOf(lc.completionCondition),
     };
   }
   if (el.$type === 'bpmn:BoundaryEvent') {
@@ -195,6 +231,15 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
     meta.cancelActivity = el.cancelActivity !== false;
   }
   if (el.$type === 'bpmn:StartEvent') meta.isStart = true;
+  if (el.$type === 'bpmn:ScriptTask') {
+    const z = ext(el, 'zeebe:Script');
+    if (z?.expression) meta.script = { expression: String(z.expression), resultVariable: z.resultVariable };
+    else if (/^feel$/i.test(String(el.scriptFormat ?? '')) && typeof el.script === 'string') {
+      // A Camunda 7 FEEL script is the expression itself, without the `=` Camunda 8 writes.
+      const body = el.script.trim();
+      meta.script = { expression: isFeel(body) ? body : `=${body}`, resultVariable: el.resultVariable };
+    }
+  }
   const refHolder = el.$type === 'bpmn:ReceiveTask' ? el : undefined;
   if (refHolder?.messageRef) meta.message = messageOf(refHolder.messageRef);
   for (const d of (el.eventDefinitions ?? []) as Node[]) {
@@ -206,20 +251,67 @@ function elementMeta(el: Node, dialect: DefinitionMeta['dialect']): ElementMeta 
     }
     if (d.$type === 'bpmn:MessageEventDefinition' && d.messageRef) meta.message = messageOf(d.messageRef);
     if (d.$type === 'bpmn:SignalEventDefinition' && d.signalRef) meta.signal = { id: d.signalRef.id, name: d.signalRef.name ?? d.signalRef.id };
+    if (d.$type === 'bpmn:ErrorEventDefinition' && el.$type === 'bpmn:BoundaryEvent') meta.catchError = { code: d.errorRef?.errorCode ?? null };
   }
+  if (el.$parent?.$type === 'bpmn:SubProcess') meta.parentId = el.$parent.id;
   return meta;
 }
 
-function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[]): void {
+/** The handler name a Camunda 7 delegate stands for: `${loggerDelegate}` → `loggerDelegate`, a class name as is. */
+function delegateName(value: string): string {
+  const v = value.trim();
+  return isJuel(v) ? v.replace(/^[$#]\{\s*/, '').replace(/\s*\}$/, '') : v;
+}
+
+/** Attributes the runtime resolves as FEEL, which Camunda 7 files write in JUEL. */
+const JUEL_FIELDS = ['assignee', 'candidateGroups', 'candidateUsers', 'dueDate', 'followUpDate', 'priority'] as const;
+
+/**
+ * Translates the JUEL of an element (its condition, its assignment and schedule, its loop) to FEEL in
+ * place; what cannot be translated is a problem naming the element.
+ */
+function translateJuel(el: Node, meta: ElementMeta, problems: DeployProblem[], translations: Translation[]): string | undefined {
+  const translate = (field: string, value: string): string | undefined => {
+    const r = juelToFeel(value);
+    if ('error' in r) {
+      problems.push({ code: `bpmn.problem.juel.${r.error}`, params: { id: el.id, field, expression: value }, elementId: el.id });
+      return undefined;
+    }
+    const err = feelSyntaxError(r.feel.slice(1));
+    if (err) {
+      problems.push({ code: 'bpmn.problem.juel.syntax', params: { id: el.id, field, expression: value }, elementId: el.id, detail: err.message });
+      return undefined;
+    }
+    translations.push({ elementId: el.id, field, juel: value, feel: r.feel });
+    return r.feel;
+  };
+  for (const field of JUEL_FIELDS) {
+    const v = meta[field];
+    if (isJuel(v)) meta[field] = translate(field, v) ?? v;
+  }
+  if (meta.loop) {
+    if (isJuel(meta.loop.collection)) meta.loop.collection = translate('collection', meta.loop.collection) ?? meta.loop.collection;
+    if (isJuel(meta.loop.cardinality)) meta.loop.cardinality = translate('loopCardinality', meta.loop.cardinality) ?? meta.loop.cardinality;
+  }
+  if (meta.call && isJuel(meta.call.processId)) meta.call.processId = translate('calledElement', meta.call.processId) ?? meta.call.processId;
+  if (el.$type === 'bpmn:SequenceFlow' && el.conditionExpression) {
+    const body = bodyOf(el.conditionExpression) ?? '';
+    const lang = el.conditionExpression.language as string | undefined;
+    if (isJuel(body) && (!lang || /^juel$/i.test(lang))) return translate('condition', body);
+  }
+  return undefined;
+}
+
+function feelProblems(el: Node, meta: ElementMeta, problems: DeployProblem[], condition?: string): void {
   const values: Array<[string, unknown]> = [
     ['assignee', meta.assignee], ['candidateGroups', meta.candidateGroups], ['candidateUsers', meta.candidateUsers],
     ['dueDate', meta.dueDate], ['followUpDate', meta.followUpDate], ['priority', meta.priority], ['formKey', meta.formKey],
-    ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey],
+    ['timer', meta.timer?.value], ['correlationKey', meta.message?.correlationKey], ['script', meta.script?.expression],
     ...(meta.inputs ?? []).map((o) => [`input ${o.target}`, o.source] as [string, unknown]),
-    ['calledElement', meta.call?.processId], ['inputCollection', meta.loop?.collection], ['loopCardinality', meta.loop?.cardinality], ['outputElement', meta.loop?.outputElement],
+    ['calledElement', meta.call?.processId], ['inputCollection', meta.loop?.collection], ['loopCardinality', meta.loop?.cardinality], ['outputElement', meta.loop?.outputElement], ['completionCondition', meta.loop?.completionCondition],
     ...(meta.outputs ?? []).map((o) => [`output ${o.target}`, o.source] as [string, unknown]),
   ];
-  if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', bodyOf(el.conditionExpression)]);
+  if (el.$type === 'bpmn:SequenceFlow') values.push(['condition', condition ?? bodyOf(el.conditionExpression)]);
   for (const [field, value] of values) {
     if (!isFeel(value)) continue;
     const expression = value.trimStart().slice(1);
@@ -240,12 +332,12 @@ function walk(container: Node, visit: (el: Node) => void): void {
   }
 }
 
-/** Task types that may be multi-instance (sub-processes and call activities may not). */
-const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', ...SERVICE_TYPES]);
+/** Activities that may be multi-instance. */
+const LOOPABLE = new Set(['bpmn:Task', 'bpmn:UserTask', 'bpmn:ManualTask', 'bpmn:SubProcess', 'bpmn:CallActivity', ...SERVICE_TYPES]);
 
 /**
- * Multi-instance tasks run when they loop over a FEEL collection or a FEEL count; standard loops,
- * completion conditions and multi-instance sub-processes are refused by id.
+ * Multi-instance activities run when they loop over a FEEL collection or a FEEL count, with an optional
+ * FEEL completion condition; standard loops are refused by id.
  */
 function loopProblems(el: Node, loop: ElementMeta['loop'], problems: DeployProblem[]): void {
   const lc = el.loopCharacteristics as Node;
@@ -253,16 +345,23 @@ function loopProblems(el: Node, loop: ElementMeta['loop'], problems: DeployProbl
     problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type }, elementId: el.id });
   };
   if (!loop || !LOOPABLE.has(el.$type)) return refuse(String(lc.$type).replace(/^bpmn:/, ''));
-  if (lc.completionCondition) return refuse('completionCondition');
+  if (loop.completionCondition && !isFeel(loop.completionCondition)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: loop.completionCondition }, elementId: el.id });
   const { collection, cardinality } = loop;
   if (!collection && !cardinality) problems.push({ code: 'engine.problem.loopWithoutCollection', params: { id: el.id }, elementId: el.id });
   if (collection && !isFeel(collection)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: collection }, elementId: el.id });
   if (cardinality && !isFeel(cardinality) && !/^\d+$/.test(cardinality)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: cardinality }, elementId: el.id });
 }
 
-/** Camunda 8 names the collection on an extension element; bpmn-elements reads the attributes Camunda 7 uses. */
-function adaptLoops(context: string, metaElements: Record<string, ElementMeta>): string {
-  const ctx = JSON.parse(context) as { activities?: Array<{ id: string; behaviour?: { loopCharacteristics?: { behaviour?: Record<string, unknown> } } }> };
+/**
+ * Camunda 8 names the collection on an extension element, and bpmn-elements reads the attributes
+ * Camunda 7 uses; JUEL translated at deploy replaces the original text, so what runs is FEEL.
+ */
+function adaptContext(context: string, metaElements: Record<string, ElementMeta>, conditions: Map<string, string>): string {
+  type Behaviour = Record<string, unknown>;
+  const ctx = JSON.parse(context) as {
+    activities?: Array<{ id: string; behaviour?: { loopCharacteristics?: { behaviour?: Behaviour } } }>;
+    sequenceFlows?: Array<{ id: string; behaviour?: { conditionExpression?: { language?: string; body?: string } } }>;
+  };
   let changed = false;
   for (const a of ctx.activities ?? []) {
     const loop = metaElements[a.id]?.loop;
@@ -276,8 +375,67 @@ function adaptLoops(context: string, metaElements: Record<string, ElementMeta>):
       b.elementVariable = loop.elementVariable;
       changed = true;
     }
+    if (loop.cardinality && typeof b.loopCardinality === 'string' && b.loopCardinality !== loop.cardinality) {
+      b.loopCardinality = loop.cardinality;
+      changed = true;
+    }
+    // The runtime evaluates the condition itself (with the instance counts Camunda offers), so it travels as the FEEL text.
+    if (loop.completionCondition && b.completionCondition !== loop.completionCondition) {
+      b.completionCondition = loop.completionCondition;
+      changed = true;
+    }
+  }
+  for (const f of ctx.sequenceFlows ?? []) {
+    const feel = conditions.get(f.id);
+    const c = f.behaviour?.conditionExpression;
+    if (!feel || !c) continue;
+    c.body = feel;
+    delete c.language;
+    changed = true;
   }
   return changed ? JSON.stringify(ctx) : context;
+}
+
+/** Ids of every element inside the given processes (the processes too), found through the model's containment. */
+function idsWithin(processes: Node[]): Set<string> {
+  const ids = new Set<string>();
+  const visit = (el: Node) => {
+    if (el.id) ids.add(el.id);
+    for (const key of ['flowElements', 'artifacts', 'laneSets', 'lanes']) for (const child of (el[key] ?? []) as Node[]) visit(child);
+    if (el.childLaneSet) visit(el.childLaneSet);
+  };
+  processes.forEach(visit);
+  return ids;
+}
+
+/** Prefixes a file binds to the BPMN namespace (besides the `bpmn` moddle reports types with). */
+function bpmnPrefixes(xml: string): Set<string> {
+  const out = new Set(['bpmn']);
+  for (const m of xml.matchAll(/xmlns:([\w.-]+)\s*=\s*["']http:\/\/www\.omg\.org\/spec\/BPMN\/20100524\/MODEL["']/g)) out.add(m[1]);
+  return out;
+}
+
+/**
+ * moddle warnings that leave the process as drawn: attributes it does not know, references only the
+ * diagram or a name uses, an encoding it assumed, an extension or diagram element it could not read.
+ * A BPMN element it could not read would be missing from what runs.
+ */
+function isHarmlessWarning(message: string, prefixes: Set<string>): boolean {
+  if (/^unknown attribute </.test(message) || /^unresolved reference </.test(message) || /encoding/i.test(message)) return true;
+  if (!/^unparsable content/.test(message)) return false;
+  const name = /nested error: [^<]*<([^>]+)>/.exec(message)?.[1] ?? '';
+  const prefix = name.includes(':') ? name.slice(0, name.indexOf(':')) : '';
+  return prefix !== '' && !prefixes.has(prefix);
+}
+
+function xmlProblem(message: string, isWarning = false): DeployProblem {
+  const at = position(message);
+  const first = message.split('\n')[0];
+  // A message without a position must not show placeholders, so it has its own wording.
+  const code = isWarning
+    ? (at.line === undefined ? 'bpmn.problem.parserWarning' : 'bpmn.problem.parserWarningAt')
+    : (at.line === undefined ? 'engine.problem.xml' : 'bpmn.problem.xmlAt');
+  return { code, params: { message: first, ...at }, ...at, detail: message };
 }
 
 /** Fills in missing incoming/outgoing references from the sequence flows; true when something changed. */
@@ -301,46 +459,55 @@ function linkFlows(root: Node): boolean {
   return changed;
 }
 
-async function lint(root: Node): Promise<{ errors: DeployProblem[]; warnings: DeployProblem[] }> {
+/**
+ * bpmnlint's findings on the executable processes, as warnings: style rules (a label on every event,
+ * an explicit end) inform the designer, and what truly cannot run is refused by the checks above.
+ */
+async function lint(root: Node, executable: Set<string>): Promise<DeployProblem[]> {
   const linter = new Linter({ config: { extends: 'bpmnlint:recommended' }, resolver: new NodeResolver() });
   const results = (await linter.lint(root)) as Record<string, Array<{ id: string; message: string; category: string }>>;
-  const errors: DeployProblem[] = [];
   const warnings: DeployProblem[] = [];
   for (const [rule, findings] of Object.entries(results)) {
     for (const r of findings) {
-      const p: DeployProblem = { code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message }, elementId: r.id, detail: r.message };
-      (r.category === 'error' ? errors : warnings).push(p);
+      // Other pools (a customer drawn as a collaborator) are documentation, not something that runs.
+      if (r.id && !executable.has(r.id) && r.id !== root.id) continue;
+      warnings.push({ code: 'engine.problem.lint', params: { rule, id: r.id, message: r.message, category: r.category }, elementId: r.id, detail: r.message });
     }
   }
-  return { errors, warnings };
+  return warnings;
 }
 
 /** Checks a BPMN file without storing anything: every problem and warning, and the parsed artefacts. */
 export async function analyzeXml(input: string): Promise<Analysis> {
   const problems: DeployProblem[] = [];
+  const warnings: DeployProblem[] = [];
   let xml = input;
   const dialect = dialectOf(xml);
   let parsed: { rootElement: Node; warnings: Array<{ message: string }> };
+  const prefixes = bpmnPrefixes(xml);
+  const fatal = (p: typeof parsed) => p.warnings.filter((w) => !isHarmlessWarning(w.message, prefixes));
   try {
     const moddle = moddleFor(dialect);
     parsed = (await moddle.fromXML(xml)) as never;
-    if (!parsed.warnings.length && parsed.rootElement?.$type === 'bpmn:Definitions' && linkFlows(parsed.rootElement)) {
+    if (!fatal(parsed).length && parsed.rootElement?.$type === 'bpmn:Definitions' && linkFlows(parsed.rootElement)) {
       // Hand-written files often omit <incoming>/<outgoing>; the linter and the layout need them.
       xml = (await moddle.toXML(parsed.rootElement, { format: true })).xml;
       parsed = (await moddle.fromXML(xml)) as never;
     }
-    if (!parsed.warnings.length && !parsed.rootElement?.diagrams?.length) {
+    if (!fatal(parsed).length && parsed.rootElement?.$type === 'bpmn:Definitions' && !parsed.rootElement?.diagrams?.length) {
       // Files written by hand or by scripts have no diagram; lay them out so every version can be shown.
       xml = await layoutProcess(xml);
       parsed = (await moddleFor(dialect).fromXML(xml)) as never;
     }
   } catch (err) {
-    const message = String((err as Error).message ?? err);
-    problems.push({ code: 'engine.problem.xml', params: { message: message.split('\n')[0], ...position(message) }, ...position(message), detail: message });
+    // A draft of BPMN 2.0 used other namespaces: the file is readable XML, just not the standard.
+    if (!input.includes(BPMN_NS)) return { problems: [{ code: 'engine.problem.notBpmn', params: {} }], warnings: [], xml };
+    problems.push(xmlProblem(String((err as Error).message ?? err)));
     return { problems, warnings: [], xml };
   }
   for (const w of parsed.warnings) {
-    problems.push({ code: 'engine.problem.xml', params: { message: w.message.split('\n')[0], ...position(w.message) }, ...position(w.message), detail: w.message });
+    if (isHarmlessWarning(w.message, prefixes)) warnings.push(xmlProblem(w.message, true));
+    else problems.push(xmlProblem(w.message));
   }
   const root = parsed.rootElement;
   // Serialize before anything reads the model: moddle creates empty collections on access,
@@ -356,8 +523,7 @@ export async function analyzeXml(input: string): Promise<Analysis> {
     }
   }
   if (!root || root.$type !== 'bpmn:Definitions') {
-    problems.push({ code: 'engine.problem.notBpmn', params: {} });
-    return { problems, warnings: [], xml };
+    return { problems: [{ code: 'engine.problem.notBpmn', params: {} }], warnings: [], xml };
   }
   const processes = ((root.rootElements ?? []) as Node[]).filter((e) => e.$type === 'bpmn:Process' && e.isExecutable);
   if (processes.length === 0) problems.push({ code: 'engine.problem.noExecutableProcess', params: {} });
@@ -367,35 +533,46 @@ export async function analyzeXml(input: string): Promise<Analysis> {
   const messageStarts: DefinitionMeta['messageStarts'] = [];
   const signalStarts: DefinitionMeta['signalStarts'] = [];
   const timerStarts: DefinitionMeta['timerStarts'] = [];
+  const translations: Translation[] = [];
+  const conditions = new Map<string, string>();
   for (const proc of processes) {
     walk(proc, (el) => {
       const type = el.$type as string;
-      if (type === 'bpmn:ScriptTask') {
-        problems.push({ code: 'engine.problem.scriptTask', params: { id: el.id }, elementId: el.id });
-        return;
-      }
-      if (!SUPPORTED.has(type) || (type === 'bpmn:SubProcess' && (el.$type !== 'bpmn:SubProcess'))) {
+      if (!SUPPORTED.has(type) && type !== 'bpmn:ScriptTask') {
         problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: type.replace(/^bpmn:/, '') }, elementId: el.id });
         return;
       }
       for (const d of (el.eventDefinitions ?? []) as Node[]) {
         if (!SUPPORTED_EVENTS.has(d.$type)) problems.push({ code: 'engine.problem.unsupportedElement', params: { id: el.id, type: String(d.$type).replace(/^bpmn:/, '') }, elementId: el.id });
       }
-      if (type === 'bpmn:SequenceFlow' && el.conditionExpression) {
-        const lang = el.conditionExpression.language as string | undefined;
+      const meta = elementMeta(el, dialect);
+      if (type === 'bpmn:ScriptTask' && !meta.script) {
+        // Only FEEL runs; JavaScript, Groovy and the rest would run user code on the server.
+        const language = String(el.scriptFormat ?? '').trim();
+        problems.push({ code: language ? 'bpmn.problem.scriptLanguage' : 'engine.problem.scriptTask', params: { id: el.id, language }, elementId: el.id });
+        return;
+      }
+      if (meta.script && !isFeel(meta.script.expression)) problems.push({ code: 'engine.problem.notFeel', params: { id: el.id, value: meta.script.expression }, elementId: el.id });
+      const condition = translateJuel(el, meta, problems, translations);
+      if (condition) conditions.set(el.id, condition);
+      if (type === 'bpmn:SequenceFlow' && el.conditionExpression && !condition) {
+        // Without xsi:type the expression is a plain one, and moddle keeps `language` as an unknown attribute.
+        const lang = (el.conditionExpression.language ?? el.conditionExpression.$attrs?.language) as string | undefined;
         const body = bodyOf(el.conditionExpression) ?? '';
-        if ((lang && !/^feel$/i.test(lang)) || !isFeel(body)) {
+        if (lang && !/^(feel|juel)$/i.test(lang)) {
+          problems.push({ code: 'bpmn.problem.conditionLanguage', params: { id: el.id, language: lang }, elementId: el.id });
+        } else if (!isFeel(body) && !isJuel(body)) {
           problems.push({ code: 'engine.problem.scriptCondition', params: { id: el.id, language: lang ?? '' }, elementId: el.id });
         }
       }
-      const meta = elementMeta(el, dialect);
       if (el.loopCharacteristics) loopProblems(el, meta.loop, problems);
       if (meta.call && !meta.call.processId) problems.push({ code: 'engine.problem.callWithoutProcess', params: { id: el.id }, elementId: el.id });
       if (SERVICE_TYPES.has(type) && !meta.handler) problems.push({ code: 'engine.problem.serviceWithoutHandler', params: { id: el.id }, elementId: el.id });
+      if (meta.delegate) warnings.push({ code: 'bpmn.problem.delegate', params: { id: el.id, kind: meta.delegate, handler: meta.handler }, elementId: el.id });
       if (meta.retries && !isFeel(meta.retries) && !parseRetryPolicy(meta.retries)) {
         problems.push({ code: 'engine.problem.retryPolicy', params: { id: el.id, value: meta.retries }, elementId: el.id });
       }
-      feelProblems(el, meta, problems);
+      feelProblems(el, meta, problems, condition);
       if (type !== 'bpmn:SequenceFlow') metaElements[el.id] = meta;
       if (type === 'bpmn:StartEvent' && el.$parent === proc) {
         if (meta.message) messageStarts.push({ elementId: el.id, ...meta.message });
@@ -404,17 +581,20 @@ export async function analyzeXml(input: string): Promise<Analysis> {
       }
     });
   }
-  const linted = await lint(root);
-  problems.push(...linted.errors);
-  if (unserializable && !problems.length) problems.push({ code: 'engine.problem.xml', params: { message: unserializable } });
-  if (problems.length) return { problems, warnings: linted.warnings, xml };
+  warnings.push(...await lint(root, idsWithin(processes)));
+  if (unserializable && !problems.length) problems.push(xmlProblem(unserializable));
+  const kept = warnings.slice(0, MAX_WARNINGS);
+  if (problems.length) return { problems, warnings: kept, xml };
   const proc = processes[0];
   return {
     problems,
-    warnings: linted.warnings,
+    warnings: kept,
     xml,
-    context: context && adaptLoops(context, metaElements),
-    meta: { key: proc.id, name: proc.name ?? null, dialect, elements: metaElements, messageStarts, signalStarts, timerStarts },
+    context: context && adaptContext(context, metaElements, conditions),
+    meta: {
+      key: proc.id, name: proc.name ?? null, dialect, elements: metaElements, messageStarts, signalStarts, timerStarts,
+      ...(translations.length ? { translations } : {}),
+    },
   };
 }
 
@@ -452,6 +632,7 @@ export async function deployDefinition(xml: string, opts: { sourceName?: string;
         const row = await EngineDefinition.create({
           key: meta.key, version: (latest?.version ?? 0) + 1, name: meta.name, sha256, xml: analysis.xml,
           context: analysis.context, meta: JSON.stringify(meta), sourceName: opts.sourceName ?? null, deployedBy: opts.deployedBy ?? null,
+          warnings: analysis.warnings.length ? JSON.stringify(analysis.warnings) : null,
         }, { transaction: t });
         // The caller's record of the deploy (its audit row) commits with the new version or not at all.
         await opts.along?.(row, t);
@@ -494,6 +675,28 @@ export interface LoadedDefinition {
   sourceContext: unknown;
 }
 
+/**
+ * bpmn-elements' types, except that a manual task passes straight through as an untyped task does:
+ * the work happens outside the system, and as a wait state it would wait with nothing anyone can act on.
+ */
+function typeResolver() {
+  const E = elements as unknown as Record<string, unknown>;
+  return TypeResolver(E as never, (mapper: Record<string, unknown>) => {
+    mapper['bpmn:ManualTask'] = E.Task;
+  });
+}
+
+/** The warnings a stored definition was deployed with. */
+export function definitionWarnings(row: EngineDefinition): DeployProblem[] {
+  if (!row.warnings) return [];
+  try {
+    const list = JSON.parse(row.warnings) as unknown;
+    return Array.isArray(list) ? (list as DeployProblem[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 const cache = new Map<number, LoadedDefinition>();
 /** The latest version id per key as last read, and when: a start reads it again after LATEST_TTL_MS. */
 const latestIds = new Map<string, { id: number; at: number }>();
@@ -517,7 +720,7 @@ function cacheRow(row: EngineDefinition): LoadedDefinition {
   if (hit) return hit;
   const loaded: LoadedDefinition = {
     id: row.id, key: row.key, version: row.version, name: row.name, meta: JSON.parse(row.meta),
-    sourceContext: deserialize(JSON.parse(row.context), TypeResolver(elements as never)),
+    sourceContext: deserialize(JSON.parse(row.context), typeResolver()),
   };
   cache.set(row.id, loaded);
   return loaded;
@@ -550,7 +753,7 @@ export async function definitionsStartedBy(kind: 'message' | 'signal', name: str
 
 /** Every definition version, newest first within each key (for the cockpit). */
 export async function listDefinitions(): Promise<EngineDefinition[]> {
-  return EngineDefinition.findAll({ attributes: { exclude: ['xml', 'context', 'meta'] }, order: [['key', 'ASC'], ['version', 'DESC']] });
+  return EngineDefinition.findAll({ attributes: { exclude: ['xml', 'context', 'meta', 'warnings'] }, order: [['key', 'ASC'], ['version', 'DESC']] });
 }
 
 /** One version with its XML. */

@@ -12,7 +12,27 @@ export interface ServiceCall {
   attempt: number;
 }
 
-/** A service handler; throw to fail the try (it is retried per the task's retry policy). */
+/**
+ * A business outcome a service handler reports instead of a result: `throw new BpmnError('NOT_FOUND',
+ * 'no such unit', { unit })`. An error boundary event with that code (or one without a code) takes the
+ * token and the variables are merged into the process; an uncaught one is an incident. Never retried.
+ */
+export class BpmnError extends Error {
+  readonly isBpmnError = true;
+  constructor(readonly code: string, message?: string, readonly variables: Record<string, unknown> = {}) {
+    super(message ?? code);
+    this.name = 'BpmnError';
+  }
+}
+
+/** The BPMN error a handler threw (also one from another copy of this module), or null for a failure. */
+export function bpmnErrorOf(err: unknown): BpmnError | null {
+  const e = err as Partial<BpmnError> | null;
+  if (!e || typeof e !== 'object' || e.isBpmnError !== true || typeof e.code !== 'string' || !e.code) return null;
+  return e as BpmnError;
+}
+
+/** A service handler; throw to fail the try (it is retried per the task's retry policy), or throw a BpmnError. */
 export type ServiceHandler = (call: ServiceCall) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
 
 const services = new Map<string, ServiceHandler>();

@@ -50,7 +50,7 @@ const CONSUMER_TAG = '_govflow_events';
 export class Machine {
   private readonly definition: BpmnDefinition;
 
-  constructor(sourceContext: unknown, options: { timers: unknown; expressions: unknown; extensions: unknown }, private readonly events: MachineEvents) {
+  constructor(sourceContext: unknown, options: { timers: unknown; expressions: unknown; extensions: unknown; scripts?: unknown }, private readonly events: MachineEvents) {
     const environment = new E.Environment({ ...options, Logger: quietLogger });
     this.definition = new E.Definition(new E.Context(sourceContext, environment));
   }

@@ -13,6 +13,8 @@ export class EngineDefinition extends Model {
   declare meta: string;
   declare sourceName: string | null;
   declare deployedBy: string | null;
+  /** JSON list of the warnings found at deploy (null: deployed before warnings were kept). */
+  declare warnings: string | null;
   declare createdAt: Date;
 }
 
@@ -93,11 +95,31 @@ export class EngineIncident extends Model {
   declare executionId: string | null;
   declare handler: string | null;
   declare error: string;
+  /** Catalog key of the message (`incidents:…`), null on older rows. */
+  declare code: string | null;
+  /** JSON object of the message's parameters. */
+  declare params: string | null;
   declare attempts: number;
   declare status: 'open' | 'resolved';
   declare createdAt: Date;
   declare resolvedAt: Date | null;
   declare resolvedBy: string | null;
+
+  /** The message parameters as an object (empty on older rows). */
+  paramsObject(): Record<string, unknown> {
+    return parseIncidentParams(this.params);
+  }
+}
+
+/** Parses an incident's stored message parameters; anything unreadable is no parameters. */
+export function parseIncidentParams(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** An instance waiting for a named message or signal. */
@@ -141,6 +163,7 @@ export function initEngineModels(sequelize: Sequelize): void {
       meta: { type: DataTypes.TEXT, allowNull: false },
       sourceName: str(255),
       deployedBy: str(64),
+      warnings: { type: DataTypes.TEXT, allowNull: true },
     },
     { sequelize, tableName: 'engine_definitions', underscored: true, updatedAt: false },
   );
@@ -217,6 +240,8 @@ export function initEngineModels(sequelize: Sequelize): void {
       executionId: str(190),
       handler: str(190),
       error: { type: DataTypes.TEXT, allowNull: false },
+      code: str(100),
+      params: { type: DataTypes.TEXT, allowNull: true },
       attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       status: str(16, false),
       resolvedAt: { type: DataTypes.DATE, allowNull: true },

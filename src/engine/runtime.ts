@@ -8,12 +8,13 @@ import { Machine } from './machine.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
-import { assignmentCheck, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
-import { AppError, Conflict, Invalid, NotFound } from '../errors.ts';
+import { assignmentCheck, bpmnErrorOf, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
+import { AppError, BadRequest, Conflict, Invalid, NotFound } from '../errors.ts';
 import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
 import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
+import { t } from '../i18n/index.ts';
 import { ExternalBpmnError, UncaughtBpmnError, externalWake, queueExternalWrites, type ExternalBook, type ExternalOutcome, type NewExternal } from './external-runtime.ts';
 
 /** Job kinds the engine itself schedules. */
@@ -32,14 +33,34 @@ export const JOB_CALL_FAILED = 'engine.callFailed';
 /** Engine events for domains: `task.created`, `task.completed`, `instance.ended` (emitted after commit). */
 export const engineEvents = new EventEmitter();
 
+/** Why an execution waits on an incident instead of moving on. */
+type HoldReason = 'service' | 'gateway' | 'collection' | 'runaway' | 'completion' | 'callDone' | 'bpmnError' | 'input';
+
+/** An execution that failed and waits for a retry job or an incident retry. */
+interface HeldExecution {
+  elementId: string;
+  attempts: number;
+  nextAt?: string;
+  error?: string;
+  incident?: boolean;
+  /** What failed (absent on older rows: a service). */
+  reason?: HoldReason;
+  /** A task completion or a child's result whose output mappings failed: applied again on retry. */
+  values?: Record<string, unknown>;
+  /** The task's own inputs that the output mappings saw. */
+  local?: Record<string, unknown> | null;
+}
+
 /** Per-instance runtime bookkeeping stored next to the engine state. */
 interface RuntimeState {
-  /** Service executions that failed and wait for a retry job or an incident retry. */
-  services: Record<string, { elementId: string; attempts: number; nextAt?: string; error?: string; incident?: boolean }>;
+  /** Executions that failed and wait for a retry job or an incident retry (services, gateways, mappings …). */
+  services: Record<string, HeldExecution>;
   /** How many job and subscription rows the instance has (so an action reads them only when some exist). */
   rows?: { jobs: number; subscriptions: number };
   /** User tasks held by an assignment incident (no task row): execution id → the reason. */
   unassigned?: Record<string, string>;
+  /** Completed instances per running multi-instance body (for its completion condition): body execution id → count. */
+  loops?: Record<string, number>;
   /** Service executions that wait for an external worker (no in-process handler serves their topic). */
   external?: ExternalBook;
 }
@@ -65,8 +86,9 @@ type Action =
   | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
   | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
   | { kind: 'callDone'; executionId: string; childId: string; variables: Record<string, unknown> }
-  | { kind: 'callFailed'; executionId: string; error: string }
+  | { kind: 'callFailed'; executionId: string; childId: string }
   | { kind: 'cancel'; actor: string | null; reason: string | null; byCaller?: boolean }
+  | { kind: 'variables'; changes: Record<string, unknown>; actor: string | null; maxBytes: number }
   | { kind: 'external'; outcome: ExternalOutcome };
 
 /** Optional changes applied to the stored state before it is recovered (moving a timer). */
@@ -76,7 +98,15 @@ class Run {
   inflight = 0;
   private wake: (() => void) | null = null;
   history: HistoryRow[] = [];
-  newIncidents: Array<{ elementId: string; executionId: string; handler: string | null; error: string; attempts: number }> = [];
+  newIncidents: NewIncident[] = [];
+  /** Element executions this action ran (a runaway loop is stopped at ENGINE_MAX_TRANSITIONS). */
+  transitions = 0;
+  /** Whether this action already opened the incident of a runaway loop. */
+  runaway = false;
+  /** A multi-instance body whose collection incident is retried by this action. */
+  releasedCollection: string | null = null;
+  /** What each running instance of a multi-instance sub-process sees of its own (its item, its loopCounter), by execution id. */
+  readonly scopes = new Map<string, Record<string, unknown>>();
   /** External tasks this action began. */
   newExternal: NewExternal[] = [];
   /** A worker's answer this action delivers, and whether the waiting service took it. */
@@ -117,6 +147,9 @@ class Run {
     this.newIncidents = [];
     this.error = null;
     this.feelFault = null;
+    this.transitions = 0;
+    this.runaway = false;
+    this.releasedCollection = null;
     this.retryExecutionId = null;
     this.fireStartTimers = false;
     this.newExternal = [];
@@ -160,16 +193,46 @@ class Run {
   }
 }
 
+/** An incident to open in the action's transaction: its catalog code (`incidents.*`) and parameters. */
+interface NewIncident {
+  elementId: string;
+  executionId: string;
+  handler: string | null;
+  error: string;
+  attempts: number;
+  code: string;
+  params: Record<string, unknown>;
+}
+
 /**
- * An expression that ran out of its budget is an incident on its element: the instance is kept
- * (failed, with its variables and history) instead of stalling the node or being refused.
+ * Opens an incident on an element (written with the action) and, with `hold`, keeps the execution
+ * waiting there until an admin retries it: the instance never ends in a state nobody can act on.
+ */
+function raise(run: Run, at: { elementId: string; executionId: string; handler?: string | null; attempts?: number; error?: string }, code: string, params: Record<string, unknown>, hold?: Omit<HeldExecution, 'elementId' | 'attempts' | 'incident' | 'error'>): string {
+  const error = at.error ?? t('en', `incidents.${code}`, { id: at.elementId, ...params });
+  const attempts = at.attempts ?? 1;
+  if (hold) run.runtime.services[at.executionId] = { elementId: at.elementId, attempts, error, incident: true, ...hold };
+  run.newIncidents.push({ elementId: at.elementId, executionId: at.executionId, handler: at.handler ?? null, error, attempts, code, params: { id: at.elementId, ...params } });
+  run.record('incident', { id: at.elementId, type: run.meta(at.elementId)?.type }, { outcome: error });
+  return error;
+}
+
+/** The message of anything thrown, for an incident. */
+function messageOf(err: unknown): string {
+  const fault = budgetErrorOf(err);
+  if (fault) return fault.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * An expression that ran out of its budget where the runtime cannot hold the execution (a timer, a
+ * correlation key) is an incident on its element: the instance is kept (failed, with its variables and
+ * history) instead of stalling the node or being refused.
  */
 function raiseFeelIncident(run: Run): void {
   const fault = run.feelFault;
   if (!fault) return;
-  const type = run.meta(fault.elementId)?.type;
-  run.newIncidents.push({ elementId: fault.elementId, executionId: fault.executionId ?? fault.elementId, handler: null, error: fault.message, attempts: 1 });
-  run.record('incident', { id: fault.elementId, type }, { outcome: fault.message });
+  raise(run, { elementId: fault.elementId, executionId: fault.executionId ?? fault.elementId }, 'feel', { message: fault.message });
 }
 
 const DEFAULT_RETRY = { tries: 3, backoffMs: 10000, exponential: true };
@@ -206,22 +269,28 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
     return baseSet(owner, cb, run.fireStartTimers && isStart ? 0 : delay, ...args);
   };
   const expressions = {
-    resolveExpression(expression: unknown, message?: { content?: { id?: string; executionId?: string; output?: unknown } }) {
+    resolveExpression(expression: unknown, message?: { content?: Record<string, unknown> & { id?: string; executionId?: string; output?: unknown } }) {
       if (!isFeel(expression)) return expression;
-      const output = message?.content?.output;
-      const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...run.vars, ...(output as object) } : run.vars;
-      return run.guard(message?.content?.id, message?.content?.executionId, () => resolveValue(expression, scope));
+      const content = message?.content;
+      const loop = content?.id ? run.meta(content.id)?.loop : undefined;
+      if (loop?.completionCondition === expression && content?.isMultiInstance) return completionMet(run, loop, content);
+      const output = content?.output;
+      const outer = outerScope(run, content);
+      const base = outer ? { ...run.vars, ...outer } : run.vars;
+      const scope = output && typeof output === 'object' && !Array.isArray(output) ? { ...base, ...(output as object) } : base;
+      return run.guard(content?.id, content?.executionId, () => resolveValue(expression, scope));
     },
     isExpression: (text: unknown) => isFeel(text),
     hasExpression: (text: unknown) => isFeel(text),
   };
   const extensions = {
-    govflow(activity: { type: string; behaviour: Record<string, unknown> }) {
+    govflow(activity: GuardedActivity) {
       if (SERVICE_TYPES.has(activity.type)) activity.behaviour.Service = serviceFactory(run);
+      guardActivity(run, activity);
       return undefined;
     },
   };
-  const engine = new Machine(run.def.sourceContext, { timers, expressions, extensions }, {
+  const engine = new Machine(run.def.sourceContext, { timers, expressions, extensions, scripts: feelScripts(run) }, {
     onActivity(routingKey, message) {
       const { content } = message;
       if (routingKey === 'activity.start') {
@@ -239,6 +308,249 @@ function buildEngine(run: Run): { engine: Machine; timers: any } {
   return { engine, timers };
 }
 
+/**
+ * Script tasks run FEEL only (deploy refuses every other language): the expression is evaluated
+ * under the FEEL budget and its value lands in the result variable.
+ */
+function feelScripts(run: Run) {
+  return {
+    register: () => undefined,
+    getScript(_format: unknown, activity: { id: string }) {
+      const meta = run.meta(activity.id);
+      const script = meta?.script;
+      if (!script) return undefined;
+      return {
+        execute(scope: { content?: { executionId?: string } & Record<string, unknown> }, callback: (err: Error | null, output?: unknown) => void) {
+          const executionId = scope.content?.executionId;
+          let value: unknown;
+          try {
+            const local = inputsOf(run.vars, meta, iterationScope(meta, scope.content));
+            value = run.guard(activity.id, executionId, () => resolveValue(script.expression, local ? { ...run.vars, ...local } : run.vars));
+            if (script.resultVariable) complete(run, meta, { [script.resultVariable]: value }, local);
+          } catch (err) {
+            callback(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          callback(null, value);
+        },
+      };
+    },
+  };
+}
+
+/** A service task names a handler nobody registered: retrying cannot help until one is. */
+class MissingHandler extends Error {}
+
+/** An activity as bpmn-elements builds it: the parts the guard uses. */
+interface GuardedActivity {
+  id: string;
+  type: string;
+  behaviour: Record<string, unknown>;
+  Behaviour: new (activity: unknown, context: unknown) => { execute(message: ExecuteMessage): void };
+  outbound: Array<{ id: string; isDefault?: boolean; behaviour?: { conditionExpression?: { body?: string } } }>;
+  broker: {
+    publish(exchange: string, routingKey: string, content: unknown): void;
+    subscribeTmp(exchange: string, pattern: string, fn: (routingKey: string, message: { content: Record<string, unknown> }) => void, options: Record<string, unknown>): unknown;
+    cancel(consumerTag: string): void;
+  };
+}
+
+/** The message bpmn-elements hands a behaviour's execute. */
+interface ExecuteMessage {
+  content: Record<string, unknown> & { executionId: string };
+  fields?: { redelivered?: boolean };
+}
+
+/** Elements run between two yields to the event loop, so that a long action never starves the node. */
+const TRANSITION_BATCH = 50;
+/** Holds that keep an execution from running again until an admin retries its incident. */
+const BLOCKING: ReadonlySet<HoldReason> = new Set(['gateway', 'collection', 'runaway']);
+
+/**
+ * Wraps every activity's behaviour: counts the action's transitions (a runaway loop stops with an
+ * incident and yields the event loop between batches), decides gateways before bpmn-elements does (a
+ * condition that fails or a gateway where nothing matches waits as an incident instead of failing the
+ * instance), and checks a multi-instance collection before the instances open.
+ */
+function guardActivity(run: Run, activity: GuardedActivity): void {
+  const Inner = activity.Behaviour;
+  const isDecision = activity.type === 'bpmn:ExclusiveGateway' || activity.type === 'bpmn:InclusiveGateway';
+  const loop = run.meta(activity.id)?.loop;
+  activity.Behaviour = function Guarded(a: unknown, context: unknown) {
+    const inner = new Inner(a, context);
+    const execute = inner.execute.bind(inner);
+    inner.execute = (message: ExecuteMessage) => {
+      const content = message.content;
+      const executionId = content.executionId;
+      const held = run.runtime.services[executionId];
+      if (held?.incident && held.reason && BLOCKING.has(held.reason)) return;
+      if (++run.transitions > getConfig().engineMaxTransitions) {
+        stopRunaway(run, activity.id, executionId);
+        return;
+      }
+      if (isDecision) {
+        const decided = decide(run, activity, content);
+        if ('code' in decided) {
+          raise(run, { elementId: activity.id, executionId }, decided.code, decided.params, { reason: 'gateway' });
+          return;
+        }
+        step(run, () => activity.broker.publish('execution', 'execute.completed', { ...content, outbound: decided.outbound }));
+        return;
+      }
+      if (loop && content.isMultiInstance && !content.isRootScope) {
+        const own = iterationScope(run.meta(activity.id), content);
+        if (own && activity.type === 'bpmn:SubProcess') run.scopes.set(executionId, { ...outerScope(run, content), ...own });
+      }
+      if (loop && content.isRootScope && activity.type === 'bpmn:SubProcess' && loop.outputCollection) collectSubProcessOutputs(run, activity, executionId);
+      if (loop && content.isRootScope) {
+        const problem = collectionProblem(run, loop);
+        if (problem) {
+          raise(run, { elementId: activity.id, executionId }, problem.code, problem.params, { reason: 'collection' });
+          return;
+        }
+        // A body held before it opened any instance: bpmn-elements would only resume a redelivered one.
+        if (run.releasedCollection === executionId && message.fields) message.fields.redelivered = false;
+      }
+      step(run, () => execute(message));
+    };
+    return inner;
+  } as unknown as GuardedActivity['Behaviour'];
+}
+
+/**
+ * What an element inside running instances of multi-instance sub-processes sees of them: the items and
+ * loop counters of every enclosing instance, innermost last (null: none).
+ */
+function outerScope(run: Run, content: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  if (!run.scopes.size || !content) return null;
+  const parent = content.parent as { executionId?: string; path?: Array<{ executionId?: string }> } | undefined;
+  if (!parent) return null;
+  let merged: Record<string, unknown> | null = null;
+  for (const p of [...(parent.path ?? [])].reverse().concat(parent)) {
+    const scope = p?.executionId ? run.scopes.get(p.executionId) : undefined;
+    if (scope) merged = Object.assign(merged ?? {}, scope);
+  }
+  return merged;
+}
+
+/**
+ * A multi-instance completion condition, evaluated once per completed instance with the counts Camunda
+ * offers (Camunda 8 `numberOfCompletedInstances` …, Camunda 7 `nrOfCompletedInstances` …). A condition
+ * that cannot be evaluated does not complete the activity early.
+ */
+function completionMet(run: Run, loop: NonNullable<ElementMeta['loop']>, content: Record<string, unknown>): boolean {
+  const body = String(content.executionId).replace(/_\d+$/, '');
+  const loops = (run.runtime.loops ??= {});
+  const done = (loops[body] = (loops[body] ?? 0) + 1);
+  const total = Number(content.loopCardinality ?? 0) || done;
+  const active = loop.sequential ? 0 : Math.max(0, total - done);
+  const counts = { numberOfInstances: total, numberOfCompletedInstances: done, numberOfActiveInstances: active, nrOfInstances: total, nrOfCompletedInstances: done, nrOfActiveInstances: active };
+  try {
+    return resolveValue(loop.completionCondition, { ...run.vars, ...outerScope(run, content), ...counts }) === true;
+  } catch (err) {
+    log.warn('completion condition not evaluated', { instanceId: run.instanceId, elementId: String(content.id), error: messageOf(err) });
+    return false;
+  }
+}
+
+/**
+ * Writes each finished instance of a multi-instance sub-process into its output collection (its
+ * `outputElement`, seeing its item), before the body decides whether it is complete.
+ */
+function collectSubProcessOutputs(run: Run, activity: GuardedActivity, bodyExecutionId: string): void {
+  const tag = `_govflow-mi-output-${bodyExecutionId}`;
+  activity.broker.cancel(tag);
+  activity.broker.subscribeTmp('execution', 'execute.completed', (_key, message) => {
+    const c = message.content;
+    if (!c.isMultiInstance || c.isRootScope || c.id !== activity.id || typeof c.index !== 'number') return;
+    const own = iterationScope(run.meta(activity.id), c);
+    try {
+      complete(run, run.meta(activity.id), {}, own ? { ...outerScope(run, c), ...own } : null);
+    } catch (err) {
+      raise(run, { elementId: activity.id, executionId: String(c.executionId) }, 'mapping', { message: messageOf(err) });
+    }
+  }, { noAck: true, consumerTag: tag, priority: 1000 });
+}
+
+/** Runs one element step, every TRANSITION_BATCH steps after a turn of the event loop. */
+function step(run: Run, fn: () => void): void {
+  if (run.transitions % TRANSITION_BATCH !== 0) {
+    fn();
+    return;
+  }
+  run.inflight++;
+  setImmediate(() => {
+    run.inflight--;
+    try {
+      fn();
+    } catch (err) {
+      run.error ??= err as Error;
+    } finally {
+      run.poke();
+    }
+  });
+}
+
+/** Past ENGINE_MAX_TRANSITIONS every further step waits; one incident names the limit and where it was hit. */
+function stopRunaway(run: Run, elementId: string, executionId: string): void {
+  const limit = getConfig().engineMaxTransitions;
+  if (run.runaway) {
+    const error = t('en', 'incidents.runaway', { id: elementId, limit });
+    run.runtime.services[executionId] = { elementId, attempts: 1, incident: true, reason: 'runaway', error };
+    return;
+  }
+  run.runaway = true;
+  log.warn('engine action stopped at its transition limit', { instanceId: run.instanceId, elementId, limit });
+  raise(run, { elementId, executionId }, 'runaway', { limit }, { reason: 'runaway' });
+}
+
+/** The flows a gateway takes, decided on the process variables; or the incident when that cannot be done. */
+function decide(run: Run, activity: GuardedActivity, content: Record<string, unknown>): { outbound: Array<{ id: string; action: 'take' | 'discard' }> } | { code: string; params: Record<string, unknown> } {
+  const exclusive = activity.type === 'bpmn:ExclusiveGateway';
+  const taken = new Set<string>();
+  let fallback: string | null = null;
+  for (const flow of activity.outbound) {
+    if (flow.isDefault) {
+      fallback = flow.id;
+      continue;
+    }
+    if (exclusive && taken.size) break;
+    const body = flow.behaviour?.conditionExpression?.body;
+    if (body === undefined) {
+      taken.add(flow.id);
+      continue;
+    }
+    let value: unknown;
+    try {
+      const outer = outerScope(run, content);
+      value = resolveValue(body, outer ? { ...run.vars, ...outer } : run.vars);
+    } catch (err) {
+      return { code: 'condition', params: { flow: flow.id, expression: shorten(body), message: messageOf(err) } };
+    }
+    // As in Camunda 8: a condition must say true or false; null (a missing variable) is an incident, not a silent false.
+    if (typeof value !== 'boolean') return { code: 'conditionNotBoolean', params: { flow: flow.id, expression: shorten(body), value: JSON.stringify(value ?? null) } };
+    if (value) taken.add(flow.id);
+  }
+  if (!taken.size && fallback) taken.add(fallback);
+  if (!taken.size && activity.outbound.length) return { code: 'noFlow', params: {} };
+  return { outbound: activity.outbound.map((f) => ({ id: f.id, action: taken.has(f.id) ? 'take' : 'discard' })) };
+}
+
+/** Why a multi-instance activity cannot open its instances (its collection is not a list), or null. */
+function collectionProblem(run: Run, loop: NonNullable<ElementMeta['loop']>): { code: string; params: Record<string, unknown> } | null {
+  const expression = loop.collection ?? loop.cardinality;
+  if (!expression || !isFeel(expression)) return null;
+  let value: unknown;
+  try {
+    value = resolveValue(expression, run.vars);
+  } catch (err) {
+    return { code: 'feel', params: { message: messageOf(err) } };
+  }
+  if (loop.collection && !Array.isArray(value)) return { code: 'collection', params: { expression: shorten(expression), value: JSON.stringify(value ?? null) } };
+  if (!loop.collection && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) return { code: 'cardinality', params: { expression: shorten(expression), value: JSON.stringify(value ?? null) } };
+  return null;
+}
+
 function serviceFactory(run: Run) {
   return function Service(activity: { id: string; type: string }) {
     return {
@@ -246,7 +558,7 @@ function serviceFactory(run: Run) {
         const executionId = message.content.executionId;
         const elementId = activity.id;
         const meta = run.meta(elementId);
-        const iteration = iterationScope(meta, message.content);
+        const iteration = localScope(run, meta, message.content);
         const pending = run.runtime.services[executionId];
         if (pending && run.retryExecutionId !== executionId) {
           // A failed try waits for its retry job (or for an admin after an incident).
@@ -261,15 +573,13 @@ function serviceFactory(run: Run) {
           scope = local ? { ...run.vars, ...local } : run.vars;
           name = meta?.handler ? resolveString(meta.handler, scope) : null;
         } catch (err) {
-          const fault = budgetErrorOf(err);
-          if (!fault) throw err;
           // Waits as a failed service does, so that an admin can retry it once the data or the budget allow.
-          run.runtime.services[executionId] = { elementId, attempts: attempt, error: fault.message, incident: true };
-          run.newIncidents.push({ elementId, executionId, handler: null, error: fault.message, attempts: attempt });
-          run.record('incident', { id: elementId, type: activity.type }, { outcome: fault.message });
+          raise(run, { elementId, executionId, attempts: attempt }, 'input', { message: messageOf(err) }, { reason: 'input' });
           return;
         }
-        if (name && !serviceHandler(name)) {
+        // A Camunda 7 delegate without a handler first waits as an incident naming it; once an admin retries
+        // and still none is registered, it is offered to external workers on that topic instead.
+        if (name && !serviceHandler(name) && !(meta?.delegate && run.retryExecutionId !== executionId && !run.runtime.external?.[executionId])) {
           waitForWorker(run, executionId, elementId, name, meta, local, callback);
           return;
         }
@@ -277,7 +587,7 @@ function serviceFactory(run: Run) {
         Promise.resolve()
           .then(() => {
             const handler = name ? serviceHandler(name) : undefined;
-            if (!handler) throw new Error(`no service handler registered as "${name ?? ''}"`);
+            if (!handler) throw new MissingHandler(`no service handler registered as "${name ?? ''}"`);
             return handler({ instanceId: run.instanceId, businessKey: run.businessKey, definitionKey: run.def.key, elementId, variables: structuredClone(scope), attempt });
           })
           .then(
@@ -287,16 +597,33 @@ function serviceFactory(run: Run) {
               callback(null, result ?? {});
             },
             (err: unknown) => {
+              const thrown = bpmnErrorOf(err);
+              if (thrown) {
+                // A business outcome, not a failure: no retries. A boundary event that catches it takes the token.
+                if (catchesError(run, elementId, thrown.code)) {
+                  delete run.runtime.services[executionId];
+                  Object.assign(run.vars, toPlain(thrown.variables));
+                  run.record('bpmnError', { id: elementId, type: activity.type }, { outcome: thrown.code });
+                  callback(Object.assign(new Error(thrown.message), { code: thrown.code }));
+                } else {
+                  raise(run, { elementId, executionId, handler: name, attempts: attempt }, 'bpmnError', { code: thrown.code, message: thrown.message }, { reason: 'bpmnError' });
+                }
+                return;
+              }
               const error = err instanceof Error ? err.message : String(err);
-              const policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
-              if (attempt < policy.tries) {
+              let policy = DEFAULT_RETRY;
+              try {
+                policy = (meta?.retries && parseRetryPolicy(resolveString(meta.retries, scope))) || DEFAULT_RETRY;
+              } catch {
+                // A retry policy expression that fails leaves the default policy.
+              }
+              if (attempt < policy.tries && !(err instanceof MissingHandler)) {
                 const wait = policy.exponential ? policy.backoffMs * 2 ** (attempt - 1) : policy.backoffMs;
-                run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error };
+                run.runtime.services[executionId] = { elementId, attempts: attempt, nextAt: new Date(Date.now() + wait).toISOString(), error, reason: 'service' };
                 run.record('serviceFailed', { id: elementId, type: activity.type }, { outcome: error });
               } else {
-                run.runtime.services[executionId] = { elementId, attempts: attempt, error, incident: true };
-                run.newIncidents.push({ elementId, executionId, handler: name, error, attempts: attempt });
-                run.record('incident', { id: elementId, type: activity.type }, { outcome: error });
+                // The handler's own words stay the incident's text for API readers; the cockpit shows the catalog's.
+                raise(run, { elementId, executionId, handler: name, attempts: attempt, error }, 'service', { handler: name ?? '', attempts: attempt, message: error }, { reason: 'service' });
               }
             },
           )
@@ -307,6 +634,23 @@ function serviceFactory(run: Run) {
       },
     };
   };
+}
+
+/**
+ * Whether a BPMN error with this code thrown at an element is caught: by an error boundary event on it
+ * or on a sub-process around it, with that code or without one (catch-all).
+ */
+function catchesError(run: Run, elementId: string, code: string): boolean {
+  const scopes = new Set<string>();
+  for (let id: string | undefined = elementId; id && !scopes.has(id); id = run.meta(id)?.parentId) scopes.add(id);
+  return Object.values(run.def.meta.elements).some((m) => m.attachedTo && scopes.has(m.attachedTo) && m.catchError && (m.catchError.code === null || m.catchError.code === code));
+}
+
+/** A task's own multi-instance item and those of the sub-process instances around it (null: none). */
+function localScope(run: Run, meta: ElementMeta | undefined, content: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  const own = iterationScope(meta, content);
+  const outer = outerScope(run, content);
+  return own || outer ? { ...outer, ...own } : null;
 }
 
 /**
@@ -393,6 +737,26 @@ function applyOutputs(run: Run, meta: ElementMeta | undefined, values: Record<st
   }
 }
 
+/**
+ * Moves a waiting task or call activity on with the values it finished with: outputs are applied and the
+ * element is signalled. Output mappings that fail open an incident and the element keeps waiting with
+ * those values, so that an admin can fix the variables and retry.
+ */
+function finishWith(run: Run, api: WaitingApi, values: Record<string, unknown>, local: Record<string, unknown> | null, reason: 'completion' | 'callDone'): void {
+  const meta = run.meta(api.id);
+  const vars = { ...run.vars };
+  try {
+    if (reason === 'completion' || meta?.loop?.outputCollection) complete(run, meta, values, local);
+    else if (meta?.outputs?.length) applyOutputs(run, meta, values, local);
+    else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, values);
+  } catch (err) {
+    run.vars = vars;
+    raise(run, { elementId: api.id, executionId: api.executionId }, 'mapping', { message: messageOf(err) }, { reason, values, local });
+    return;
+  }
+  api.signal({ id: api.id, executionId: api.executionId });
+}
+
 /** Fires the durable timers of a kept engine whose time has come, exactly as their timeout would. */
 function fireDueTimers(timers: any): void {
   const now = Date.now();
@@ -427,8 +791,12 @@ function waitingApis(engine: Machine, run: Run): WaitingApi[] {
       if (seen.has(a.executionId)) continue;
       seen.add(a.executionId);
       if (run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content) && a.owner?.execution) {
-        visit(a.owner.execution.getPostponed().filter((x) => x.executionId !== a.executionId));
-        continue;
+        const iterations = a.owner.execution.getPostponed().filter((x) => x.executionId !== a.executionId);
+        // A body that opened no instance (held by an incident on its collection) waits itself.
+        if (iterations.length) {
+          visit(iterations);
+          continue;
+        }
       }
       out.push(a);
       if (a.owner?.isSubProcess && a.getPostponed) visit(a.getPostponed());
@@ -442,7 +810,7 @@ function waitingApis(engine: Machine, run: Run): WaitingApi[] {
 interface Situation {
   status: EngineInstance['status'];
   state: string | null;
-  active: Array<{ id: string; type: string; executionId: string }>;
+  active: Array<{ id: string; type: string; executionId: string; iteration?: Record<string, unknown> }>;
   userTasks: Array<{ id: string; executionId: string; iteration: Record<string, unknown> | null }>;
   timers: Array<{ elementId: string; executionId: string; runAt: Date }>;
   subscriptions: Array<{ kind: 'message' | 'signal'; name: string; refId: string; elementId: string; businessKey?: string | null }>;
@@ -450,9 +818,15 @@ interface Situation {
 
 function situationOf(run: Run, engine: Machine, timers: any): Situation {
   const postponed = run.ended ? [] : waitingApis(engine, run);
-  const active = postponed.map((a) => ({ id: a.id, type: run.meta(a.id)?.type ?? a.type, executionId: a.executionId }));
-  const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask')
-    .map((a) => ({ id: a.id, executionId: a.executionId, iteration: iterationScope(run.meta(a.id), a.content) }));
+  const active = postponed.map((a) => {
+    const type = run.meta(a.id)?.type ?? a.type;
+    // A called process of a multi-instance call activity (or one inside such a sub-process) starts with its item.
+    const iteration = type === 'bpmn:CallActivity' ? localScope(run, run.meta(a.id), a.content) : null;
+    return iteration ? { id: a.id, type, executionId: a.executionId, iteration } : { id: a.id, type, executionId: a.executionId };
+  });
+  // A multi-instance body that waits itself (held before opening its instances) is no task of its own.
+  const userTasks = postponed.filter((a) => (run.meta(a.id)?.type ?? a.type) === 'bpmn:UserTask' && !(run.meta(a.id)?.loop && !iterationScope(run.meta(a.id), a.content)))
+    .map((a) => ({ id: a.id, executionId: a.executionId, iteration: localScope(run, run.meta(a.id), a.content) }));
   const timerRows = (timers.executing as Array<{ owner: { id: string; executionId: string; expireAt: Date } | null; timerRef: unknown; expireAt: Date }>)
     .filter((ref) => ref.owner && !ref.timerRef)
     .map((ref) => ({ elementId: ref.owner!.id, executionId: ref.owner!.executionId, runAt: new Date(ref.owner!.expireAt ?? ref.expireAt) }));
@@ -578,8 +952,7 @@ async function newTaskRows(run: Run, sit: Situation, isEnded: boolean, retried: 
   const rows: TaskRow[] = [];
   const hold = (u: Situation['userTasks'][number], problem: string) => {
     held[u.executionId] = problem;
-    run.newIncidents.push({ elementId: u.id, executionId: u.executionId, handler: 'assignment', error: problem, attempts: 1 });
-    run.record('incident', { id: u.id, type: 'bpmn:UserTask' }, { outcome: problem });
+    raise(run, { elementId: u.id, executionId: u.executionId, handler: 'assignment' }, 'assignment', { message: problem });
   };
   for (const u of sit.userTasks) {
     if (have.has(u.executionId) && !(u.executionId === retried && held[u.executionId])) continue;
@@ -655,6 +1028,10 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
   const live = new Set(sit.active.map((a) => a.executionId));
   for (const id of Object.keys(run.runtime.services)) if (!live.has(id)) delete run.runtime.services[id];
   for (const id of Object.keys(run.runtime.unassigned ?? {})) if (!live.has(id)) delete run.runtime.unassigned![id];
+  for (const body of Object.keys(run.runtime.loops ?? {})) {
+    if (![...live].some((id) => id.startsWith(`${body}_`))) delete run.runtime.loops![body];
+  }
+  if (run.runtime.loops && !Object.keys(run.runtime.loops).length) delete run.runtime.loops;
   const goneExternal = Object.keys(run.runtime.external ?? {}).filter((id) => !live.has(id));
   for (const id of goneExternal) delete run.runtime.external![id];
   if (run.externalOutcome && run.externalOutcome.type !== 'incident') goneExternal.push(run.externalOutcome.executionId);
@@ -763,8 +1140,8 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     if (isEnded && hadIncident) {
       void tx.queue("UPDATE engine_incidents SET status = 'resolved', resolved_at = ? WHERE instance_id = ? AND status = 'open'", [at, run.instanceId]);
     }
-    insertRows(tx, 'engine_incidents', ['instance_id', 'element_id', 'execution_id', 'handler', 'error', 'attempts', 'status', 'created_at'],
-      run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, i.attempts, 'open', at]));
+    insertRows(tx, 'engine_incidents', ['instance_id', 'element_id', 'execution_id', 'handler', 'error', 'code', 'params', 'attempts', 'status', 'created_at'],
+      run.newIncidents.map((i) => [run.instanceId, i.elementId, i.executionId, i.handler, i.error, `incidents.${i.code}`, JSON.stringify(i.params), i.attempts, 'open', at]));
     insertRows(tx, 'engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
       history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]));
     return { version, taskIds, fresh };
@@ -957,7 +1334,7 @@ async function engineFor(instanceId: string, action: Action, patch?: StatePatch)
   // Due timers of a kept engine are fired in memory (fireDueTimers), as a resume would fire them.
   // The kept engine is trusted without reading the row: if another node moved the instance meanwhile,
   // the version guard refuses the write and act() runs the action again on the stored state.
-  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume' || action.kind === 'callDone');
+  const reusable = cached && !patch && (action.kind === 'task' || action.kind === 'message' || action.kind === 'signal' || action.kind === 'resume' || action.kind === 'callDone' || action.kind === 'variables');
   if (cached && reusable) {
     cached.run.reset();
     return { entry: cached, fresh: false };
@@ -1006,10 +1383,27 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   }
   const { entry, fresh } = got;
   const { run, engine, timers } = entry;
+  let retried: HeldExecution | undefined;
   if (action.kind === 'retryService') {
     run.retryExecutionId = action.executionId;
-    // After an incident the next try starts a fresh retry budget.
-    if (action.fresh) delete run.runtime.services[action.executionId];
+    retried = run.runtime.services[action.executionId];
+    if (retried?.reason === 'collection') run.releasedCollection = action.executionId;
+    // After an incident the next try starts a fresh retry budget; a stopped loop gets a fresh transition budget.
+    if (action.fresh) {
+      delete run.runtime.services[action.executionId];
+      if (retried?.reason === 'runaway') {
+        for (const [id, held] of Object.entries(run.runtime.services)) if (held.reason === 'runaway') delete run.runtime.services[id];
+      }
+    }
+  }
+  let mergedVariables: Record<string, unknown> | null = null;
+  if (action.kind === 'variables') {
+    mergedVariables = { ...run.vars };
+    for (const [name, value] of Object.entries(action.changes)) {
+      if (value === null) delete mergedVariables[name];
+      else mergedVariables[name] = value;
+    }
+    if (Buffer.byteLength(JSON.stringify(mergedVariables)) > action.maxBytes) throw BadRequest('incidents.variables.tooLarge', { limit: action.maxBytes });
   }
   if (action.kind === 'external') run.externalOutcome = action.outcome;
   let notActive = false;
@@ -1028,10 +1422,9 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           notActive = true;
           return;
         }
-        const meta = run.meta(action.task.elementId);
-        run.guard(action.task.elementId, action.task.executionId, () => complete(run, meta, action.variables, action.task.input ? JSON.parse(action.task.input) : null));
         run.record('complete', { id: action.task.elementId, type: 'bpmn:UserTask' }, { actor: action.actor, comment: action.comment, outcome: JSON.stringify(action.variables) });
-        api.signal({ id: action.task.elementId, executionId: action.task.executionId });
+        // Output mappings that fail keep the completed task's values at the element for an admin retry.
+        finishWith(run, api, action.variables, action.task.input ? JSON.parse(action.task.input) : null, 'completion');
         break;
       }
       case 'callDone': {
@@ -1040,10 +1433,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           notActive = true;
           return;
         }
-        const meta = run.meta(api.id);
-        if (meta?.outputs?.length) run.guard(api.id, api.executionId, () => applyOutputs(run, meta, action.variables));
-        else if (meta?.call?.propagateAll !== false) Object.assign(run.vars, action.variables);
-        api.signal({ id: api.id, executionId: api.executionId });
+        finishWith(run, api, action.variables, localScope(run, run.meta(api.id), api.content), 'callDone');
         break;
       }
       case 'external': {
@@ -1055,10 +1445,8 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         // The worker gave up (no retries left): the instance waits there until an admin retries the incident.
-        const message = o.errorMessage || 'external task failed';
-        run.runtime.services[o.executionId] = { elementId: api.id, attempts: 1, error: message, incident: true };
-        run.newIncidents.push({ elementId: api.id, executionId: o.executionId, handler: run.runtime.external?.[o.executionId]?.topic ?? null, error: message, attempts: 1 });
-        run.record('incident', { id: api.id, type: run.meta(api.id)?.type ?? api.type }, { outcome: message });
+        const topic = run.runtime.external?.[o.executionId]?.topic ?? null;
+        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
         break;
       }
       case 'callFailed': {
@@ -1068,9 +1456,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
           return;
         }
         // Waits as a failed service does: an admin retries the incident, which starts a new child.
-        run.runtime.services[action.executionId] = { elementId: api.id, attempts: 1, error: action.error, incident: true };
-        run.newIncidents.push({ elementId: api.id, executionId: action.executionId, handler: null, error: action.error, attempts: 1 });
-        run.record('incident', { id: api.id, type: 'bpmn:CallActivity' }, { outcome: action.error });
+        raise(run, { elementId: api.id, executionId: action.executionId }, 'callFailed', { child: action.childId }, { reason: 'service' });
         break;
       }
       case 'message':
@@ -1078,6 +1464,19 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         Object.assign(run.vars, action.variables);
         run.record(action.kind, null, { outcome: action.refId });
         engine.signal({ id: action.refId });
+        break;
+      }
+      case 'variables': {
+        run.vars = mergedVariables!;
+        run.record('variables', null, { actor: action.actor, outcome: JSON.stringify(action.changes) });
+        break;
+      }
+      case 'retryService': {
+        // A completion or a child's result held by failed output mappings is applied again with today's variables.
+        if (retried?.values && (retried.reason === 'completion' || retried.reason === 'callDone')) {
+          const api = waitingOn(action.executionId);
+          if (api) finishWith(run, api, retried.values, localScope(run, run.meta(api.id), api.content) ?? retried.local ?? null, retried.reason);
+        }
         break;
       }
       default:
@@ -1101,7 +1500,7 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
     ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
     ...(action.kind === 'callDone' ? { calledBack: action.executionId } : {}),
-    ...(action.kind === 'retryService' ? recallOf(run, action.executionId) : {}),
+    ...(action.kind === 'retryService' && !retried?.values ? recallOf(run, action.executionId) : {}),
   });
   run.prev = persisted.next;
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
@@ -1141,6 +1540,14 @@ export async function retryIncident(incidentId: number, actor: string | null): P
   if (!incident) throw NotFound('engine.incidentNotFound', { id: incidentId });
   if (incident.status !== 'open') throw Conflict('engine.incidentResolved', { id: incidentId });
   return act(incident.instanceId, { kind: 'retryService', executionId: incident.executionId ?? '', actor, fresh: true });
+}
+
+/**
+ * Changes an instance's variables (a JSON merge: null removes a name), e.g. before an incident retry;
+ * refused when the result would exceed maxBytes of JSON. Nothing else moves: the instance waits where it waited.
+ */
+export async function setInstanceVariables(instanceId: string, changes: Record<string, unknown>, actor: string | null, maxBytes: number): Promise<EngineInstance> {
+  return act(instanceId, { kind: 'variables', changes: toPlain(changes) as Record<string, unknown>, actor, maxBytes });
 }
 
 /** Cancels an instance: its tasks are cancelled, its jobs and subscriptions removed. */
@@ -1211,7 +1618,7 @@ function recallOf(run: Run, executionId: string): { recall?: PersistOptions['rec
 
 /** Raises an incident on the call activity whose child was cancelled by someone else (the `engine.callFailed` job). */
 export async function callFailed(parentId: string, executionId: string, childId: string): Promise<void> {
-  await actOnCaller(parentId, { kind: 'callFailed', executionId, error: `the called instance ${childId} was cancelled` });
+  await actOnCaller(parentId, { kind: 'callFailed', executionId, childId });
 }
 
 /** Acts on a caller for its child; if the caller moved on meanwhile (a boundary event, a cancel), nothing waits any more. */
@@ -1240,14 +1647,15 @@ export async function startCalledProcess(parentId: string, executionId: string):
   const [parent] = await selectRows<{ status: string; definition_id: number; business_key: string | null; variables: string; active_elements: string; org_code: string | null; org_path: string | null }>(
     'SELECT status, definition_id, business_key, variables, active_elements, org_code, org_path FROM engine_instances WHERE id = ?', [parentId]);
   if (!parent || parent.status !== 'active') return;
-  const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string }>).find((a) => a.executionId === executionId);
+  const call = (JSON.parse(parent.active_elements) as Array<{ id: string; executionId: string; iteration?: Record<string, unknown> }>).find((a) => a.executionId === executionId);
   if (!call) return;
   const [existing] = await selectRows<{ id: string }>('SELECT id FROM engine_instances WHERE parent_execution_id = ?', [executionId]);
   if (existing) return;
   const def = await loadDefinition(Number(parent.definition_id));
   const meta = def.meta.elements[call.id];
   const vars = JSON.parse(parent.variables) as Record<string, unknown>;
-  const key = resolveString(meta?.call?.processId, vars);
+  const local = inputsOf(vars, meta, call.iteration ?? null);
+  const key = resolveString(meta?.call?.processId, local ? { ...vars, ...local } : vars);
   if (!key) throw new Error(`call activity ${call.id} names no process`);
   // A process that is not deployed (yet) is a failure of the job, retried and then shown to admins as a
   // failed job to put back once it is deployed; not a 404, which would drop the job.
@@ -1256,7 +1664,7 @@ export async function startCalledProcess(parentId: string, executionId: string):
   });
   try {
     const org = parent.org_code ? { code: parent.org_code, path: parent.org_path } : null;
-    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...inputsOf(vars, meta) }, parent: { instanceId: parentId, executionId }, org }, { kind: 'start' });
+    await startInstance(called, { businessKey: parent.business_key, variables: { ...vars, ...local }, parent: { instanceId: parentId, executionId }, org }, { kind: 'start' });
   } catch (err) {
     if (!isDuplicate(err)) throw err;
   }

@@ -9,12 +9,13 @@ import { NotFound } from '../errors.ts';
 import { modelsOf, selectRows } from './sql.ts';
 import './jobs.ts';
 
-export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, type DeployProblem, type DeployResult } from './definitions.ts';
+export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, definitionWarnings, type DeployProblem, type DeployResult } from './definitions.ts';
+export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, setInstanceVariables, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput } from './runtime.ts';
 export { definitionsStartedBy } from './definitions.ts';
-export { startProcess, correlateMessage, broadcastSignal, cancelInstance, retryIncident, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput } from './runtime.ts';
 export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFor, reassignTask, commentOnTask, completeTaskBy, completeTaskAsSystem, type TaskFilter, type AlongWith } from './tasks.ts';
-export { registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
+export { BpmnError, registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 export { findIdempotent, reserveIdempotent, finishIdempotent, releaseIdempotent, purgeIdempotent, isDuplicateKey, type IdempotentEntry } from './idempotency.ts';
+export { processFacts, instanceFacts, factsOfXml, parseDecisionCondition, type ProcessFacts, type UserTaskFacts, type TaskDecision, type FormLink } from './model-info.ts';
 export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
 export { fetchAndLock, completeExternalTask, externalBpmnError, failExternalTask, extendExternalLock, unlockExternalTask, getExternalTask, listExternalTasks, type ExternalTask, type LockedTask, type FetchRequest, type TopicRequest } from './external.ts';
 
@@ -82,7 +83,7 @@ export async function getInstance(id: string) {
     tokens,
     tasks: tasks.map(presentTask),
     jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, elementId: j.elementId, executionId: j.executionId, runAt: j.runAt, attempts: j.attempts, status: j.status, leaseOwner: j.leaseOwner, lastError: j.lastError })),
-    incidents: incidents.map((i) => ({ id: i.id, elementId: i.elementId, handler: i.handler, error: i.error, attempts: i.attempts, status: i.status, createdAt: i.createdAt, resolvedAt: i.resolvedAt, resolvedBy: i.resolvedBy })),
+    incidents: incidents.map((i) => ({ id: i.id, elementId: i.elementId, handler: i.handler, error: i.error, code: i.code, params: i.paramsObject(), attempts: i.attempts, status: i.status, createdAt: i.createdAt, resolvedAt: i.resolvedAt, resolvedBy: i.resolvedBy })),
     history,
   };
 }

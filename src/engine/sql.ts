@@ -354,8 +354,16 @@ export function modelsOf<M extends Model>(model: ModelStatic<M>, rows: Array<Rec
 export function insertRows(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   if (!rows.length) return;
   const one = `(${columns.map(() => '?').join(', ')})`;
-  void tx.queue(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.map(() => one).join(', ')}`, rows.flat());
+  // SQLite builds may allow as few as 999 bound values per statement: long actions insert in chunks.
+  const per = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    void tx.queue(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => one).join(', ')}`, chunk.flat());
+  }
 }
+
+/** Bound values per INSERT statement. */
+const MAX_BOUND_VALUES = 990;
 
 /** `?, ?, ?` for an IN list of n values. */
 export function placeholders(n: number): string {

@@ -1,4 +1,4 @@
-// Message catalogs: locales/<lang>/<namespace>.json, keys addressed as `namespace.key.path`.
+// Message catalogs: locales/<lang>/<namespace>.json (or <namespace>-<part>.json), keys addressed as `namespace.key.path`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,8 @@ export function loadCatalogs(): Record<Locale, Catalog> {
     const out: Catalog = Object.create(null) as Catalog;
     const dir = path.join(root, locale);
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-      flatten(path.basename(file, '.json'), JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), out);
+      // `reporting-periods.json` adds to the `reporting` namespace, so one domain's catalog can come in parts.
+      flatten(path.basename(file, '.json').split('-')[0], JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), out);
     }
     loaded[locale] = out;
   }

@@ -5,8 +5,8 @@ import { DataTypes, Model, type Sequelize } from 'sequelize';
 export const CHANNELS = ['email', 'sms', 'inapp'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Statuses, as GOV.UK Notify names them (`created`: queued, not tried yet). */
-export const STATUSES = ['created', 'sending', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure'] as const;
+/** Statuses, as GOV.UK Notify names them (`created`: queued, not tried yet; `cancelled`: withdrawn before it was sent). */
+export const STATUSES = ['created', 'sending', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure', 'cancelled'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** One message of the outbox. */

@@ -15,6 +15,8 @@ import { EVENTS } from './templates.ts';
 import { closeMailer } from './channels.ts';
 import { subscribeToEngine, notificationsQueued } from './events.ts';
 import { scheduleAlerts } from './alerts.ts';
+// Registers the engine service handler `notify`.
+import './service-task.ts';
 import { log } from '../log.ts';
 
 const admins = { govflow: { roles: ['admin'] as Role[] } };

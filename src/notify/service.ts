@@ -40,6 +40,8 @@ export interface QueueInput {
   reference?: string | null;
   /** Values for the template. */
   data?: Record<string, unknown>;
+  /** Not sent (nor shown in the bell) before this instant: reminders and escalations are queued ahead. */
+  notBefore?: Date | string | null;
 }
 
 /** Writes a message into the outbox inside the caller's transaction (or one of its own) and schedules its delivery there. */
@@ -60,21 +62,62 @@ export async function queueMessages(inputs: QueueInput[], opts: { transaction?: 
     if (!(CHANNELS as readonly string[]).includes(input.channel)) throw BadRequest('notify.unknownChannel', { channel: input.channel });
     const locale = input.locale ?? 'vi';
     const rendered = renderMessage(input.event, locale, { link: getConfig().baseUrl, ...(input.data ?? {}) });
-    const isInApp = input.channel === 'inapp';
+    const dueAt = dueAtOf(input.notBefore, now);
+    // A scheduled in-app message waits in the outbox like the others and reaches the bell when due.
+    const isInApp = input.channel === 'inapp' && dueAt.getTime() <= now.getTime();
     return {
       channel: input.channel, event: input.event, locale, recipient: input.to, recipientUserId: input.recipientUserId ?? null,
       recipientOrgCode: input.recipientOrgCode ?? null, senderOrgCode: input.senderOrgCode ?? null, reference: input.reference ?? null,
       subject: rendered.subject.slice(0, 500), body: input.channel === 'sms' ? rendered.sms : rendered.text,
-      status: isInApp ? 'delivered' : 'created', attempts: 0, tries: 0, nextAttemptAt: isInApp ? null : now, deliveredAt: isInApp ? now : null,
+      status: isInApp ? 'delivered' : 'created', attempts: 0, tries: 0, nextAttemptAt: isInApp ? null : dueAt, deliveredAt: isInApp ? now : null,
     };
   });
   return inTransaction(async (t) => {
     const created: NotifyMessage[] = [];
     for (const r of rows) created.push(await NotifyMessage.create(r, { transaction: t }));
-    const ids = created.filter((m) => m.channel !== 'inapp').map((m) => m.id);
-    for (let i = 0; i < ids.length; i += JOB_BATCH) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: ids.slice(i, i + JOB_BATCH) }, now, { transaction: t });
+    // One job per due instant and JOB_BATCH messages: a reminder's job wakes when the reminder is due.
+    const byDue = new Map<number, number[]>();
+    for (const m of created) {
+      if (m.status === 'delivered') continue;
+      const at = m.nextAttemptAt!.getTime();
+      byDue.set(at, [...(byDue.get(at) ?? []), m.id]);
+    }
+    for (const [at, ids] of byDue) {
+      for (let i = 0; i < ids.length; i += JOB_BATCH) await enqueueJob(JOB_NOTIFY_DELIVER, { ids: ids.slice(i, i + JOB_BATCH) }, new Date(at), { transaction: t });
+    }
     return created;
   }, opts.transaction);
+}
+
+/** When a message is first due: now, or its notBefore when that is later; a bad instant is a 400. */
+function dueAtOf(notBefore: Date | string | null | undefined, now: Date): Date {
+  if (notBefore === null || notBefore === undefined) return now;
+  const at = new Date(notBefore);
+  if (Number.isNaN(at.getTime())) throw BadRequest('notify.badNotBefore', { value: String(notBefore) });
+  return at.getTime() > now.getTime() ? at : now;
+}
+
+/** What cancelMessages matches: the messages about one thing, optionally of some events only. */
+export interface CancelQuery {
+  reference: string;
+  events?: string[];
+}
+
+/**
+ * Cancels the messages about a reference that have not been sent: queued ones (a reminder whose report
+ * was submitted meanwhile) and failed ones still waiting for a retry. A try in flight (`sending`) is
+ * left alone, so this never races a delivery; returns how many were cancelled.
+ */
+export async function cancelMessages(q: CancelQuery, opts: { transaction?: Transaction | null } = {}): Promise<number> {
+  if (!q.reference) return 0;
+  const where: WhereOptions = {
+    reference: q.reference,
+    status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] },
+    nextAttemptAt: { [Op.ne]: null },
+    ...(q.events?.length ? { event: { [Op.in]: q.events } } : {}),
+  };
+  const [n] = await NotifyMessage.update({ status: 'cancelled', nextAttemptAt: null }, { where, transaction: opts.transaction ?? undefined });
+  return n;
 }
 
 /** How long to wait before try number `attempt + 1`: NOTIFY_RETRY_MS doubled per try, between half and all of it (jitter spreads a burst of retries). */
@@ -309,17 +352,17 @@ export async function countByStatus(): Promise<Record<string, number>> {
 
 /** A user's in-app notifications, newest first. */
 export async function listInbox(userId: number, limit = 50): Promise<NotifyMessage[]> {
-  return NotifyMessage.findAll({ where: { recipientUserId: userId, channel: 'inapp' }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit });
+  return NotifyMessage.findAll({ where: { recipientUserId: userId, channel: 'inapp', status: 'delivered' }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit });
 }
 
 /** How many in-app notifications a user has not read. */
 export async function unreadCount(userId: number): Promise<number> {
-  return NotifyMessage.count({ where: { recipientUserId: userId, channel: 'inapp', readAt: null } });
+  return NotifyMessage.count({ where: { recipientUserId: userId, channel: 'inapp', status: 'delivered', readAt: null } });
 }
 
 /** Marks a user's in-app notifications read (all of them, or those ids). */
 export async function markRead(userId: number, ids?: number[]): Promise<number> {
-  const [n] = await NotifyMessage.update({ readAt: new Date() }, { where: { recipientUserId: userId, channel: 'inapp', readAt: null, ...(ids ? { id: ids } : {}) } });
+  const [n] = await NotifyMessage.update({ readAt: new Date() }, { where: { recipientUserId: userId, channel: 'inapp', status: 'delivered', readAt: null, ...(ids ? { id: ids } : {}) } });
   return n;
 }
 

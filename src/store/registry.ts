@@ -7,6 +7,10 @@ import { initFormModels } from '../forms/models.ts';
 import { initEngineModels } from '../engine/models.ts';
 import { initSigningModels } from '../signing/models.ts';
 import { initNotifyModels } from '../notify/models.ts';
+import { initCalendarModels } from '../calendar/models.ts';
+import { initCatalogModels } from '../catalog/models.ts';
+import { initWorkflowModels } from '../workflow/models.ts';
+import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
@@ -17,6 +21,10 @@ const initializers: Array<(s: Sequelize) => void> = [
   initEngineModels,
   initSigningModels,
   initNotifyModels,
+  initCalendarModels,
+  initCatalogModels,
+  initWorkflowModels,
+  initReportingModels,
   initApiClientModels,
 ];
 

@@ -8,7 +8,10 @@ import { formsPlugin } from '../forms/plugin.ts';
 import { workflowPlugin } from '../workflow/plugin.ts';
 import { signingPlugin } from '../signing/plugin.ts';
 import { notifyPlugin } from '../notify/plugin.ts';
+import { calendarPlugin } from '../calendar/plugin.ts';
+import { catalogPlugin } from '../catalog/plugin.ts';
+import { reportingPlugin } from '../reporting/plugin.ts';
 import { engineRestPlugin } from '../engine-rest/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, engineRestPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin];

@@ -3,20 +3,23 @@
 // processes and runs this node's job worker while the server runs (the engine itself knows no HTTP).
 import type { Plugin, Request, ResponseToolkit } from '@hapi/hapi';
 import Joi from 'joi';
-import { findInputProblem } from '../web/input-guard.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
+import { findInputProblem } from '../web/input-guard.ts';
 import { registerNav } from '../web/nav.ts';
 import type { Role } from '../auth/models.ts';
 import { hasRole } from '../access/index.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
+import { tasklistRoutes } from './tasklist-routes.ts';
+import { assertMayStart } from './tasklist.ts';
+import { deployFormDirectory, deployFormFor, MAX_FORM_BYTES } from './forms.ts';
 import {
-  analyzeXml, deployShippedProcesses, getDefinitionRow, getTimeline, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
+  PROCESSES_DIR, analyzeXml, definitionWarnings, deployShippedProcesses, getDefinitionRow, listDefinitions, presentTask, startJobWorker, stopJobWorker, type DeployProblem,
 } from '../engine/service.ts';
 import {
   broadcastFor, cancelInstanceFor, claimTask, cockpitOverview, commentTask, completeTask, correlateFor, delegateTask, deployFor, getInstanceFor, getTask,
-  listIncidentsFor, listInstancesFor, listTasks, mayUnassign, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, startProcessFor, unassignTask, unclaimTask,
+  listIncidentsFor, listInstancesFor, listTasks, moveTimerFor, ORG_CODE, retryIncidentFor, retryJobFor, setVariablesFor, startProcessFor, unassignTask, unclaimTask,
   type IdempotencyKey, type TaskQuery,
 } from './service.ts';
 
@@ -31,6 +34,45 @@ const designersXml = { govflow: { roles: ['admin', 'designer'] as Role[], maxTex
 /** Problems of a rejected deploy in the reader's language. */
 export function presentProblems(locale: Locale, problems: DeployProblem[]) {
   return problems.map((p) => ({ ...p, message: t(locale, p.code, { ...p.params }) }));
+}
+
+/** A multipart file part as hapi hands it with annotated output. */
+interface Upload {
+  filename?: string;
+  payload?: Buffer | string | Record<string, unknown>;
+}
+
+function uploaded(u: Upload | string): { name: string; text: string } {
+  if (typeof u === 'string') return { name: '', text: u };
+  const body = u.payload;
+  // A part sent as application/json arrives parsed; a form file is stored as the JSON it is.
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : body && typeof body === 'object' ? JSON.stringify(body) : '';
+  return { name: String(u.filename ?? ''), text };
+}
+
+/** Rethrows a form deploy rejection with every problem worded for the reader. */
+function localizedForm(locale: Locale, err: unknown): never {
+  if (err instanceof AppError && err.code === 'tasklist.formRejected' && Array.isArray(err.details)) {
+    throw new AppError(err.code, err.status, err.params, (err.details as Array<{ code: string; params: Record<string, unknown> }>).map((p) => ({ ...p, message: t(locale, p.code, p.params) })));
+  }
+  throw err;
+}
+
+/** Parses a form's variables textarea (JSON object) or fails with a field error. */
+function formVariables(text: string | undefined): Record<string, unknown> {
+  if (!text || !text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new AppError('engine.badVariables', 400);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AppError('engine.badVariables', 400);
+  // The text was one string at the edge; what it parses to gets the same check as any body.
+  const problem = findInputProblem(v, 'variables');
+  if (problem) throw new AppError(`validation.${problem.type}`, 400, { field: problem.field, limit: problem.limit });
+  if (Buffer.byteLength(text) > MAX_VARIABLES_BYTES) throw new AppError('validation.variables.tooLarge', 400, { limit: MAX_VARIABLES_BYTES });
+  return v as Record<string, unknown>;
 }
 
 /** Rethrows a deploy rejection with every problem worded for the reader. */
@@ -58,23 +100,6 @@ function toTaskQuery(q: { scope?: TaskQuery['scope']; process?: string; org?: st
   return { scope: q.scope, processKey: q.process || undefined, orgCode: q.org || undefined, sort: q.sort };
 }
 
-/** Parses a form's variables textarea (JSON object) or fails with a field error. */
-function formVariables(text: string | undefined): Record<string, unknown> {
-  if (!text || !text.trim()) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new AppError('engine.badVariables', 400);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AppError('engine.badVariables', 400);
-  // The text was one string at the edge; what it parses to gets the same check as any body.
-  const problem = findInputProblem(v, 'variables');
-  if (problem) throw new AppError(`validation.${problem.type}`, 400, { field: problem.field, limit: problem.limit });
-  if (Buffer.byteLength(text) > MAX_VARIABLES_BYTES) throw new AppError('validation.variables.tooLarge', 400, { limit: MAX_VARIABLES_BYTES });
-  return v as Record<string, unknown>;
-}
-
 function back(h: ResponseToolkit, to: string) {
   return h.redirect(to).code(303);
 }
@@ -92,10 +117,18 @@ export const workflowPlugin: Plugin<void> = {
   name: 'govflow/workflow',
   async register(server) {
     registerNav({ href: '/tasks', label: 'engine.nav.tasks', roles: ['officer', 'leader'], order: 20 });
+    registerNav({ href: '/start', label: 'tasklist.nav.start', roles: ['officer', 'leader'], order: 21 });
     registerNav({ href: '/engine', label: 'engine.nav.cockpit', roles: ['admin', 'designer'], order: 60 });
     registerNav({ href: '/engine/modeler', label: 'engine.nav.modeler', roles: ['designer'], order: 61 });
 
     server.ext('onPreStart', async () => {
+      try {
+        // Forms first: a process's first task may link to one.
+        const forms = (await deployFormDirectory(PROCESSES_DIR)).filter((f) => f.isNew);
+        if (forms.length) log.info('forms deployed', { forms: forms.map((f) => `${f.formId}@${f.version}`).join(', ') });
+      } catch (err) {
+        log.error('shipped forms not deployed', { error: String((err as Error)?.message ?? err) });
+      }
       try {
         const deployed = await deployShippedProcesses();
         const fresh = deployed.filter((d) => d.isNew);
@@ -150,6 +183,7 @@ export const workflowPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const viewer = mustViewer(request);
           const p = request.payload as { businessKey?: string; orgCode?: string; variables: Record<string, unknown> };
+          await assertMayStart(viewer, String(request.params.key));
           const { status, body } = await startProcessFor(viewer, String(request.params.key), { businessKey: p.businessKey || null, orgCode: p.orgCode || null, variables: p.variables }, idempotencyOf(request));
           return h.response(body).code(status);
         },
@@ -173,6 +207,14 @@ export const workflowPlugin: Plugin<void> = {
           const reason = (request.payload as { reason?: string } | null)?.reason || null;
           await cancelInstanceFor(viewer, String(request.params.id), reason);
           return { id: String(request.params.id), status: 'cancelled' };
+        },
+      },
+      {
+        // A JSON merge of the body into the instance's variables (null removes a name); the result obeys the same size limit.
+        method: 'PUT', path: '/api/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: vars.required() } },
+        handler: async (request) => {
+          const variables = await setVariablesFor(mustViewer(request), String(request.params.id), request.payload as Record<string, unknown>, MAX_VARIABLES_BYTES);
+          return { id: String(request.params.id), variables };
         },
       },
       {
@@ -251,60 +293,7 @@ export const workflowPlugin: Plugin<void> = {
       },
 
       // ---- Pages ----
-      {
-        method: 'GET', path: '/tasks', options: { plugins: anyUser, validate: { query: taskQuery } },
-        handler: async (request, h) => {
-          const viewer = mustViewer(request);
-          const q = request.query as { scope: TaskQuery['scope']; process?: string; org?: string; sort: TaskQuery['sort'] };
-          const tasks = (await listTasks(viewer, toTaskQuery(q))).map(presentTask);
-          return h.view('pages/engine/inbox', { pageTitle: t(request.app.locale, 'engine.inbox.title'), tasks, values: q, scopes: ['all', 'mine', 'groups', 'unassigned'], processes: [...new Set(tasks.map((x) => x.processKey))] });
-        },
-      },
-      {
-        method: 'GET', path: '/tasks/{id}', options: { plugins: anyUser, validate: { params: Joi.object({ id: Joi.number().integer().required() }) } },
-        handler: async (request, h) => {
-          const viewer = mustViewer(request);
-          const row = await getTask(viewer, Number(request.params.id));
-          const task = presentTask(row);
-          const history = (await getTimeline(task.instanceId)).filter((x) => x.elementId === task.elementId && ['complete', 'comment', 'claim', 'unclaim', 'delegate', 'unassign'].includes(x.event));
-          return h.view('pages/engine/task', {
-            pageTitle: task.name ?? task.elementId, task, history, isMine: task.assignee === viewer.username, canClaim: !task.assignee && task.status === 'open', canUnassign: await mayUnassign(viewer, row),
-          });
-        },
-      },
-      {
-        method: 'POST', path: '/tasks/{id}/{action}',
-        options: {
-          plugins: anyUser,
-          validate: {
-            params: Joi.object({ id: Joi.number().integer().required(), action: Joi.string().valid('claim', 'unclaim', 'unassign', 'complete', 'comment', 'delegate').required() }),
-            payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(100000), comment: Joi.string().allow('').max(4000), username: Joi.string().trim().lowercase().max(64) }).unknown(false),
-          },
-        },
-        handler: async (request, h) => {
-          const viewer = mustViewer(request);
-          const id = Number(request.params.id);
-          const p = request.payload as { variables?: string; comment?: string };
-          switch (request.params.action) {
-            case 'claim': await claimTask(viewer, id); return back(h, `/tasks/${id}`);
-            case 'unclaim': await unclaimTask(viewer, id); return back(h, `/tasks/${id}`);
-            case 'unassign': await unassignTask(viewer, id); return back(h, `/tasks/${id}`);
-            case 'comment': {
-              if (p.comment?.trim()) await commentTask(viewer, id, p.comment.trim());
-              return back(h, `/tasks/${id}`);
-            }
-            case 'delegate': {
-              const to = (p as { username?: string }).username;
-              if (!to) throw new AppError('validation.failed', 400);
-              await delegateTask(viewer, id, to);
-              return back(h, '/tasks');
-            }
-            default:
-              await completeTask(viewer, id, formVariables(p.variables), p.comment?.trim() || null);
-              return back(h, '/tasks?done=1');
-          }
-        },
-      },
+      ...tasklistRoutes(),
       {
         method: 'GET', path: '/engine', options: { plugins: designers },
         handler: async (request, h) => {
@@ -324,13 +313,24 @@ export const workflowPlugin: Plugin<void> = {
       },
       {
         method: 'POST', path: '/engine/deploy',
-        options: { plugins: designersXml, payload: { output: 'data', parse: true, multipart: true, maxBytes: MAX_XML } },
+        options: { plugins: designersXml, payload: { output: 'data', parse: true, multipart: { output: 'annotated' }, maxBytes: MAX_XML } },
         handler: async (request, h) => {
           const viewer = mustViewer(request);
-          const p = request.payload as { file?: Buffer | string; filename?: string };
-          const xml = Buffer.isBuffer(p.file) ? p.file.toString('utf8') : String(p.file ?? '');
-          const { body } = await deployFor(viewer, xml, null).catch((err) => localized(request.app.locale, err));
-          return back(h, `/engine/definitions/${body.id}`);
+          const p = request.payload as { file?: Upload | Upload[] | string };
+          // Several files at once: the forms go first, so the process's tasks find them.
+          const files = (Array.isArray(p.file) ? p.file : p.file === undefined ? [] : [p.file]).map(uploaded);
+          const forms = files.filter((f) => f.name.endsWith('.form') || (!f.name.endsWith('.bpmn') && f.text.trimStart().startsWith('{')));
+          const processes = files.filter((f) => !forms.includes(f));
+          for (const f of forms) {
+            if (Buffer.byteLength(f.text) > MAX_FORM_BYTES) throw new AppError('tasklist.formRejected', 422, { name: f.name });
+            await deployFormFor(viewer, f.text, f.name || null).catch((err) => localizedForm(request.app.locale, err));
+          }
+          let last: number | null = null;
+          for (const f of processes) {
+            const { body } = await deployFor(viewer, f.text, f.name || null).catch((err) => localized(request.app.locale, err));
+            last = body.id;
+          }
+          return back(h, last === null ? '/engine' : `/engine/definitions/${last}`);
         },
       },
       {
@@ -338,7 +338,15 @@ export const workflowPlugin: Plugin<void> = {
         handler: async (request, h) => {
           const row = await getDefinitionRow({ id: Number(request.params.id) });
           const instances = await listInstancesFor(mustViewer(request), { definitionKey: row.key, limit: 20 });
-          return h.view('pages/engine/definition', { pageTitle: row.name ?? row.key, definition: { id: row.id, key: row.key, version: row.version, name: row.name, sha256: row.sha256, createdAt: row.createdAt, deployedBy: row.deployedBy, sourceName: row.sourceName }, instances: instances.rows });
+          const locale = request.app.locale;
+          const meta = JSON.parse(row.meta) as { translations?: Array<{ elementId: string; field: string; juel: string; feel: string }> };
+          return h.view('pages/engine/definition', {
+            pageTitle: row.name ?? row.key,
+            definition: { id: row.id, key: row.key, version: row.version, name: row.name, sha256: row.sha256, createdAt: row.createdAt, deployedBy: row.deployedBy, sourceName: row.sourceName },
+            instances: instances.rows,
+            warnings: presentProblems(locale, definitionWarnings(row)),
+            translations: meta.translations ?? [],
+          });
         },
       },
       {
@@ -366,6 +374,14 @@ export const workflowPlugin: Plugin<void> = {
             isAdmin: hasRole(mustViewer(request), 'admin'),
             highlight: JSON.stringify({ active: instance.activeElements.map((a) => a.id), completed: instance.completedElements, tokens: instance.tokens, incidents: instance.incidents.filter((i) => i.status === 'open').map((i) => i.elementId) }),
           });
+        },
+      },
+      {
+        method: 'POST', path: '/engine/instances/{id}/variables', options: { plugins: admins, validate: { payload: Joi.object({ crumb: Joi.string(), variables: Joi.string().allow('').max(MAX_VARIABLES_BYTES * 2) }) } },
+        handler: async (request, h) => {
+          const id = String(request.params.id);
+          await setVariablesFor(mustViewer(request), id, formVariables((request.payload as { variables?: string }).variables), MAX_VARIABLES_BYTES);
+          return back(h, `/engine/instances/${id}`);
         },
       },
       {

@@ -14,7 +14,7 @@ import { AppError, BadRequest, Conflict, Forbidden, Invalid, NotFound } from '..
 import {
   broadcastSignal, cancelInstance, claimTaskFor, commentOnTask, completeTaskBy, correlateMessage, deployDefinition, engineCounts, findIdempotent, findTasks,
   finishIdempotent, purgeIdempotent, getIncident, getInstance, getJob, instanceOrg, isDuplicateKey, listIncidents, listInstances, listScopedJobs, messageTarget, moveTimer,
-  openTask, reassignTask, registerAssignmentCheck, releaseIdempotent, reserveIdempotent, retryFailedJob, retryIncident, startProcess, taskById,
+  openTask, reassignTask, registerAssignmentCheck, releaseIdempotent, reserveIdempotent, retryFailedJob, retryIncident, setInstanceVariables, startProcess, taskById,
   unclaimTaskFor, type InstanceOrg, type InstanceQuery, type OrgPathScope,
 } from '../engine/service.ts';
 import type { EngineTask } from '../engine/models.ts';
@@ -339,6 +339,17 @@ async function auditedEngineAction<T>(viewer: Viewer, entry: { action: string; t
 export async function cancelInstanceFor(viewer: Viewer, id: string, reason: string | null): Promise<void> {
   await assertInstance(viewer, id, OPERATOR_ROLES);
   await auditedEngineAction(viewer, { action: 'engine.instance.cancel', targetType: 'instance', targetId: id, detail: { reason } }, () => cancelInstance(id, viewer.username, reason));
+}
+
+/**
+ * Changes variables of an instance in the viewer's scope (a JSON merge, null removes a name), e.g. to fix
+ * the data an incident is about before retrying it; audited with the names changed.
+ */
+export async function setVariablesFor(viewer: Viewer, id: string, changes: Record<string, unknown>, maxBytes: number): Promise<Record<string, unknown>> {
+  await assertInstance(viewer, id, OPERATOR_ROLES);
+  const instance = await auditedEngineAction(viewer, { action: 'engine.instance.variables', targetType: 'instance', targetId: id, detail: { names: Object.keys(changes) } },
+    () => setInstanceVariables(id, changes, viewer.username, maxBytes));
+  return JSON.parse(instance.variables) as Record<string, unknown>;
 }
 
 /** Retries an incident of an instance in the viewer's scope; audited. */

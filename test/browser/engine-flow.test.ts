@@ -68,17 +68,21 @@ test.serial('a designer draws a small process in the modeler and deploys it', as
   await page.screenshot({ path: 'test-results/engine-modeler.png' });
 });
 
-test.serial('an officer completes a task from the inbox', async (t) => {
+test.serial('an officer completes a task from the inbox and sees it done and gone from the list', async (t) => {
   const instance = await startProcess('Process_browser', { businessKey: 'HS-2026-001' });
   const page = await b.newPage();
   await loginAs(page, 'canbo.xuly');
   await page.goto('/tasks');
   const row = page.locator('[data-testid="task-rows"] tr', { hasText: 'HS-2026-001' });
+  t.is(await row.locator('[data-testid="task-process"]').textContent(), 'Process_browser');
+  t.is(await row.locator('[data-testid="task-groups"]').textContent(), 'Cán bộ nghiệp vụ');
   await row.getByRole('link', { name: 'Thẩm định hồ sơ' }).click();
   await page.waitForSelector('[data-testid="complete-form"]');
-  await page.fill('#variables', '{"hopLe": true}');
+  t.is(await page.locator('textarea#variables').count(), 0, 'no JSON box on the task page');
   await page.fill('#comment', 'Hồ sơ hợp lệ');
-  await Promise.all([page.waitForURL('**/tasks?done=1'), page.click('[data-testid="complete"]')]);
+  await Promise.all([page.waitForURL('**/tasks?done=*'), page.click('[data-testid="complete"]')]);
+  t.is(await page.textContent('[data-testid="done-message"]'), 'Đã hoàn thành công việc «Thẩm định hồ sơ».');
+  t.is(await page.locator('[data-testid="task-rows"] tr', { hasText: 'HS-2026-001' }).count(), 0);
   const done = await EngineTask.findOne({ where: { instanceId: instance.id, elementId: 'Task_check' } });
   t.is(done!.status, 'completed');
   t.is(done!.completedBy, 'canbo.xuly');

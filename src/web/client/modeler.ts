@@ -61,7 +61,10 @@ function showProblems(problems: Problem[], warnings: Problem[]): void {
   problemsList.replaceChildren();
   const canvas = modeler.get('canvas') as { addMarker(id: string, c: string): void; removeMarker(id: string, c: string): void };
   const registry = modeler.get('elementRegistry') as { getAll(): Array<{ id: string }>; get(id: string): unknown };
-  for (const el of registry.getAll()) canvas.removeMarker(el.id, 'gf-incident');
+  for (const el of registry.getAll()) {
+    canvas.removeMarker(el.id, 'gf-incident');
+    canvas.removeMarker(el.id, 'gf-warning');
+  }
   if (!problems.length && !warnings.length) {
     const li = document.createElement('li');
     li.textContent = host.dataset.msgNone ?? '';
@@ -71,9 +74,10 @@ function showProblems(problems: Problem[], warnings: Problem[]): void {
     for (const p of list) {
       const li = document.createElement('li');
       li.className = cls;
-      li.textContent = p.message;
+      // A warning does not stop a deploy; it says so in words, not only in colour.
+      li.textContent = cls === 'warn' && host.dataset.msgWarning ? `${host.dataset.msgWarning}: ${p.message}` : p.message;
       problemsList.append(li);
-      if (p.elementId && registry.get(p.elementId)) canvas.addMarker(p.elementId, 'gf-incident');
+      if (p.elementId && registry.get(p.elementId)) canvas.addMarker(p.elementId, cls === 'err' ? 'gf-incident' : 'gf-warning');
     }
   }
 }

@@ -45,3 +45,24 @@ test.serial('a rejected file prints every problem and exits non-zero', async (t)
   t.is(r.code, 1);
   t.regex(r.stderr, /script task/);
 });
+
+test.serial('complete exits 2 and names the incident when the instance stops at a gateway no flow leaves', async (t) => {
+  const file = path.join(dir, 'cli-stuck.bpmn');
+  fs.writeFileSync(file, bpmn('Process_cliStuck', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_one"/>
+    <userTask id="Task_one" name="Nhập số tiền"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_one" targetRef="Gateway_amount"/>
+    <exclusiveGateway id="Gateway_amount" name="Số tiền?"/>
+    <sequenceFlow id="Flow_big" name="Lớn" sourceRef="Gateway_amount" targetRef="End"><conditionExpression>=amount &gt; 100</conditionExpression></sequenceFlow>
+    <endEvent id="End" name="Xong"/>
+  `));
+  await govflow('deploy', file);
+  const instanceId = ((await govflow('start', 'Process_cliStuck')) as { stdout: string }).stdout.trim();
+  const tasks = JSON.parse((await govflow('tasks', '--json') as { stdout: string }).stdout) as Array<{ id: number; instanceId: string }>;
+  const task = tasks.find((x) => x.instanceId === instanceId)!;
+  const done = await govflow('complete', String(task.id), '--vars', '{"amount": 5}') as { stdout: string; stderr: string; code?: number };
+  t.is(done.code, 2);
+  t.regex(done.stderr, /No outgoing flow of Gateway_amount matches/);
+  t.is(done.stdout.trim(), `${instanceId} active`);
+});

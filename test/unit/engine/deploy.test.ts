@@ -30,15 +30,15 @@ test.serial('malformed XML is a 422 with the line and column', async (t) => {
   const err = await rejected(t, '<?xml version="1.0"?>\n<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">\n  <process id="P" isExecutable="true">\n    <startEvent id="S">\n  </process>\n</definitions>');
   t.is(err.status, 422);
   t.is(err.code, 'engine.deployRejected');
-  t.is(err.details[0].code, 'engine.problem.xml');
+  t.is(err.details[0].code, 'bpmn.problem.xmlAt');
   t.is(err.details[0].line, 5);
   t.true(typeof err.details[0].column === 'number');
 });
 
-test.serial('a script task is rejected by id', async (t) => {
+test.serial('a JavaScript script task is rejected by id, naming the language', async (t) => {
   const err = await rejected(t, simple('<scriptTask id="Task_a" name="Chạy" scriptFormat="javascript"><script>next()</script></scriptTask>', 'Process_script'));
   t.is(err.status, 422);
-  t.true(err.details.some((p) => p.code === 'engine.problem.scriptTask' && p.elementId === 'Task_a'));
+  t.true(err.details.some((p) => p.code === 'bpmn.problem.scriptLanguage' && p.elementId === 'Task_a' && p.params?.language === 'javascript'));
 });
 
 test.serial('an element the runtime cannot execute is listed by id', async (t) => {
@@ -46,28 +46,29 @@ test.serial('an element the runtime cannot execute is listed by id', async (t) =
   t.true(err.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a' && p.params?.type === 'ComplexGateway'));
 });
 
-test.serial('standard loops, completion conditions and multi-instance sub-processes are listed as something the runtime cannot execute', async (t) => {
+test.serial('standard loops are listed as something the runtime cannot execute, and a completion condition must be FEEL', async (t) => {
   const loop = await rejected(t, simple('<userTask id="Task_a" name="Lặp"><standardLoopCharacteristics/></userTask>', 'Process_loop'));
   t.true(loop.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a' && p.params?.type === 'StandardLoopCharacteristics'));
-  const condition = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="=units"><completionCondition>=done</completionCondition></multiInstanceLoopCharacteristics></userTask>', 'Process_mi_cond'));
-  t.true(condition.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.params?.type === 'completionCondition'));
-  const sub = await rejected(t, simple('<subProcess id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="=units"/><startEvent id="S2"/></subProcess>', 'Process_mi_sub'));
-  t.true(sub.details.some((p) => p.code === 'engine.problem.unsupportedElement' && p.elementId === 'Task_a'));
+  const condition = await rejected(t, simple('<subProcess id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="=units"><completionCondition>done</completionCondition></multiInstanceLoopCharacteristics><startEvent id="S2" name="Vào"/></subProcess>', 'Process_mi_cond'));
+  t.true(condition.details.some((p) => p.code === 'engine.problem.notFeel' && p.elementId === 'Task_a' && p.params?.value === 'done'));
 });
 
 test.serial('a multi-instance task needs a FEEL collection or a count', async (t) => {
   const none = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics/></userTask>', 'Process_mi_none'));
   t.true(none.details.some((p) => p.code === 'engine.problem.loopWithoutCollection' && p.elementId === 'Task_a'));
-  const juel = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="${units}"/></userTask>', 'Process_mi_juel'));
-  t.true(juel.details.some((p) => p.code === 'engine.problem.notFeel' && p.params?.value === '${units}'));
+  const text = await rejected(t, simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="units"/></userTask>', 'Process_mi_text'));
+  t.true(text.details.some((p) => p.code === 'engine.problem.notFeel' && p.params?.value === 'units'));
+  const juel = await analyzeXml(simple('<userTask id="Task_a" name="Mỗi đơn vị"><multiInstanceLoopCharacteristics camunda:collection="${units}"/></userTask>', 'Process_mi_juel'));
+  t.deepEqual(juel.problems, []);
+  t.is(juel.meta?.elements.Task_a.loop?.collection, '=units');
 });
 
 test.serial('an unknown element is a parse problem with its position', async (t) => {
   const err = await rejected(t, simple('<fancyTask id="Task_a" name="?"/>', 'Process_unknown'));
-  t.true(err.details.some((p) => p.code === 'engine.problem.xml' && typeof p.line === 'number'));
+  t.true(err.details.some((p) => p.code === 'bpmn.problem.xmlAt' && typeof p.line === 'number'));
 });
 
-test.serial('bad FEEL and JavaScript conditions are both reported in one answer', async (t) => {
+test.serial('bad FEEL and JavaScript conditions are both reported in one answer, the language named', async (t) => {
   const xml = bpmn('Process_feel', `
     <startEvent id="Start" name="Bắt đầu"/>
     <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Gateway_1"/>
@@ -79,18 +80,20 @@ test.serial('bad FEEL and JavaScript conditions are both reported in one answer'
   `);
   const err = await rejected(t, xml);
   t.true(err.details.some((p) => p.code === 'engine.problem.feelSyntax' && p.elementId === 'Flow_a'));
-  t.true(err.details.some((p) => p.code === 'engine.problem.scriptCondition' && p.elementId === 'Flow_b'));
+  t.true(err.details.some((p) => p.code === 'bpmn.problem.conditionLanguage' && p.elementId === 'Flow_b' && p.params?.language === 'javascript'));
   t.is(await EngineDefinition.count({ where: { key: 'Process_feel' } }), 0);
 });
 
-test.serial('bpmnlint recommended rules reject a task with no way out', async (t) => {
+test.serial('bpmnlint findings are warnings: a task with no way out deploys, and the warning is kept with the version', async (t) => {
   const xml = bpmn('Process_lint', `
     <startEvent id="Start" name="Bắt đầu"/>
     <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Task_a"/>
     <userTask id="Task_a" name="Việc"/>
   `);
-  const err = await rejected(t, xml);
-  t.true(err.details.some((p) => p.code === 'engine.problem.lint'));
+  const result = await deployDefinition(xml);
+  t.true(result.warnings.some((p) => p.code === 'engine.problem.lint' && p.params.rule === 'no-implicit-end'));
+  const row = await EngineDefinition.findByPk(result.id);
+  t.true(JSON.parse(row!.warnings!).some((p: { params: { rule?: string } }) => p.params.rule === 'no-implicit-end'));
 });
 
 test.serial('the same XML twice is one version; a change makes version 2', async (t) => {

@@ -6,14 +6,27 @@ import { tablesOf } from '../../../src/forms/definition.ts';
 const forms = loadShippedForms();
 const byKey = (k: string) => forms.find((f) => f.key === k)!;
 
-test('the three shipped forms validate and compile without problems', (t) => {
-  t.deepEqual(forms.map((f) => f.key).sort(), ['kt-xh-thang', 'pakn-xu-ly', 'tthc-giai-quyet']);
+test('the four report forms and the six dossier forms of the shipped procedures validate and compile without problems', (t) => {
+  t.deepEqual(forms.map((f) => f.key).sort(), ['chung-thuc-ban-sao', 'dang-ky-ho-kinh-doanh', 'dang-ky-ket-hon', 'dang-ky-khai-sinh', 'dang-ky-khai-tu', 'dang-ky-thuong-tru', 'kt-xh-thang', 'kt-xh-thang-3cap', 'pakn-xu-ly', 'tthc-giai-quyet']);
   for (const f of forms) t.deepEqual(compile(f).problems, [], f.key);
 });
 
 test('the socio-economic report uses the GSO indicator codes of the sample data', (t) => {
   const ids = tablesOf(byKey('kt-xh-thang')).flatMap((tb) => tb.rows.map((r) => r.id));
   for (const code of ['LDCN_DN_MOM', 'LDCN_DN_YOY', 'VDT_NSNN_THANG', 'DS_TB', 'TMBL_HH_DV', 'IIP_NAM', 'TL_HO_NGHEO']) t.true(ids.includes(code), code);
+});
+
+test('the 2025 socio-economic report has no district rows (districts were abolished on 1 July 2025); the three-level variant keeps them', (t) => {
+  const rowsOf = (key: string) => tablesOf(byKey(key)).flatMap((tb) => tb.rows);
+  const current = rowsOf('kt-xh-thang');
+  t.deepEqual(current.filter((r) => /huyện|HUYEN/i.test(`${r.id} ${r.name}`)).map((r) => r.id), []);
+  t.deepEqual(current.filter((r) => r.parent === 'VDT_NSNN_THANG').map((r) => [r.code, r.id]), [['01.1', 'VDT_NSNN_TINH'], ['01.2', 'VDT_NSNN_XA']]);
+  const history = rowsOf('kt-xh-thang-3cap');
+  t.deepEqual(history.filter((r) => r.parent === 'VDT_NSNN_THANG').map((r) => [r.code, r.id]), [['01.1', 'VDT_NSNN_TINH'], ['01.2', 'VDT_NSNN_HUYEN'], ['01.3', 'VDT_NSNN_XA']]);
+  // Apart from the district row, the variant asks for the same indicators, so a series spans the reform.
+  t.deepEqual(history.map((r) => r.id).filter((id) => id !== 'VDT_NSNN_HUYEN'), current.map((r) => r.id));
+  t.not(byKey('kt-xh-thang-3cap').code, byKey('kt-xh-thang').code);
+  t.is(byKey('kt-xh-thang-3cap').periodKind, 'month');
 });
 
 test('a real employment swing (Vĩnh Long 2022-08, 896,34%) raises the warning that asks for an explanation', (t) => {

@@ -87,3 +87,8 @@ test('pages show times as day/month/year hour:minute in Vietnam time', (t) => {
   t.is(formatVn(new Date('2026-11-23T03:22:15Z')), '23/11/2026 10:22');
   t.is(formatVn(null), '');
 });
+
+test('a catalog file NAMESPACE-PART.json adds its keys to NAMESPACE', (t) => {
+  t.is(tr('vi', 'reporting.period.label.year', { year: 2026 }), 'Năm 2026');
+  t.false(hasMessage('vi', 'reporting-periods.period.label.year'));
+});

@@ -1,0 +1,199 @@
+// Catalog search with MiniSearch over the rows in the database. Each node keeps one index in memory, built from the
+// catalog version it read first; a search that finds another version in the database rebuilds it before answering.
+import MiniSearch, { type SearchResult } from 'minisearch';
+import { Procedure, ProcedureFaq } from './models.ts';
+import { catalogVersion } from './version.ts';
+import { fold, splitLevels } from './parse.ts';
+
+/** What the index keeps of a procedure for lists and filters. */
+export interface ProcedureDoc {
+  id: number;
+  code: string;
+  name: string;
+  agency: string;
+  field: string;
+  level: string;
+  levels: string[];
+  onlineLevel: 'full' | 'partial' | null;
+  processingText: string | null;
+  processingAmount: number | null;
+  processingUnit: string | null;
+  feeMin: number | null;
+  feeMax: number | null;
+  feeText: string | null;
+}
+
+/** What the index keeps of an FAQ entry. */
+export interface FaqDoc {
+  id: number;
+  procedureCode: string;
+  question: string;
+  answer: string;
+}
+
+interface Built {
+  version: number;
+  procedures: MiniSearch<ProcedureDoc>;
+  faqs: MiniSearch<FaqDoc>;
+  docs: Map<number, ProcedureDoc>;
+  /** Every procedure in Vietnamese name order, for a search without words. */
+  byName: ProcedureDoc[];
+  faqDocs: Map<number, FaqDoc>;
+  ms: number;
+}
+
+// Words of a question that say nothing about which procedure is meant ("Tôi muốn làm … thế nào?"), folded.
+const QUESTION_WORDS = new Set(['toi', 'muon', 'can', 'lam', 'the', 'nao', 'gi', 'cho', 'cua', 'o', 'dau', 'bao', 'lau', 'va', 'la', 'co', 'khong', 'duoc', 'minh', 'em', 'anh', 'chi', 'phai', 'nhu', 'thi', 'nhung', 'mot', 'nhe', 'a', 'oi', 'xin', 'hoi', 'de', 'voi', 've', 'tai', 'khi', 'thu', 'tuc', 'ho', 'so', 'di', 'nay', 'con']);
+
+const processTerm = (term: string) => fold(term);
+
+function newProcedureIndex(): MiniSearch<ProcedureDoc> {
+  return new MiniSearch<ProcedureDoc>({
+    fields: ['name', 'code', 'field', 'agency', 'targetSubjects', 'result', 'documents'],
+    storeFields: [],
+    processTerm,
+    searchOptions: { processTerm, boost: { name: 4, code: 6, field: 1.5 }, prefix: true },
+  });
+}
+
+function newFaqIndex(): MiniSearch<FaqDoc> {
+  return new MiniSearch<FaqDoc>({ fields: ['question', 'answer'], storeFields: [], processTerm, searchOptions: { processTerm, boost: { question: 3 }, prefix: true } });
+}
+
+let current: Built | null = null;
+let building: Promise<Built> | null = null;
+
+async function build(version: number): Promise<Built> {
+  const started = Date.now();
+  const rows = await Procedure.findAll({ raw: true });
+  const faqRows = await ProcedureFaq.findAll({ raw: true });
+  const procedures = newProcedureIndex();
+  const docs = new Map<number, ProcedureDoc>();
+  const indexed = rows.map((r) => {
+    const doc: ProcedureDoc = {
+      id: r.id, code: r.code, name: r.name, agency: r.agency, field: r.field, level: r.level, levels: splitLevels(r.level),
+      onlineLevel: r.onlineLevel, processingText: r.processingText, processingAmount: r.processingAmount, processingUnit: r.processingUnit,
+      feeMin: r.feeMin === null ? null : Number(r.feeMin), feeMax: r.feeMax === null ? null : Number(r.feeMax), feeText: r.feeText,
+    };
+    docs.set(r.id, doc);
+    return { ...doc, targetSubjects: r.targetSubjects ?? '', result: r.result ?? '', documents: r.documents ?? '' };
+  });
+  procedures.addAll(indexed);
+  const faqs = newFaqIndex();
+  const faqDocs = new Map<number, FaqDoc>(faqRows.map((f) => [f.id, { id: f.id, procedureCode: f.procedureCode, question: f.question, answer: f.answer }]));
+  faqs.addAll([...faqDocs.values()]);
+  const collator = new Intl.Collator('vi');
+  const byName = [...docs.values()].sort((a, b) => collator.compare(a.name, b.name) || a.code.localeCompare(b.code));
+  return { version, procedures, faqs, docs, byName, faqDocs, ms: Date.now() - started };
+}
+
+/** The index for the catalog version in the database now, rebuilt when another node (or this one) changed the catalog. */
+export async function catalogIndex(): Promise<Built> {
+  const version = await catalogVersion();
+  if (current && current.version === version) return current;
+  if (!building) {
+    building = build(version).then((b) => {
+      if (!current || b.version >= current.version) current = b;
+      return b;
+    }).finally(() => {
+      building = null;
+    });
+  }
+  const b = await building;
+  // A build that started from an older version than the one read here is stale for this caller: build again.
+  return b.version === version ? b : catalogIndex();
+}
+
+/** Forgets the index (tests that swap databases). */
+export function resetCatalogIndex(): void {
+  current = null;
+}
+
+/** Filters of a catalog search; each is an exact value as listed in the facets. */
+export interface CatalogFilters {
+  field?: string;
+  agency?: string;
+  level?: string;
+  online?: string;
+}
+
+/** One value of a facet and how many procedures have it. */
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+/** A page of search results with the counts per filter value. */
+export interface CatalogPage {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: ProcedureDoc[];
+  facets: { field: FacetValue[]; agency: FacetValue[]; level: FacetValue[]; online: FacetValue[] };
+  /** Whether no procedure had every word, so the answer holds those with the most of them. */
+  isRelaxed: boolean;
+}
+
+const DIMENSIONS = ['field', 'agency', 'level', 'online'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+
+function valuesOf(doc: ProcedureDoc, dim: Dimension): string[] {
+  if (dim === 'level') return doc.levels;
+  if (dim === 'online') return doc.onlineLevel ? [doc.onlineLevel] : [];
+  return [doc[dim]];
+}
+
+function meaningfulWords(q: string): string[] {
+  return fold(q).split(/[\s\p{P}]+/u).filter((w) => w && !QUESTION_WORDS.has(w));
+}
+
+/** The procedures matching the words (every word, as a prefix, without diacritics; else most of them), best first. */
+export function matchProcedures(index: Built, q: string): { docs: ProcedureDoc[]; isRelaxed: boolean; scores: Map<number, number> } {
+  const words = q.trim();
+  if (!words) return { docs: index.byName, isRelaxed: false, scores: new Map() };
+  const fuzzy = (term: string) => (term.length > 5 ? 0.2 : false);
+  let hits: SearchResult[] = index.procedures.search(words, { combineWith: 'AND', fuzzy });
+  let isRelaxed = false;
+  if (!hits.length) {
+    const kept = meaningfulWords(words);
+    if (kept.length) {
+      hits = index.procedures.search(kept.join(' '), { combineWith: 'OR', fuzzy });
+      isRelaxed = hits.length > 0;
+    }
+  }
+  const scores = new Map(hits.map((h) => [h.id as number, h.score]));
+  return { docs: hits.map((h) => index.docs.get(h.id as number)!).filter(Boolean), isRelaxed, scores };
+}
+
+/** Searches the catalog: words, filters, counts per filter value (each counted with the other filters applied), a page. */
+export async function searchCatalog(q: string, filters: CatalogFilters, page = 1, pageSize = 20): Promise<CatalogPage> {
+  const index = await catalogIndex();
+  const { docs, isRelaxed } = matchProcedures(index, q);
+  const wanted = new Map<Dimension, string>();
+  for (const d of DIMENSIONS) if (filters[d]) wanted.set(d, filters[d]!);
+  const passes = (doc: ProcedureDoc, skip?: Dimension) => {
+    for (const [d, v] of wanted) if (d !== skip && !valuesOf(doc, d).includes(v)) return false;
+    return true;
+  };
+  const facets = Object.create(null) as CatalogPage['facets'];
+  for (const d of DIMENSIONS) {
+    const counts = new Map<string, number>();
+    for (const doc of docs) if (passes(doc, d)) for (const v of valuesOf(doc, d)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    facets[d] = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value, 'vi'));
+  }
+  const matching = docs.filter((doc) => passes(doc));
+  const start = (page - 1) * pageSize;
+  return { total: matching.length, page, pageSize, items: matching.slice(start, start + pageSize), facets, isRelaxed };
+}
+
+/** For a sentence a citizen types: the procedures it most likely means and the FAQ answers that fit it. */
+export async function suggestForSentence(sentence: string, limit = 5): Promise<{ procedures: ProcedureDoc[]; faqs: Array<FaqDoc & { procedureName: string }> }> {
+  const index = await catalogIndex();
+  const words = meaningfulWords(sentence);
+  if (!words.length) return { procedures: [], faqs: [] };
+  const { docs } = matchProcedures(index, sentence);
+  const faqHits = index.faqs.search(words.join(' '), { combineWith: 'OR', fuzzy: (term: string) => (term.length > 5 ? 0.2 : false) });
+  const names = new Map([...index.docs.values()].map((d) => [d.code, d.name]));
+  const faqs = faqHits.slice(0, 3).map((h) => index.faqDocs.get(h.id as number)!).filter(Boolean).map((f) => ({ ...f, procedureName: names.get(f.procedureCode) ?? f.procedureCode }));
+  return { procedures: docs.slice(0, limit), faqs };
+}

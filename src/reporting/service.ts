@@ -1,0 +1,859 @@
+// The reporting domain's rules: regimes, cycles opened once per period with one report and one process
+// instance per reporting unit, the fill → review → return/approve → sign flow, and the roll-up of
+// children's figures into their parent's report.
+import Joi from 'joi';
+import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
+import { Report, ReportEvent, ReportingCycle, ReportingRegime, type ReportStatus } from './models.ts';
+import { assertPeriodOf, isFrequency, periodInfo, previousPeriod, type Frequency } from './periods.ts';
+import { assertKnownKeys, describeIssues, getPublished, planOf, prepareInput, type FormVersionView } from '../forms/service.ts';
+import { evaluateForm, getValue, type Issue, type Plan } from '../forms/engine.ts';
+import { rollupValues } from '../forms/rollup.ts';
+import type { FormValues } from '../forms/definition.ts';
+import { readXlsxOffThread } from '../forms/render-pool.ts';
+import { assertWorkbookWithinLimits } from '../forms/zip-limits.ts';
+import { canAccessOrg, hasRole, scopePaths, type Viewer } from '../access/index.ts';
+import type { Role } from '../auth/models.ts';
+import { actorOf, findActiveUsers, loadViewer, loadViewerByUsername } from '../auth/service.ts';
+import { appendAudit } from '../audit/service.ts';
+import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
+import { notifyRecipient } from '../notify/service.ts';
+import { taskRecipients } from '../notify/recipients.ts';
+import { cancelInstance, completeTaskAsSystem, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
+import { signData } from '../signing/service.ts';
+import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
+import { db, inTransaction, isMysql } from '../store/index.ts';
+import { getConfig } from '../config.ts';
+import type { Locale } from '../i18n/index.ts';
+import { log } from '../log.ts';
+
+/** The job kind that opens a cycle when its time comes. */
+export const JOB_OPEN_CYCLE = 'reporting.openCycle';
+/** The job kind that starts the process instances of a slice of a cycle's reports. */
+export const JOB_START_INSTANCES = 'reporting.startInstances';
+/** The job kind that sends deadline reminders and overdue escalations of a cycle. */
+export const JOB_REMIND = 'reporting.remind';
+
+/** Reports whose instances one start job takes. */
+const START_SLICE = 100;
+/** Rows per INSERT when a cycle opens. */
+const INSERT_CHUNK = 500;
+
+/** Roles that fill a unit's report. */
+const FILL_ROLES: readonly Role[] = ['officer'];
+/** Roles that review, return, approve, sign and reopen. */
+const LEAD_ROLES: readonly Role[] = ['leader'];
+/** Roles that read reports of the units in their scope. */
+const READ_ROLES: readonly Role[] = ['admin', 'designer', 'officer', 'leader'];
+
+// ---------------------------------------------------------------------------------------------
+// Regimes
+
+/** Who reports: units of these levels (inside one unit's subtree, or everywhere), and/or a list of codes. */
+export interface Reporters {
+  tree?: string;
+  levels?: string[];
+  within?: string | null;
+  units?: string[];
+}
+
+/** A regime as JSON (what import takes and export gives). */
+export interface RegimeJson {
+  code: string;
+  name: string;
+  legalBasis?: string | null;
+  formKey: string;
+  formVersion?: number;
+  processKey?: string;
+  frequency: Frequency;
+  reporters: Reporters;
+  recipientCode?: string | null;
+  deadlines: Record<string, number>;
+  openOffsetDays?: number;
+  reminderDays?: number[];
+  isLateAllowed?: boolean;
+  lateUntilDays?: number | null;
+}
+
+const regimeSchema = Joi.object({
+  code: Joi.string().trim().pattern(/^[A-Za-z0-9._-]{1,64}$/).required(),
+  name: Joi.string().trim().min(1).max(500).required(),
+  legalBasis: Joi.string().allow('', null).max(4000),
+  formKey: Joi.string().trim().max(120).required(),
+  formVersion: Joi.number().integer().min(1),
+  processKey: Joi.string().trim().max(120).default('report-cycle'),
+  frequency: Joi.string().valid('month', 'quarter', 'half-year', 'year').required(),
+  reporters: Joi.object({
+    tree: Joi.string().max(40).default('current'),
+    levels: Joi.array().items(Joi.string().valid('central', 'ministry', 'province', 'district', 'commune')).default([]),
+    within: Joi.string().allow(null).max(40).default(null),
+    units: Joi.array().items(Joi.string().max(40)).max(20000).default([]),
+  }).required(),
+  recipientCode: Joi.string().allow(null).max(40).default(null),
+  // Days of the period's last month; the legal window is the 15th to the 25th (Decree 09/2019 Art. 12).
+  deadlines: Joi.object().pattern(Joi.string().valid('central', 'ministry', 'province', 'district', 'commune'), Joi.number().integer().min(15).max(25)).min(1).required(),
+  openOffsetDays: Joi.number().integer().min(-30).max(30).default(0),
+  reminderDays: Joi.array().items(Joi.number().integer().min(1).max(30)).max(10).default([]),
+  isLateAllowed: Joi.boolean().default(true),
+  lateUntilDays: Joi.number().integer().min(0).max(365).allow(null).default(null),
+}).prefs({ abortEarly: false, convert: true, stripUnknown: false });
+
+/** A regime as services hand it out. */
+export interface RegimeView extends Required<Omit<RegimeJson, 'legalBasis' | 'recipientCode' | 'lateUntilDays'>> {
+  id: number;
+  legalBasis: string | null;
+  recipientCode: string | null;
+  lateUntilDays: number | null;
+}
+
+function regimeView(r: ReportingRegime): RegimeView {
+  return {
+    id: r.id, code: r.code, name: r.name, legalBasis: r.legalBasis, formKey: r.formKey, formVersion: r.formVersion, processKey: r.processKey,
+    frequency: r.frequency as Frequency, reporters: JSON.parse(r.reporters), recipientCode: r.recipientCode, deadlines: JSON.parse(r.deadlines),
+    openOffsetDays: r.openOffsetDays, reminderDays: r.reminderDays ? r.reminderDays.split(',').map(Number) : [], isLateAllowed: r.isLateAllowed, lateUntilDays: r.lateUntilDays,
+  };
+}
+
+/** The regime as JSON for export (no database id). */
+export function exportRegime(r: RegimeView): RegimeJson {
+  const { id: _id, ...rest } = r;
+  return rest;
+}
+
+/** Every regime, by code. */
+export async function listRegimes(): Promise<RegimeView[]> {
+  return (await ReportingRegime.findAll({ order: [['code', 'ASC']] })).map(regimeView);
+}
+
+/** A regime by code; 404 when there is none. */
+export async function getRegime(code: string): Promise<RegimeView> {
+  const r = await ReportingRegime.findOne({ where: { code } });
+  if (!r) throw NotFound('reporting.regime.notFound', { code });
+  return regimeView(r);
+}
+
+/** Creates or replaces a regime from JSON (by code): checked against its published form version and the org tree. */
+export async function importRegime(viewer: Viewer | null, input: unknown): Promise<{ regime: RegimeView; isNew: boolean }> {
+  if (viewer && !hasRole(viewer, 'designer', 'admin')) throw Forbidden();
+  const { value, error } = regimeSchema.validate(input);
+  if (error) throw BadRequest('reporting.regime.invalid', { message: error.details.map((d) => d.message).join('; ') }, error.details.map((d) => ({ path: d.path.join('.'), message: d.message })));
+  const v = value as Required<RegimeJson>;
+  const form = await getPublished(v.formKey, v.formVersion);
+  const kind = form.definition.periodKind === 'half' ? 'half-year' : form.definition.periodKind;
+  if (kind && kind !== 'adhoc' && kind !== v.frequency) throw BadRequest('reporting.regime.formPeriodKind', { form: form.key, kind: form.definition.periodKind });
+  for (const code of [v.reporters.within, v.recipientCode].filter(Boolean) as string[]) {
+    await getOrgByCode(code, v.reporters.tree).catch(() => { throw BadRequest('reporting.regime.unknownUnit', { code }); });
+  }
+  const data = {
+    code: v.code, name: v.name.normalize('NFC'), legalBasis: v.legalBasis || null, formKey: form.key, formVersion: form.version, processKey: v.processKey,
+    frequency: v.frequency, reporters: JSON.stringify(v.reporters), recipientCode: v.recipientCode, deadlines: JSON.stringify(v.deadlines),
+    openOffsetDays: v.openOffsetDays, reminderDays: v.reminderDays.join(','), isLateAllowed: v.isLateAllowed, lateUntilDays: v.lateUntilDays,
+  };
+  return inTransaction(async (tx) => {
+    const existing = await ReportingRegime.findOne({ where: { code: v.code }, transaction: tx, lock: tx.LOCK.UPDATE });
+    const row = existing ? await existing.update(data, { transaction: tx }) : await ReportingRegime.create(data, { transaction: tx });
+    await appendAudit(actorOf(viewer), { action: existing ? 'reporting.regime.update' : 'reporting.regime.create', targetType: 'reportingRegime', targetId: row.id, detail: { code: v.code, form: `${form.key}@${form.version}` } }, tx);
+    return { regime: regimeView(row), isNew: !existing };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cycles
+
+/** The deadline of one level in a period: that day of the period's last month, end of day, Vietnam time. */
+export function levelDeadline(regime: RegimeView, period: string, level: string): Date {
+  const legal = periodInfo(period).deadline;
+  const days = Object.values(regime.deadlines);
+  const day = regime.deadlines[level] ?? Math.max(...days);
+  return new Date(`${legal.slice(0, 8)}${String(day).padStart(2, '0')}${legal.slice(10)}`);
+}
+
+/** The last moment entry is accepted: the deadline, or later when the regime allows late reports. */
+function entryClosesAt(regime: RegimeView, deadline: Date): Date | null {
+  if (!regime.isLateAllowed) return deadline;
+  if (regime.lateUntilDays === null) return null;
+  return new Date(deadline.getTime() + regime.lateUntilDays * 86_400_000);
+}
+
+interface UnitRow { id: number; code: string; path: string; level: string; parentCode: string | null }
+
+/** The units that report under a regime, each with the unit it reports to. */
+export async function reportingUnits(regime: RegimeView): Promise<UnitRow[]> {
+  const tree = regime.reporters.tree ?? 'current';
+  const root = await getOrgByCode(regime.reporters.within ?? 'VN', tree);
+  const chosen = new Map<number, { id: number; code: string; path: string; level: string; parentId: number | null }>();
+  const levels = regime.reporters.levels ?? [];
+  if (levels.length) {
+    for (const u of [root, ...await listSubtree(root)]) if (levels.includes(u.level)) chosen.set(u.id, u);
+  }
+  for (const code of regime.reporters.units ?? []) {
+    const u = await getOrgByCode(code, tree);
+    chosen.set(u.id, u);
+  }
+  // A unit reports to its nearest ancestor that also reports, else to the regime's recipient (or its parent).
+  const ancestors = await getOrgsByIds([...new Set([...chosen.values()].flatMap((u) => u.path.split('/').filter(Boolean).map(Number)))]);
+  return [...chosen.values()].map((u) => {
+    const chain = u.path.split('/').filter(Boolean).map(Number).slice(0, -1).reverse();
+    const up = chain.find((id) => chosen.has(id));
+    const parentCode = up ? chosen.get(up)!.code : regime.recipientCode ?? (u.parentId ? ancestors.get(u.parentId)?.code ?? null : null);
+    return { id: u.id, code: u.code, path: u.path, level: u.level, parentCode };
+  }).sort((a, b) => a.path.length - b.path.length || a.code.localeCompare(b.code));
+}
+
+/** Finds or creates the cycle row of a regime and period. */
+async function ensureCycle(regime: RegimeView, period: string): Promise<ReportingCycle> {
+  const found = await ReportingCycle.findOne({ where: { regimeId: regime.id, period } });
+  if (found) return found;
+  try {
+    return await ReportingCycle.create({ regimeId: regime.id, period, status: 'opening', expected: 0, deadline: new Date(periodInfo(period).deadline) });
+  } catch (err) {
+    // Another node opened the same cycle at the same moment; the unique key kept one row.
+    if (!(err instanceof UniqueConstraintError)) throw err;
+    return (await ReportingCycle.findOne({ where: { regimeId: regime.id, period } }))!;
+  }
+}
+
+/** Inserts rows, skipping those whose unique key exists already; returns how many were new. */
+async function insertIgnoring(rows: Array<Record<string, unknown>>, t?: Transaction): Promise<number> {
+  if (!rows.length) return 0;
+  const cols = Object.keys(rows[0]);
+  const sql = `INSERT ${isMysql() ? 'IGNORE' : 'OR IGNORE'} INTO reporting_reports (${cols.join(', ')}) VALUES ${rows.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ')}`;
+  const params = rows.flatMap((r) => cols.map((c) => r[c]));
+  const s = db();
+  if (isMysql()) {
+    const [, affected] = await s.query(sql, { replacements: params, type: QueryTypes.INSERT, transaction: t }) as unknown as [number, number];
+    return Number(affected);
+  }
+  // SQLite reports the changed rows through changes(), read in the same transaction on the single writer.
+  return inTransaction(async (tx) => {
+    await s.query(sql, { replacements: params, type: QueryTypes.INSERT, transaction: tx });
+    const [row] = await s.query('SELECT changes() AS n', { type: QueryTypes.SELECT, transaction: tx }) as Array<{ n: number }>;
+    return Number(row.n);
+  }, t);
+}
+
+function sqlNow(d: Date): string | Date {
+  return isMysql() ? d.toISOString().slice(0, 23).replace('T', ' ') : d.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+}
+
+/**
+ * Opens a cycle: one report per reporting unit (batch inserts; the unique key of regime × period × unit
+ * makes a re-run, a crash half-way or a second node harmless), then jobs that start one process
+ * instance per report in slices. Returns how many reports this call created and how many existed.
+ */
+export async function openCycle(regimeCode: string, periodId: string): Promise<{ created: number; existing: number; cycleId: number; period: string }> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const cycle = await ensureCycle(regime, period);
+  const units = await reportingUnits(regime);
+  const before = await Report.count({ where: { cycleId: cycle.id } });
+  const now = sqlNow(new Date());
+  let created = 0;
+  for (let i = 0; i < units.length; i += INSERT_CHUNK) {
+    const rows = units.slice(i, i + INSERT_CHUNK).map((u) => ({
+      regime_id: regime.id, cycle_id: cycle.id, period, org_unit_id: u.id, org_code: u.code, org_path: u.path, org_level: u.level, parent_code: u.parentCode,
+      status: 'open', round: 1, deadline: sqlNow(levelDeadline(regime, period, u.level)), is_late: false, is_partial: false, lock_version: 0, created_at: now, updated_at: now,
+    }));
+    created += await insertIgnoring(rows);
+  }
+  const wasOpening = cycle.status === 'opening' || !cycle.openedAt;
+  await ReportingCycle.update({ expected: units.length, status: 'opening', openedAt: cycle.openedAt ?? new Date() }, { where: { id: cycle.id } });
+  if (wasOpening || created) await scheduleInstanceStarts(cycle.id);
+  if (wasOpening) await scheduleReminders(regime, cycle.id, period);
+  return { created, existing: Math.max(0, units.length - created, before), cycleId: cycle.id, period };
+}
+
+/** One start job per slice of reports without an instance yet; several workers take them side by side. */
+async function scheduleInstanceStarts(cycleId: number): Promise<void> {
+  const ids = (await Report.findAll({ where: { cycleId, instanceId: null }, attributes: ['id'], order: [['id', 'ASC']], raw: true })).map((r) => r.id);
+  for (let i = 0; i < ids.length; i += START_SLICE) await enqueueJob(JOB_START_INSTANCES, { cycleId, from: ids[i], to: ids[Math.min(i + START_SLICE, ids.length) - 1] });
+}
+
+/** Starts the process instance of one report unless it has one (also one a crashed run started but did not record). */
+async function startInstanceOf(report: Report, regime: RegimeView): Promise<string> {
+  const businessKey = `report:${report.id}:${report.round}`;
+  const [already] = await findInstances({ definitionKey: regime.processKey, businessKey, status: 'active' });
+  const instance = already ?? await startProcess(regime.processKey, {
+    businessKey, variables: { orgCode: report.orgCode, reportId: report.id, regime: regime.code, period: report.period }, org: { code: report.orgCode, path: report.orgPath },
+  });
+  await Report.update({ instanceId: instance.id }, { where: { id: report.id } });
+  return instance.id;
+}
+
+registerJobKind(JOB_START_INSTANCES, async (job) => {
+  const p = job.payload as { cycleId: number; from: number; to: number };
+  const cycle = await ReportingCycle.findByPk(p.cycleId);
+  if (!cycle) return;
+  const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
+  const rows = await Report.findAll({ where: { cycleId: p.cycleId, instanceId: null, id: { [Op.between]: [p.from, p.to] } }, order: [['id', 'ASC']] });
+  for (const r of rows) await startInstanceOf(r, regime);
+  if (!(await Report.count({ where: { cycleId: p.cycleId, instanceId: null } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
+});
+
+registerJobKind(JOB_OPEN_CYCLE, async (job) => {
+  const p = job.payload as { regime: string; period: string };
+  const r = await openCycle(p.regime, p.period);
+  log.info('reporting cycle opened', { regime: p.regime, period: r.period, created: r.created, existing: r.existing });
+});
+
+/** Schedules the job that opens a period's cycle on time (the end of its data cut-off plus the regime's offset). */
+export async function scheduleCycleOpening(regimeCode: string, periodId: string): Promise<Date> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const at = new Date(new Date(periodInfo(period).cutoffEnd).getTime() + 1 + regime.openOffsetDays * 86_400_000);
+  await enqueueJob(JOB_OPEN_CYCLE, { regime: regime.code, period }, at);
+  return at;
+}
+
+/** Reminder jobs before the cycle's deadline (the regime's days) and one escalation just after it. */
+async function scheduleReminders(regime: RegimeView, cycleId: number, period: string): Promise<void> {
+  const deadline = levelDeadline(regime, period, 'commune');
+  const now = Date.now();
+  for (const d of regime.reminderDays) {
+    const at = deadline.getTime() - d * 86_400_000;
+    if (at > now) await enqueueJob(JOB_REMIND, { cycleId, kind: 'reminder', days: d }, new Date(at));
+  }
+  await enqueueJob(JOB_REMIND, { cycleId, kind: 'overdue' }, new Date(Math.max(now, deadline.getTime() + 1)));
+}
+
+/** Reports of a cycle still waiting for the unit: open, draft or returned. */
+const PENDING: ReportStatus[] = ['open', 'draft', 'returned'];
+
+/** Sends the reminders (to the unit's officers) or the overdue escalation (to its leaders and the parent's officers) of a cycle. */
+export async function remindCycle(cycleId: number, kind: 'reminder' | 'overdue', days = 0): Promise<number> {
+  const cycle = await ReportingCycle.findByPk(cycleId);
+  if (!cycle) return 0;
+  const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
+  const rows = await Report.findAll({ where: { cycleId, status: kind === 'overdue' ? { [Op.in]: [...PENDING, 'review', 'approved'] } : { [Op.in]: PENDING } }, attributes: ['id', 'orgCode', 'parentCode', 'period', 'deadline', 'orgUnitId'] });
+  let sent = 0;
+  for (const r of rows) {
+    if (kind === 'overdue' && r.deadline.getTime() > Date.now()) continue;
+    const data = { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, days, deadline: r.deadline, link: reportLink(regime.code, r.period, r.orgCode) };
+    await inTransaction(async (tx) => {
+      if (kind === 'reminder') sent += await notifyGroup(`officer@${r.orgCode}`, 'deadline-reminder', data, tx, `report:${r.id}`);
+      else {
+        sent += await notifyGroup(`leader@${r.orgCode}`, 'overdue', data, tx, `report:${r.id}`);
+        if (r.parentCode) sent += await notifyGroup(`officer@${r.parentCode}`, 'overdue', data, tx, `report:${r.id}`);
+      }
+    });
+  }
+  return sent;
+}
+
+registerJobKind(JOB_REMIND, async (job) => {
+  const p = job.payload as { cycleId: number; kind: 'reminder' | 'overdue'; days?: number };
+  await remindCycle(p.cycleId, p.kind, p.days ?? 0);
+});
+
+/** Counts of a cycle (optionally only the units in some org subtrees). */
+export interface CycleStatus {
+  expected: number;
+  submitted: number;
+  onTime: number;
+  late: number;
+  missing: number;
+  approved: number;
+  returned: number;
+}
+
+/** How far a cycle is: expected, submitted (on time / late), missing, approved, returned. */
+export async function cycleStatus(regimeCode: string, periodId: string, scope: string[] | null = null): Promise<CycleStatus & { cycleId: number; period: string; status: string }> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const cycle = await ReportingCycle.findOne({ where: { regimeId: regime.id, period } });
+  if (!cycle) throw NotFound('reporting.cycle.notFound', { regime: regimeCode, period });
+  const where: Record<string | symbol, unknown> = { cycleId: cycle.id };
+  if (scope) where[Op.or] = scope.length ? scope.map((p) => ({ orgPath: { [Op.like]: `${p}%` } })) : [{ id: null }];
+  const rows = await Report.findAll({ where, attributes: ['status', 'isLate', [db().fn('COUNT', db().col('id')), 'n']], group: ['status', 'is_late'], raw: true }) as unknown as Array<{ status: string; isLate: boolean | number; n: number }>;
+  const s: CycleStatus = { expected: 0, submitted: 0, onTime: 0, late: 0, missing: 0, approved: 0, returned: 0 };
+  for (const r of rows) {
+    const n = Number(r.n);
+    s.expected += n;
+    if (r.status === 'submitted') {
+      s.submitted += n;
+      if (r.isLate) s.late += n;
+      else s.onTime += n;
+    }
+    if (r.status === 'approved' || r.status === 'submitted') s.approved += n;
+    if (r.status === 'returned') s.returned += n;
+  }
+  s.missing = s.expected - s.submitted;
+  return { ...s, cycleId: cycle.id, period, status: cycle.status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+/** The link to a report's page. */
+export function reportLink(regime: string, period: string, unit: string): string {
+  return `${getConfig().baseUrl}/reporting/${encodeURIComponent(regime)}/${encodeURIComponent(period)}/${encodeURIComponent(unit)}`;
+}
+
+/** A report with what its page and the API show. */
+export interface ReportView {
+  id: number;
+  regime: string;
+  regimeName: string;
+  period: string;
+  unit: string;
+  orgPath: string;
+  orgLevel: string;
+  parentCode: string | null;
+  status: ReportStatus;
+  round: number;
+  values: FormValues;
+  explanations: Record<string, string>;
+  issues: Issue[];
+  deadline: Date;
+  isLate: boolean;
+  isPartial: boolean;
+  isLocked: boolean;
+  isEntryOpen: boolean;
+  completeness: Completeness | null;
+  signatureId: string | null;
+  submittedAt: Date | null;
+  approvedAt: Date | null;
+  instanceId: string | null;
+}
+
+/** What a parent's roll-up covers. */
+export interface Completeness {
+  expected: number;
+  submitted: number;
+  onTime: number;
+  late: number;
+  missing: number;
+  missingUnits: string[];
+}
+
+/** Approved and submitted reports are locked: only a leader's reopen changes them. */
+function isLocked(status: ReportStatus): boolean {
+  return status === 'approved' || status === 'submitted' || status === 'review';
+}
+
+function present(r: Report, regime: RegimeView): ReportView {
+  const closes = entryClosesAt(regime, r.deadline);
+  return {
+    id: r.id, regime: regime.code, regimeName: regime.name, period: r.period, unit: r.orgCode, orgPath: r.orgPath, orgLevel: r.orgLevel, parentCode: r.parentCode, status: r.status, round: r.round,
+    values: r.valuesJson ? JSON.parse(r.valuesJson) : {}, explanations: r.explanations ? JSON.parse(r.explanations) : {}, issues: r.issues ? JSON.parse(r.issues) : [],
+    deadline: r.deadline, isLate: r.isLate, isPartial: r.isPartial, isLocked: isLocked(r.status), isEntryOpen: !closes || Date.now() <= closes.getTime(),
+    completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: r.instanceId,
+  };
+}
+
+/** Loads a report by regime, period and unit code, checking that the viewer's roles cover the unit. */
+async function loadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, roles: readonly Role[] = READ_ROLES, t?: Transaction): Promise<{ report: Report; regime: RegimeView }> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const report = await Report.findOne({ where: { regimeId: regime.id, period, orgCode: unitCode }, transaction: t, ...(t ? { lock: t.LOCK.UPDATE } : {}) });
+  // Outside the viewer's scope a report is as unknown as a missing one.
+  if (!report || (viewer && !canAccessOrg(viewer, report.orgPath, READ_ROLES))) throw NotFound('reporting.report.notFound', { regime: regimeCode, period, unit: unitCode });
+  if (viewer && !canAccessOrg(viewer, report.orgPath, roles)) throw Forbidden('reporting.report.roleNeeded');
+  return { report, regime };
+}
+
+/** A report as its unit and the units above it see it; 404 outside the viewer's scope. */
+export async function getReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string): Promise<ReportView> {
+  const { report, regime } = await loadReport(viewer, regimeCode, periodId, unitCode);
+  return present(report, regime);
+}
+
+/** The form version of a regime. */
+export async function regimeForm(regime: RegimeView): Promise<FormVersionView> {
+  return getPublished(regime.formKey, regime.formVersion);
+}
+
+/** The report's history: every save, review, return (with its comment), approval, signature and reopen. */
+export async function reportHistory(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string): Promise<ReportEvent[]> {
+  const { report } = await loadReport(viewer, regimeCode, periodId, unitCode);
+  return ReportEvent.findAll({ where: { reportId: report.id }, order: [['id', 'ASC']] });
+}
+
+/** The previous period's values of the same unit and regime, for rules that read `prev`. */
+async function previousValues(report: Report): Promise<FormValues | null> {
+  const prev = await Report.findOne({ where: { regimeId: report.regimeId, orgUnitId: report.orgUnitId, period: previousPeriod(report.period) }, attributes: ['valuesJson'] });
+  return prev?.valuesJson ? JSON.parse(prev.valuesJson) : null;
+}
+
+/** Whether every indicator (numeric input cell) and every required field is empty. */
+export function isEmptyReport(plan: Plan, values: FormValues): boolean {
+  for (const c of plan.inputs) {
+    const v = getValue(values, c.key);
+    const filled = v !== null && v !== undefined && v !== '';
+    if (filled && (c.kind === 'cell' || c.field?.required)) return false;
+  }
+  return true;
+}
+
+async function event(report: Report, action: string, viewer: Viewer | null, comment: string | null, t: Transaction): Promise<void> {
+  await ReportEvent.create({ reportId: report.id, round: report.round, action, actorUserId: viewer?.userId ?? null, actorName: viewer?.fullName ?? null, comment, at: new Date() }, { transaction: t });
+}
+
+/** Queues a message to every person a candidate group (`role@unit`) covers. */
+async function notifyGroup(group: string, eventName: string, data: Record<string, unknown>, t: Transaction, reference: string): Promise<number> {
+  const people = await taskRecipients({ assignee: null, candidateUsers: null, candidateGroups: group, orgCode: group.split('@')[1] ?? null });
+  for (const p of people) await notifyRecipient(p, eventName, data, { transaction: t, reference, senderOrgCode: group.split('@')[1] ?? null });
+  return people.length;
+}
+
+/** Completes the open task of a report's instance at this element (the engine moves the flow on). */
+async function advanceFlow(report: Report, regime: RegimeView, elementId: string, variables: Record<string, unknown>, actor: string): Promise<void> {
+  const instanceId = report.instanceId ?? await startInstanceOf(report, regime);
+  const task = (await openTasksOf(instanceId)).find((tk) => tk.elementId === elementId);
+  if (task) await completeTaskAsSystem(task.id, variables, actor);
+  else log.warn('report flow out of step', { report: report.id, instanceId, elementId });
+}
+
+/** Options of a save. */
+export interface SaveReportOptions {
+  explanations?: Record<string, string>;
+  /** Send to the unit's leader for review after saving (all checks must pass). */
+  submit?: boolean;
+  locale?: Locale;
+  /** How the values arrived (web, excel, api, dhis2), for the history. */
+  via?: string;
+}
+
+/**
+ * Saves a unit's values (a draft), and with `submit` sends them to the unit's leader: errors block it,
+ * warnings need an explanation, an empty report is refused. Entry closes after the deadline unless the
+ * regime allows late reports; approved reports are locked.
+ */
+export async function saveReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, input: FormValues, opts: SaveReportOptions = {}): Promise<ReportView> {
+  const locale = opts.locale ?? 'vi';
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES);
+  const form = await regimeForm(regime);
+  const plan = planOf(form);
+  assertKnownKeys(plan, input);
+  const prepared = prepareInput(plan, input);
+  const prev = await previousValues(pre);
+  const evaluation = evaluateForm(plan, prepared, prev);
+  const ruleIds = new Set((form.definition.rules ?? []).map((r) => r.id));
+  const explanations: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(opts.explanations ?? {})) if (ruleIds.has(k) && typeof v === 'string' && v.trim()) explanations[k] = v.trim().normalize('NFC');
+  if (opts.submit) {
+    if (isEmptyReport(plan, evaluation.values)) throw Invalid('reporting.report.empty');
+    const errors = evaluation.issues.filter((i) => i.severity === 'error');
+    if (errors.length) throw Invalid('reporting.report.hasErrors', { count: errors.length }, describeIssues(locale, errors));
+    const unexplained = evaluation.issues.filter((i) => i.severity === 'warning' && i.rule && !explanations[i.rule]);
+    if (unexplained.length) throw Invalid('reporting.report.needExplanation', { count: unexplained.length }, describeIssues(locale, unexplained));
+  }
+  const saved = await inTransaction(async (tx) => {
+    const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx);
+    if (!PENDING.includes(report.status)) throw Conflict('reporting.report.locked', { status: report.status });
+    const closes = entryClosesAt(regime, report.deadline);
+    if (closes && Date.now() > closes.getTime()) throw Conflict('reporting.report.entryClosed');
+    const isRollupParent = !!report.completeness;
+    const values = isRollupParent ? mergeOwn(JSON.parse(report.valuesJson ?? '{}'), evaluation.values, plan) : evaluation.values;
+    await report.update({
+      valuesJson: JSON.stringify(values), ownValues: isRollupParent ? JSON.stringify(evaluation.values) : null, explanations: JSON.stringify(explanations), issues: JSON.stringify(evaluation.issues),
+      status: opts.submit ? 'review' : 'draft', reviewedAt: opts.submit ? new Date() : report.reviewedAt, lockVersion: report.lockVersion + 1,
+    }, { transaction: tx });
+    await event(report, opts.submit ? 'sendForReview' : `save${opts.via ? `:${opts.via}` : ''}`, viewer, null, tx);
+    await appendAudit(actorOf(viewer), { action: opts.submit ? 'reporting.report.sendForReview' : 'reporting.report.save', targetType: 'report', targetId: report.id, detail: { regime: regime.code, period: report.period, unit: report.orgCode, via: opts.via ?? 'web' } }, tx);
+    return report;
+  });
+  if (opts.submit) await advanceFlow(saved, regime, 'Task_fillReport', {}, viewer?.username ?? 'system');
+  return present(saved, regime);
+}
+
+/** A parent's values: the roll-up, with the cells its own officer typed taking precedence. */
+function mergeOwn(rolled: FormValues, own: FormValues, plan: Plan): FormValues {
+  const out = JSON.parse(JSON.stringify(rolled)) as FormValues;
+  for (const c of plan.inputs) {
+    const v = getValue(own, c.key);
+    if (v !== null && v !== undefined && v !== '') {
+      const [a, b] = c.key.split('.');
+      if (b === undefined) out[a] = v;
+      else out[a] = { ...((out[a] as Record<string, unknown>) ?? {}), [b]: v };
+    }
+  }
+  return out;
+}
+
+/** Reads a filled Excel template of the regime's form and saves its values as a draft. */
+export async function uploadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, file: Buffer, locale: Locale = 'vi'): Promise<ReportView> {
+  const { regime } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES);
+  const form = await regimeForm(regime);
+  await assertWorkbookWithinLimits(file);
+  const values = await readXlsxOffThread(form.definition, form.version, file, locale);
+  return saveReport(viewer, regimeCode, periodId, unitCode, values, { locale, via: 'excel' });
+}
+
+/** The leader returns a report under review to the officer; the comment is required and kept in the history. */
+export async function returnReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, comment: string): Promise<ReportView> {
+  const text = (comment ?? '').trim().normalize('NFC');
+  if (!text) throw BadRequest('reporting.report.commentRequired');
+  const regime = await getRegime(regimeCode);
+  const report = await inTransaction(async (tx) => {
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
+    await event(r, 'return', viewer, text, tx);
+    await r.update({ status: 'returned', round: r.round + 1, lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.return', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, comment: text } }, tx);
+    await notifyGroup(`officer@${r.orgCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    return r;
+  });
+  await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'return', comment: text }, viewer.username);
+  return present(report, regime);
+}
+
+/** The leader approves a report under review: its data is locked from now on. */
+export async function approveReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<ReportView> {
+  const regime = await getRegime(regimeCode);
+  const report = await inTransaction(async (tx) => {
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
+    await r.update({ status: 'approved', approvedAt: new Date(), approvedBy: viewer.userId, lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await event(r, 'approve', viewer, null, tx);
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.approve', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode } }, tx);
+    await notifyGroup(`officer@${r.orgCode}`, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    return r;
+  });
+  await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'approve' }, viewer.username);
+  return present(report, regime);
+}
+
+/**
+ * The leader signs an approved report (a detached signature over its data through the signing
+ * service) and it is submitted to the unit it reports to, late when after the deadline; the parent's
+ * roll-up is brought up to date and its officers are told.
+ */
+export async function signReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, pin?: string): Promise<ReportView> {
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  if (pre.status !== 'approved') throw Conflict('reporting.report.notApproved', { status: pre.status });
+  const { signature } = await signData({ userId: viewer.userId, pin, ip: viewer.ip }, {
+    regime: regime.code, form: `${regime.formKey}@${regime.formVersion}`, period: pre.period, unit: pre.orgCode, round: pre.round, values: pre.valuesJson ? JSON.parse(pre.valuesJson) : {},
+  }, { label: `${regime.name} — ${pre.period} — ${pre.orgCode}`, targetType: 'report', targetId: pre.id });
+  const report = await inTransaction(async (tx) => {
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    if (r.status !== 'approved' || r.lockVersion !== pre.lockVersion) throw Conflict('reporting.report.changed');
+    const now = new Date();
+    await r.update({ status: 'submitted', signatureId: signature.id, submittedAt: now, isLate: now.getTime() > r.deadline.getTime(), lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await event(r, 'sign', viewer, null, tx);
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.sign', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, signature: signature.id, isLate: r.isLate } }, tx);
+    if (r.parentCode) {
+      await notifyGroup(`officer@${r.parentCode}`, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      await rollupParent(r.cycleId, r.parentCode, tx);
+    }
+    return r;
+  });
+  await advanceFlow(report, regime, 'Task_signReport', { signatureId: signature.id }, viewer.username);
+  return present(report, regime);
+}
+
+/**
+ * A leader reopens an approved or submitted report with a reason (audited): the approval and the
+ * signature are withdrawn, a new round starts with the officer, the parent is re-aggregated and told.
+ */
+export async function reopenReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, reason: string): Promise<ReportView> {
+  const text = (reason ?? '').trim().normalize('NFC');
+  if (!text) throw BadRequest('reporting.report.reasonRequired');
+  const regime = await getRegime(regimeCode);
+  const { report: pre } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const oldInstance = pre.instanceId;
+  const report = await inTransaction(async (tx) => {
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    if (r.status !== 'approved' && r.status !== 'submitted') throw Conflict('reporting.report.notApproved', { status: r.status });
+    await event(r, 'reopen', viewer, text, tx);
+    const wasSubmitted = r.status === 'submitted';
+    await r.update({ status: 'draft', round: r.round + 1, signatureId: null, approvedAt: null, approvedBy: null, submittedAt: null, isLate: false, instanceId: null, lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.reopen', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, reason: text, wasSubmitted } }, tx);
+    if (r.parentCode) {
+      await notifyGroup(`officer@${r.parentCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx);
+    }
+    return r;
+  });
+  if (oldInstance) await cancelInstance(oldInstance, viewer.username, 'reopened').catch(() => undefined);
+  await startInstanceOf(report, regime);
+  return present((await Report.findByPk(report.id))!, regime);
+}
+
+/**
+ * Re-aggregates a parent's report from its children's submitted reports (each indicator by its
+ * roll-up rule) and records completeness; a locked parent keeps its values and its leaders are told.
+ */
+export async function rollupParent(cycleId: number, parentCode: string, t?: Transaction): Promise<Completeness | null> {
+  return inTransaction(async (tx) => {
+    const parent = await Report.findOne({ where: { cycleId, orgCode: parentCode }, transaction: tx, lock: tx.LOCK.UPDATE });
+    if (!parent) return null;
+    const regime = regimeView((await ReportingRegime.findByPk(parent.regimeId, { transaction: tx }))!);
+    const plan = planOf(await regimeForm(regime));
+    const children = await Report.findAll({ where: { cycleId, parentCode }, attributes: ['orgCode', 'status', 'isLate', 'valuesJson'], transaction: tx });
+    const done = children.filter((c) => c.status === 'submitted');
+    const completeness: Completeness = {
+      expected: children.length, submitted: done.length, onTime: done.filter((c) => !c.isLate).length, late: done.filter((c) => c.isLate).length,
+      missing: children.length - done.length, missingUnits: children.filter((c) => c.status !== 'submitted').map((c) => c.orgCode).sort(),
+    };
+    if (isLocked(parent.status)) {
+      await parent.update({ completeness: JSON.stringify(completeness) }, { transaction: tx });
+      await notifyGroup(`leader@${parent.orgCode}`, 'child-submitted', { title: `${regime.name} — ${parent.period}`, unitName: parentCode, link: reportLink(regime.code, parent.period, parent.orgCode) }, tx, `report:${parent.id}`);
+      return completeness;
+    }
+    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
+    const own = parent.ownValues ? JSON.parse(parent.ownValues) : null;
+    await parent.update({
+      valuesJson: JSON.stringify(own ? mergeOwn(rolled, own, plan) : rolled), completeness: JSON.stringify(completeness), isPartial: completeness.missing > 0,
+      status: parent.status === 'open' ? 'draft' : parent.status,
+    }, { transaction: tx });
+    return completeness;
+  }, t);
+}
+
+/** Roll-ups of every parent of a cycle at once (the bench and a repair after an import). */
+export async function rollupCycle(cycleId: number): Promise<number> {
+  const parents = await Report.findAll({ where: { cycleId }, attributes: ['parentCode'], group: ['parent_code'], raw: true });
+  const codes = parents.map((p) => p.parentCode).filter((c): c is string => !!c);
+  const existing = new Set((await Report.findAll({ where: { cycleId, orgCode: codes }, attributes: ['orgCode'], raw: true })).map((r) => r.orgCode));
+  // Deepest parents first, so a province sees its communes' roll-up before its own is read.
+  const rows = await Report.findAll({ where: { cycleId, orgCode: [...existing] }, attributes: ['orgCode', 'orgPath'], raw: true });
+  rows.sort((a, b) => b.orgPath.length - a.orgPath.length);
+  for (const r of rows) await rollupParent(cycleId, r.orgCode);
+  return rows.length;
+}
+
+/** The reports of a cycle for the overview: units × status, limited to the viewer's scope, with filters. */
+export async function listCycleReports(viewer: Viewer, regimeCode: string, periodId: string, q: { status?: string; parent?: string; limit?: number; offset?: number } = {}): Promise<{ rows: ReportView[]; total: number }> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const scope = scopePaths(viewer, READ_ROLES);
+  const where: Record<string | symbol, unknown> = { regimeId: regime.id, period };
+  if (scope) where[Op.or] = scope.length ? scope.map((p) => ({ orgPath: { [Op.like]: `${p}%` } })) : [{ id: null }];
+  if (q.status === 'late') where.isLate = true;
+  else if (q.status) where.status = q.status;
+  if (q.parent) where.parentCode = q.parent;
+  const { rows, count } = await Report.findAndCountAll({ where, attributes: { exclude: ['valuesJson', 'ownValues', 'issues', 'explanations'] }, order: [['orgPath', 'ASC']], limit: Math.min(q.limit ?? 200, 5000), offset: q.offset ?? 0 });
+  return { rows: rows.map((r) => present(r, regime)), total: count };
+}
+
+/** On time / late / missing per province (a province's own report and its communes') for the national dashboard. */
+export async function dashboard(viewer: Viewer, regimeCode: string, periodId: string): Promise<Array<{ code: string; expected: number; submitted: number; onTime: number; late: number; missing: number; ownStatus: string | null }>> {
+  const regime = await getRegime(regimeCode);
+  const period = assertPeriodOf(regime.frequency, periodId);
+  const scope = scopePaths(viewer, READ_ROLES);
+  const cycle = await ReportingCycle.findOne({ where: { regimeId: regime.id, period } });
+  if (!cycle) throw NotFound('reporting.cycle.notFound', { regime: regimeCode, period });
+  const rows = await db().query(
+    `SELECT parent_code AS code, status, is_late AS late, COUNT(*) AS n FROM reporting_reports WHERE cycle_id = ? GROUP BY parent_code, status, is_late`,
+    { replacements: [cycle.id], type: QueryTypes.SELECT }) as Array<{ code: string | null; status: string; late: number | boolean; n: number }>;
+  const own = await Report.findAll({ where: { cycleId: cycle.id }, attributes: ['orgCode', 'orgPath', 'status'], raw: true });
+  const byCode = new Map(own.map((r) => [r.orgCode, r]));
+  const out = new Map<string, { code: string; expected: number; submitted: number; onTime: number; late: number; missing: number; ownStatus: string | null }>();
+  for (const r of rows) {
+    if (!r.code) continue;
+    const parent = byCode.get(r.code);
+    if (!parent) continue;
+    if (scope && !scope.some((p) => parent.orgPath.startsWith(p))) continue;
+    const e = out.get(r.code) ?? { code: r.code, expected: 0, submitted: 0, onTime: 0, late: 0, missing: 0, ownStatus: parent.status };
+    const n = Number(r.n);
+    e.expected += n;
+    if (r.status === 'submitted') {
+      e.submitted += n;
+      if (r.late) e.late += n;
+      else e.onTime += n;
+    } else e.missing += n;
+    out.set(r.code, e);
+  }
+  return [...out.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+/** Whether a text names a known frequency (for CLI and import input). */
+export function isKnownFrequency(f: unknown): f is Frequency {
+  return isFrequency(f);
+}
+
+/** The viewer to act as for a unit from the command line: the named user, else the first active officer over the unit. */
+export async function officerOf(unitCode: string, username?: string): Promise<Viewer> {
+  const unit = await getOrgByCode(unitCode);
+  if (username) {
+    const found = await loadViewerByUsername(username);
+    if (!found || !found.isActive) throw NotFound('reporting.cli.noUser', { username });
+    return found.viewer;
+  }
+  for (const u of await findActiveUsers({ roles: ['officer'] })) {
+    const v = await loadViewer(u);
+    if (canAccessOrg(v, unit.path, FILL_ROLES)) return v;
+  }
+  throw NotFound('reporting.cli.noOfficer', { unit: unitCode });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DHIS2 dataValueSets: a data element is an indicator row, its category option combo a measure column.
+
+/** One DHIS2 data value. */
+export interface DataValue {
+  dataElement: string;
+  period: string;
+  orgUnit: string;
+  categoryOptionCombo?: string;
+  value: string | number | null;
+}
+
+/** DHIS2's import summary, as its API answers. */
+export interface ImportSummary {
+  status: 'SUCCESS' | 'WARNING' | 'ERROR';
+  importCount: { imported: number; updated: number; ignored: number; deleted: number };
+  conflicts: Array<{ object: string; value: string }>;
+}
+
+/** Imports DHIS2 data values into reports of a regime (saved as drafts through the same checks); every report is all or nothing. */
+export async function importDataValueSet(viewer: Viewer, regimeCode: string, input: { dataValues?: DataValue[] }): Promise<ImportSummary> {
+  const regime = await getRegime(regimeCode);
+  const plan = planOf(await regimeForm(regime));
+  const summary: ImportSummary = { status: 'SUCCESS', importCount: { imported: 0, updated: 0, ignored: 0, deleted: 0 }, conflicts: [] };
+  const groups = new Map<string, { period: string; unit: string; values: DataValue[] }>();
+  for (const dv of input.dataValues ?? []) {
+    const col = dv.categoryOptionCombo && dv.categoryOptionCombo !== 'default' ? dv.categoryOptionCombo : defaultColumn(plan, dv.dataElement);
+    if (!col || !plan.cells.has(`${dv.dataElement}.${col}`)) {
+      summary.importCount.ignored++;
+      summary.conflicts.push({ object: `${dv.dataElement}.${dv.categoryOptionCombo ?? ''}`, value: 'unknown data element or category option combo' });
+      continue;
+    }
+    const key = `${dv.period}|${dv.orgUnit}`;
+    const g = groups.get(key) ?? { period: dv.period, unit: dv.orgUnit, values: [] };
+    g.values.push({ ...dv, categoryOptionCombo: col });
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) {
+    try {
+      const current = await getReport(viewer, regimeCode, g.period, g.unit);
+      const values = JSON.parse(JSON.stringify(current.values)) as Record<string, Record<string, unknown>>;
+      for (const dv of g.values) {
+        const row = (values[dv.dataElement] && typeof values[dv.dataElement] === 'object') ? values[dv.dataElement] : (values[dv.dataElement] = {});
+        const n = dv.value === null || dv.value === '' ? null : Number(dv.value);
+        if (Object.hasOwn(row, dv.categoryOptionCombo!) && row[dv.categoryOptionCombo!] !== null) summary.importCount.updated++;
+        else summary.importCount.imported++;
+        row[dv.categoryOptionCombo!] = n !== null && Number.isFinite(n) ? n : dv.value;
+      }
+      await saveReport(viewer, regimeCode, g.period, g.unit, values as FormValues, { explanations: current.explanations, via: 'dhis2' });
+    } catch (err) {
+      if (!(err instanceof Error) || !('status' in err)) throw err;
+      summary.importCount.ignored += g.values.length;
+      summary.conflicts.push({ object: `${g.unit}/${g.period}`, value: (err as { code?: string }).code ?? err.message });
+    }
+  }
+  if (summary.conflicts.length) summary.status = summary.importCount.imported + summary.importCount.updated ? 'WARNING' : 'ERROR';
+  return summary;
+}
+
+function defaultColumn(plan: Plan, row: string): string | null {
+  const first = plan.inputs.find((c) => c.kind === 'cell' && c.key.startsWith(`${row}.`));
+  return first ? first.key.split('.')[1] : null;
+}
+
+/** A report's indicator values as DHIS2 data values (period in DHIS2's shape, without the dash). */
+export async function exportDataValueSet(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<{ dataSet: string; period: string; orgUnit: string; completeDate: string | null; dataValues: DataValue[] }> {
+  const r = await getReport(viewer, regimeCode, periodId, unitCode);
+  const regime = await getRegime(regimeCode);
+  const plan = planOf(await regimeForm(regime));
+  const dhisPeriod = r.period.replace('-', '');
+  const dataValues: DataValue[] = [];
+  for (const c of plan.cells.values()) {
+    if (c.kind !== 'cell' || !c.numeric) continue;
+    const v = getValue(r.values, c.key);
+    if (v === null || v === undefined || v === '') continue;
+    const [row, col] = c.key.split('.');
+    dataValues.push({ dataElement: row, period: dhisPeriod, orgUnit: r.unit, categoryOptionCombo: col, value: String(v) });
+  }
+  return { dataSet: regime.code, period: dhisPeriod, orgUnit: r.unit, completeDate: r.submittedAt ? r.submittedAt.toISOString().slice(0, 10) : null, dataValues };
+}
