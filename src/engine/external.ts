@@ -4,7 +4,7 @@
 // one writer makes the claim's read and update atomic. Answers that move the instance (complete, BPMN
 // error, an incident when retries run out) go through the runtime in the instance's own transaction.
 import { deliverExternal } from './runtime.ts';
-import { UncaughtBpmnError, externalWake, type ExternalOutcome } from './external-runtime.ts';
+import { externalWake, type ExternalOutcome } from './external-runtime.ts';
 import { dbTime, isTransient, placeholders, selectRows, withTx } from './sql.ts';
 import { isMysql } from '../store/index.ts';
 import { AppError, BadRequest, Conflict, NotFound } from '../errors.ts';
@@ -202,13 +202,7 @@ export async function completeExternalTask(id: string, workerId: string, variabl
  */
 export async function externalBpmnError(id: string, workerId: string, errorCode: string, errorMessage: string | null, variables: Record<string, unknown>): Promise<void> {
   const task = await lockedBy(id, workerId);
-  try {
-    await deliver(task, { type: 'bpmnError', taskId: id, workerId, executionId: task.executionId, errorCode, errorMessage, variables });
-  } catch (err) {
-    if (!(err instanceof UncaughtBpmnError)) throw err;
-    const message = `BPMN error "${errorCode}" was not caught${errorMessage ? `: ${errorMessage}` : ''}`;
-    await deliver(task, { type: 'incident', taskId: id, workerId, executionId: task.executionId, errorMessage: message, errorDetails: null });
-  }
+  await deliver(task, { type: 'bpmnError', taskId: id, workerId, executionId: task.executionId, errorCode, errorMessage, variables });
 }
 
 /**
