@@ -261,11 +261,13 @@ async function main(): Promise<void> {
     timerResult = await timers();
     line(`timers on ${mysqlUrl ? 'MariaDB' : 'SQLite'}: ${timerResult.count} fired; lateness after due p50 ${timerResult.p50} ms, p99 ${timerResult.p99} ms, max ${timerResult.max} ms; ${timerResult.fireRate.toFixed(1)} fired/s`);
   }
-  let ext: Awaited<ReturnType<typeof externalTasks>> | null = null;
-  if (EXTERNAL > 0) {
-    await use(stores[0]);
-    ext = await externalTasks();
-    line(`service tasks on SQLite: in-process handler ${ext.inProcess.toFixed(1)} instances/s (concurrency ${CONCURRENCY}); external tasks through /engine-rest fetch-and-lock → complete ${ext.external.toFixed(1)} tasks/s (${ext.workers} HTTP workers, ${ext.tasks} tasks); ratio external/in-process ${(ext.external / ext.inProcess).toFixed(2)}`);
+  const ext: Record<string, Awaited<ReturnType<typeof externalTasks>>> = {};
+  for (const store of EXTERNAL > 0 ? stores : []) {
+    await use(store);
+    const r = await externalTasks();
+    const where = store === stores[0] ? 'sqlite' : 'mariadb';
+    ext[where] = r;
+    line(`service tasks on ${where === 'sqlite' ? 'SQLite' : 'MariaDB'}: in-process handler ${r.inProcess.toFixed(1)} instances/s (concurrency ${CONCURRENCY}); external tasks through /engine-rest fetch-and-lock → complete ${r.external.toFixed(1)} tasks/s (${r.workers} HTTP workers, ${r.tasks} tasks); ratio external/in-process ${(r.external / r.inProcess).toFixed(2)}`);
   }
   await closeStore();
   openUrl = '';
@@ -281,7 +283,7 @@ async function main(): Promise<void> {
     mariadb: round(d),
     ratioSqliteToRaw: Math.round((c / b) * 100) / 100,
     ratioMariadbToRaw: d === null ? null : Math.round((d / b) * 100) / 100,
-    externalTasks: ext ? { tasks: ext.tasks, workers: ext.workers, inProcessPerSecond: round(ext.inProcess), restPerSecond: round(ext.external), ratioRestToInProcess: Math.round((ext.external / ext.inProcess) * 100) / 100 } : null,
+    externalTasks: Object.keys(ext).length ? Object.fromEntries(Object.entries(ext).map(([k, r]) => [k, { tasks: r.tasks, workers: r.workers, inProcessPerSecond: round(r.inProcess), restPerSecond: round(r.external), ratioRestToInProcess: Math.round((r.external / r.inProcess) * 100) / 100 }])) : null,
     timers: timerResult ? { count: timerResult.count, lateP50Ms: timerResult.p50, lateP99Ms: timerResult.p99, lateMaxMs: timerResult.max, firedPerSecond: round(timerResult.fireRate) } : null,
   }));
 }

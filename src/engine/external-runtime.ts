@@ -31,9 +31,6 @@ export class ExternalBpmnError extends Error {
   }
 }
 
-/** A BPMN error no boundary event caught: the action is redone as an incident. */
-export class UncaughtBpmnError extends Error {}
-
 /** Topics that got new external tasks, emitted after commit (long-polling fetches wake on it). */
 export const externalWake = new EventEmitter();
 externalWake.setMaxListeners(0);

@@ -4,7 +4,7 @@
 // one writer makes the claim's read and update atomic. Answers that move the instance (complete, BPMN
 // error, an incident when retries run out) go through the runtime in the instance's own transaction.
 import { deliverExternal } from './runtime.ts';
-import { UncaughtBpmnError, externalWake, type ExternalOutcome } from './external-runtime.ts';
+import { externalWake, type ExternalOutcome } from './external-runtime.ts';
 import { dbTime, isTransient, placeholders, selectRows, withTx } from './sql.ts';
 import { isMysql } from '../store/index.ts';
 import { AppError, BadRequest, Conflict, NotFound } from '../errors.ts';
@@ -202,13 +202,7 @@ export async function completeExternalTask(id: string, workerId: string, variabl
  */
 export async function externalBpmnError(id: string, workerId: string, errorCode: string, errorMessage: string | null, variables: Record<string, unknown>): Promise<void> {
   const task = await lockedBy(id, workerId);
-  try {
-    await deliver(task, { type: 'bpmnError', taskId: id, workerId, executionId: task.executionId, errorCode, errorMessage, variables });
-  } catch (err) {
-    if (!(err instanceof UncaughtBpmnError)) throw err;
-    const message = `BPMN error "${errorCode}" was not caught${errorMessage ? `: ${errorMessage}` : ''}`;
-    await deliver(task, { type: 'incident', taskId: id, workerId, executionId: task.executionId, errorMessage: message, errorDetails: null });
-  }
+  await deliver(task, { type: 'bpmnError', taskId: id, workerId, executionId: task.executionId, errorCode, errorMessage, variables });
 }
 
 /**
@@ -250,7 +244,17 @@ async function guarded(sql: string, params: unknown[], id: string): Promise<void
 
 async function deliver(task: ExternalTask, outcome: ExternalOutcome): Promise<void> {
   try {
-    await deliverExternal(task.instanceId, outcome);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deliverExternal(task.instanceId, outcome);
+        return;
+      } catch (err) {
+        // Another action moved the instance first (a parallel branch's task, a timer): the answer still
+        // holds, so it is delivered again on the new state rather than handed back to the worker as a 409.
+        if (!(err instanceof AppError && err.code === 'engine.instanceChanged') || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
   } catch (err) {
     // The lock moved to another worker, or the task is gone, while the answer was on its way.
     if (err instanceof AppError && (err.code === 'externaltasks.lockLost' || err.code === 'engine.taskNotActive')) {

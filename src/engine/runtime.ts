@@ -15,7 +15,7 @@ import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
 import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
 import { t } from '../i18n/index.ts';
-import { ExternalBpmnError, UncaughtBpmnError, externalWake, queueExternalWrites, type ExternalBook, type ExternalOutcome, type NewExternal } from './external-runtime.ts';
+import { ExternalBpmnError, externalWake, queueExternalWrites, type ExternalBook, type ExternalOutcome, type NewExternal } from './external-runtime.ts';
 
 /** Job kinds the engine itself schedules. */
 export const JOB_TIMER = 'engine.timer';
@@ -701,11 +701,14 @@ function waitForWorker(run: Run, executionId: string, elementId: string, topic: 
     if (answer.type === 'complete') {
       complete(run, meta, answer.variables, local);
       callback(null, answer.variables);
-    } else {
+    } else if (catchesError(run, elementId, answer.errorCode)) {
       // As in Camunda, the error's variables are set on the process before a boundary event takes it.
       Object.assign(run.vars, answer.variables);
       run.record('bpmnError', { id: elementId, type: meta?.type }, { outcome: answer.errorCode });
       callback(new ExternalBpmnError(answer.errorMessage ?? answer.errorCode, answer.errorCode));
+    } else {
+      // As a handler's uncaught BPMN error: an incident; an admin's retry offers the task to workers again.
+      raise(run, { elementId, executionId, handler: topic }, 'bpmnError', { code: answer.errorCode, message: answer.errorMessage ?? '' }, { reason: 'bpmnError' });
     }
     return;
   }
@@ -1479,8 +1482,8 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
         }
         // The worker gave up (no retries left): the instance waits there until an admin retries the incident.
         const topic = run.runtime.external?.[o.executionId]?.topic ?? null;
-        // As in Camunda, the incident's message is the worker's own.
-        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic, error: o.errorMessage || undefined }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
+        // The worker's own words stay the incident's text for API readers, as a handler's do; the cockpit shows the catalog's.
+        raise(run, { elementId: api.id, executionId: o.executionId, handler: topic, ...(o.errorMessage ? { error: o.errorMessage } : {}) }, 'external', { topic: topic ?? '', message: o.errorMessage || '' }, { reason: 'service' });
         break;
       }
       case 'callFailed': {
@@ -1520,10 +1523,6 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   if (action.kind === 'external' && action.outcome.type !== 'incident' && !run.externalTaken) notActive = true;
   if (notActive) {
     throw Conflict('engine.taskNotActive', { id: action.kind === 'task' ? action.task.id : action.kind === 'external' ? action.outcome.taskId : '' });
-  }
-  if (action.kind === 'external' && action.outcome.type === 'bpmnError' && run.error) {
-    // Nothing of this run is written: the caller turns the uncaught error into an incident instead.
-    throw new UncaughtBpmnError(run.error.message);
   }
   raiseFeelIncident(run);
   if (run.error) log.warn('instance failed', { instanceId, error: run.error.message });

@@ -2,9 +2,9 @@
 // `camunda:type="external"` and Camunda 8 `zeebe:taskDefinition`), which workers lock, complete, fail
 // into an incident, or answer with a BPMN error that an error boundary event takes.
 import test from 'ava';
-import { bpmn, engineDb, ended, instance, openTasks, restart } from './support.ts';
+import { bpmn, drainJobs, engineDb, ended, instance, openTasks, restart } from './support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
-import { startProcess, retryIncident, cancelInstance } from '../../src/engine/runtime.ts';
+import { startProcess, retryIncident, cancelInstance, moveTimer } from '../../src/engine/runtime.ts';
 import { completeExternalTask, externalBpmnError, failExternalTask, fetchAndLock, listExternalTasks, type LockedTask } from '../../src/engine/external.ts';
 import { EngineIncident } from '../../src/engine/models.ts';
 import type { TestDb } from '../helpers/db.ts';
@@ -33,6 +33,23 @@ test.before(async () => {
     <sequenceFlow id="Flow_2" sourceRef="Task_notify" targetRef="End"/>
     <endEvent id="End" name="Xong"/>
   `, { dialect: 'zeebe' }));
+  await deployDefinition(bpmn('Process_parallelExternal', `
+    <startEvent id="StartEvent_1" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Fork"/>
+    <parallelGateway id="Fork" name="Tách"/>
+    <sequenceFlow id="Flow_2" sourceRef="Fork" targetRef="Task_left"/>
+    <sequenceFlow id="Flow_3" sourceRef="Fork" targetRef="Task_right"/>
+    <serviceTask id="Task_left" name="Trái" camunda:type="external" camunda:topic="left"/>
+    <serviceTask id="Task_right" name="Phải" camunda:type="external" camunda:topic="right"/>
+    <boundaryEvent id="Timer_late" name="Quá hạn" attachedToRef="Task_right"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>
+    <sequenceFlow id="Flow_4" sourceRef="Task_left" targetRef="Join"/>
+    <sequenceFlow id="Flow_5" sourceRef="Task_right" targetRef="Join"/>
+    <sequenceFlow id="Flow_6" sourceRef="Timer_late" targetRef="End_late"/>
+    <parallelGateway id="Join" name="Gộp"/>
+    <sequenceFlow id="Flow_7" sourceRef="Join" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+    <endEvent id="End_late" name="Quá hạn"/>
+  `));
 });
 test.after.always(async () => db?.cleanup());
 
@@ -120,4 +137,30 @@ test.serial('failures with retries wait for the retry timeout; at zero retries a
   await completeExternalTask(task.id, 'w1', {});
   t.is((await instance(started.id)).status, 'completed');
   t.is((await EngineIncident.findByPk(incidents[0].id))!.status, 'resolved');
+});
+
+test.serial('two external tasks of parallel branches completed at the same moment both count, and the instance ends', async (t) => {
+  const started = await startProcess('Process_parallelExternal', { variables: {} });
+  t.is((await listExternalTasks({ instanceId: started.id })).length, 2);
+  const left = (await lockOne('left'))!;
+  const right = (await lockOne('right'))!;
+  await Promise.all([completeExternalTask(left.id, 'w1', { l: 1 }), completeExternalTask(right.id, 'w1', { r: 2 })]);
+  const row = await instance(started.id);
+  t.is(row.status, 'completed');
+  t.like(JSON.parse(row.variables), { l: 1, r: 2 });
+  t.true((await ended(started.id)).includes('End'));
+});
+
+test.serial('an interrupting timer on an external task removes its row, and a late completion is refused', async (t) => {
+  const started = await startProcess('Process_parallelExternal', { variables: {} });
+  const right = (await lockOne('right'))!;
+  const { EngineJob } = await import('../../src/engine/models.ts');
+  const timer = (await EngineJob.findOne({ where: { instanceId: started.id, kind: 'engine.timer' } }))!;
+  await moveTimer(started.id, timer.executionId!, new Date(Date.now() - 1));
+  await drainJobs();
+  t.deepEqual((await listExternalTasks({ instanceId: started.id })).map((x) => x.topic), ['left']);
+  await t.throwsAsync(completeExternalTask(right.id, 'w1', {}), { message: 'externaltasks.notFound' });
+  const left = (await lockOne('left'))!;
+  await completeExternalTask(left.id, 'w1', {});
+  t.true((await ended(started.id)).includes('End_late'));
 });
