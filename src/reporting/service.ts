@@ -16,7 +16,8 @@ import type { Role } from '../auth/models.ts';
 import { actorOf, findActiveUsers, loadViewer, loadViewerByUsername } from '../auth/service.ts';
 import { appendAudit } from '../audit/service.ts';
 import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
-import { notifyRecipient } from '../notify/service.ts';
+import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
+import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
 import { cancelInstance, completeTaskAsSystem, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
@@ -328,12 +329,10 @@ export async function remindCycle(cycleId: number, kind: 'reminder' | 'overdue',
   for (const r of rows) {
     if (kind === 'overdue' && r.deadline.getTime() > Date.now()) continue;
     const data = { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, days, deadline: r.deadline, link: reportLink(regime.code, r.period, r.orgCode) };
+    const groups = kind === 'reminder' ? [`officer@${r.orgCode}`] : [`leader@${r.orgCode}`, ...(r.parentCode ? [`officer@${r.parentCode}`] : [])];
+    const audiences = await Promise.all(groups.map(audience));
     await inTransaction(async (tx) => {
-      if (kind === 'reminder') sent += await notifyGroup(`officer@${r.orgCode}`, 'deadline-reminder', data, tx, `report:${r.id}`);
-      else {
-        sent += await notifyGroup(`leader@${r.orgCode}`, 'overdue', data, tx, `report:${r.id}`);
-        if (r.parentCode) sent += await notifyGroup(`officer@${r.parentCode}`, 'overdue', data, tx, `report:${r.id}`);
-      }
+      for (const a of audiences) sent += await tell(a, kind === 'reminder' ? 'deadline-reminder' : 'overdue', data, tx, `report:${r.id}`);
     });
   }
   return sent;
@@ -441,8 +440,9 @@ function present(r: Report, regime: RegimeView): ReportView {
 }
 
 /** Loads a report by regime, period and unit code, checking that the viewer's roles cover the unit. */
-async function loadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, roles: readonly Role[] = READ_ROLES, t?: Transaction): Promise<{ report: Report; regime: RegimeView }> {
-  const regime = await getRegime(regimeCode);
+async function loadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, roles: readonly Role[] = READ_ROLES, t?: Transaction, known?: RegimeView): Promise<{ report: Report; regime: RegimeView }> {
+  // Inside a transaction the regime comes from the caller (read before it opened).
+  const regime = known ?? await getRegime(regimeCode);
   const period = assertPeriodOf(regime.frequency, periodId);
   const report = await Report.findOne({ where: { regimeId: regime.id, period, orgCode: unitCode }, transaction: t, ...(t ? { lock: t.LOCK.UPDATE } : {}) });
   // Outside the viewer's scope a report is as unknown as a missing one.
@@ -488,11 +488,25 @@ async function event(report: Report, action: string, viewer: Viewer | null, comm
   await ReportEvent.create({ reportId: report.id, round: report.round, action, actorUserId: viewer?.userId ?? null, actorName: viewer?.fullName ?? null, comment, at: new Date() }, { transaction: t });
 }
 
-/** Queues a message to every person a candidate group (`role@unit`) covers. */
-async function notifyGroup(group: string, eventName: string, data: Record<string, unknown>, t: Transaction, reference: string): Promise<number> {
+/** The people a candidate group (`role@unit`) covers, with the channels each chose: read before a transaction opens. */
+interface Audience { unit: string | null; people: Array<{ person: Recipient; channels: Channel[] }> }
+
+async function audience(group: string): Promise<Audience> {
   const people = await taskRecipients({ assignee: null, candidateUsers: null, candidateGroups: group, orgCode: group.split('@')[1] ?? null });
-  for (const p of people) await notifyRecipient(p, eventName, data, { transaction: t, reference, senderOrgCode: group.split('@')[1] ?? null });
-  return people.length;
+  // SQLite has one writer: nothing outside the transaction may be read while it is open, so all is read first.
+  return { unit: group.split('@')[1] ?? null, people: await Promise.all(people.map(async (person) => ({ person, channels: await getChannels(person.userId) }))) };
+}
+
+/** Queues one message per person and channel of an audience in the caller's transaction. */
+async function tell(a: Audience, eventName: string, data: Record<string, unknown>, t: Transaction, reference: string): Promise<number> {
+  for (const { person, channels } of a.people) {
+    for (const channel of channels) {
+      const to = channel === 'email' ? person.email : channel === 'sms' ? person.phone : String(person.userId);
+      if (!to) continue;
+      await queueMessage({ channel, event: eventName, locale: person.locale, to, recipientUserId: person.userId, recipientOrgCode: person.orgCode ?? null, senderOrgCode: a.unit, reference, data: { recipientName: person.fullName, ...data } }, { transaction: t });
+    }
+  }
+  return a.people.length;
 }
 
 /** Completes the open task of a report's instance at this element (the engine moves the flow on). */
@@ -538,7 +552,7 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
     if (unexplained.length) throw Invalid('reporting.report.needExplanation', { count: unexplained.length }, describeIssues(locale, unexplained));
   }
   const saved = await inTransaction(async (tx) => {
-    const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx);
+    const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx, regime);
     if (!PENDING.includes(report.status)) throw Conflict('reporting.report.locked', { status: report.status });
     const closes = entryClosesAt(regime, report.deadline);
     if (closes && Date.now() > closes.getTime()) throw Conflict('reporting.report.entryClosed');
@@ -583,14 +597,15 @@ export async function uploadReport(viewer: Viewer | null, regimeCode: string, pe
 export async function returnReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, comment: string): Promise<ReportView> {
   const text = (comment ?? '').trim().normalize('NFC');
   if (!text) throw BadRequest('reporting.report.commentRequired');
-  const regime = await getRegime(regimeCode);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const officers = await audience(`officer@${pre.orgCode}`);
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await event(r, 'return', viewer, text, tx);
     await r.update({ status: 'returned', round: r.round + 1, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'reporting.report.return', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, comment: text } }, tx);
-    await notifyGroup(`officer@${r.orgCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    await tell(officers, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
   await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'return', comment: text }, viewer.username);
@@ -599,14 +614,15 @@ export async function returnReport(viewer: Viewer, regimeCode: string, periodId:
 
 /** The leader approves a report under review: its data is locked from now on. */
 export async function approveReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<ReportView> {
-  const regime = await getRegime(regimeCode);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const officers = await audience(`officer@${pre.orgCode}`);
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await r.update({ status: 'approved', approvedAt: new Date(), approvedBy: viewer.userId, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await event(r, 'approve', viewer, null, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.approve', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode } }, tx);
-    await notifyGroup(`officer@${r.orgCode}`, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    await tell(officers, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
   await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'approve' }, viewer.username);
@@ -624,16 +640,18 @@ export async function signReport(viewer: Viewer, regimeCode: string, periodId: s
   const { signature } = await signData({ userId: viewer.userId, pin, ip: viewer.ip }, {
     regime: regime.code, form: `${regime.formKey}@${regime.formVersion}`, period: pre.period, unit: pre.orgCode, round: pre.round, values: pre.valuesJson ? JSON.parse(pre.valuesJson) : {},
   }, { label: `${regime.name} — ${pre.period} — ${pre.orgCode}`, targetType: 'report', targetId: pre.id });
+  const parentOfficers = pre.parentCode ? await audience(`officer@${pre.parentCode}`) : null;
+  const up = pre.parentCode ? await rollupContext(regime, pre.parentCode) : null;
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'approved' || r.lockVersion !== pre.lockVersion) throw Conflict('reporting.report.changed');
     const now = new Date();
     await r.update({ status: 'submitted', signatureId: signature.id, submittedAt: now, isLate: now.getTime() > r.deadline.getTime(), lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await event(r, 'sign', viewer, null, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.sign', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, signature: signature.id, isLate: r.isLate } }, tx);
     if (r.parentCode) {
-      await notifyGroup(`officer@${r.parentCode}`, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
-      await rollupParent(r.cycleId, r.parentCode, tx);
+      await tell(parentOfficers!, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      await rollupParent(r.cycleId, r.parentCode, tx, up!);
     }
     return r;
   });
@@ -648,19 +666,20 @@ export async function signReport(viewer: Viewer, regimeCode: string, periodId: s
 export async function reopenReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, reason: string): Promise<ReportView> {
   const text = (reason ?? '').trim().normalize('NFC');
   if (!text) throw BadRequest('reporting.report.reasonRequired');
-  const regime = await getRegime(regimeCode);
-  const { report: pre } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
   const oldInstance = pre.instanceId;
+  const parentOfficers = pre.parentCode ? await audience(`officer@${pre.parentCode}`) : null;
+  const up = pre.parentCode ? await rollupContext(regime, pre.parentCode) : null;
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'approved' && r.status !== 'submitted') throw Conflict('reporting.report.notApproved', { status: r.status });
     await event(r, 'reopen', viewer, text, tx);
     const wasSubmitted = r.status === 'submitted';
     await r.update({ status: 'draft', round: r.round + 1, signatureId: null, approvedAt: null, approvedBy: null, submittedAt: null, isLate: false, instanceId: null, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'reporting.report.reopen', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, reason: text, wasSubmitted } }, tx);
     if (r.parentCode) {
-      await notifyGroup(`officer@${r.parentCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
-      if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx);
+      await tell(parentOfficers!, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx, up!);
     }
     return r;
   });
@@ -669,16 +688,28 @@ export async function reopenReport(viewer: Viewer, regimeCode: string, periodId:
   return present((await Report.findByPk(report.id))!, regime);
 }
 
+/** What a roll-up reads before its transaction: the regime, its form's plan and the parent's leaders. */
+export interface RollupContext { regime: RegimeView; plan: Plan; leaders: Audience }
+
+async function rollupContext(regime: RegimeView, parentCode: string): Promise<RollupContext> {
+  return { regime, plan: planOf(await regimeForm(regime)), leaders: await audience(`leader@${parentCode}`) };
+}
+
 /**
  * Re-aggregates a parent's report from its children's submitted reports (each indicator by its
  * roll-up rule) and records completeness; a locked parent keeps its values and its leaders are told.
  */
-export async function rollupParent(cycleId: number, parentCode: string, t?: Transaction): Promise<Completeness | null> {
+export async function rollupParent(cycleId: number, parentCode: string, t?: Transaction, known?: RollupContext): Promise<Completeness | null> {
+  let ctx = known;
+  if (!ctx) {
+    const cycle = await ReportingCycle.findByPk(cycleId);
+    if (!cycle) return null;
+    ctx = await rollupContext(regimeView((await ReportingRegime.findByPk(cycle.regimeId))!), parentCode);
+  }
+  const { regime, plan, leaders } = ctx;
   return inTransaction(async (tx) => {
     const parent = await Report.findOne({ where: { cycleId, orgCode: parentCode }, transaction: tx, lock: tx.LOCK.UPDATE });
     if (!parent) return null;
-    const regime = regimeView((await ReportingRegime.findByPk(parent.regimeId, { transaction: tx }))!);
-    const plan = planOf(await regimeForm(regime));
     const children = await Report.findAll({ where: { cycleId, parentCode }, attributes: ['orgCode', 'status', 'isLate', 'valuesJson'], transaction: tx });
     const done = children.filter((c) => c.status === 'submitted');
     const completeness: Completeness = {
@@ -687,7 +718,7 @@ export async function rollupParent(cycleId: number, parentCode: string, t?: Tran
     };
     if (isLocked(parent.status)) {
       await parent.update({ completeness: JSON.stringify(completeness) }, { transaction: tx });
-      await notifyGroup(`leader@${parent.orgCode}`, 'child-submitted', { title: `${regime.name} — ${parent.period}`, unitName: parentCode, link: reportLink(regime.code, parent.period, parent.orgCode) }, tx, `report:${parent.id}`);
+      await tell(leaders, 'child-submitted', { title: `${regime.name} — ${parent.period}`, unitName: parentCode, link: reportLink(regime.code, parent.period, parent.orgCode) }, tx, `report:${parent.id}`);
       return completeness;
     }
     const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
