@@ -731,16 +731,43 @@ export async function rollupParent(cycleId: number, parentCode: string, t?: Tran
   }, t);
 }
 
-/** Roll-ups of every parent of a cycle at once (the bench and a repair after an import). */
+/**
+ * Roll-ups of every parent of a cycle at once (at the deadline, after an import, the bench): one read
+ * of the cycle, the parents aggregated deepest first in memory, one transaction of updates. Locked
+ * parents keep their values and get only their completeness.
+ */
 export async function rollupCycle(cycleId: number): Promise<number> {
-  const parents = await Report.findAll({ where: { cycleId }, attributes: ['parentCode'], group: ['parent_code'], raw: true });
-  const codes = parents.map((p) => p.parentCode).filter((c): c is string => !!c);
-  const existing = new Set((await Report.findAll({ where: { cycleId, orgCode: codes }, attributes: ['orgCode'], raw: true })).map((r) => r.orgCode));
-  // Deepest parents first, so a province sees its communes' roll-up before its own is read.
-  const rows = await Report.findAll({ where: { cycleId, orgCode: [...existing] }, attributes: ['orgCode', 'orgPath'], raw: true });
-  rows.sort((a, b) => b.orgPath.length - a.orgPath.length);
-  for (const r of rows) await rollupParent(cycleId, r.orgCode);
-  return rows.length;
+  const cycle = await ReportingCycle.findByPk(cycleId);
+  if (!cycle) return 0;
+  const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
+  const plan = planOf(await regimeForm(regime));
+  const rows = await Report.findAll({ where: { cycleId }, attributes: ['id', 'orgCode', 'orgPath', 'parentCode', 'status', 'isLate', 'valuesJson', 'ownValues'], raw: true });
+  const byCode = new Map(rows.map((r) => [r.orgCode, r]));
+  const children = new Map<string, typeof rows>();
+  for (const r of rows) if (r.parentCode && byCode.has(r.parentCode)) children.set(r.parentCode, [...(children.get(r.parentCode) ?? []), r]);
+  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.orgPath.length - a.orgPath.length);
+  const updates: Array<{ id: number; data: Record<string, unknown> }> = [];
+  for (const parent of parents) {
+    const kids = children.get(parent.orgCode)!;
+    const done = kids.filter((c) => c.status === 'submitted');
+    const completeness: Completeness = {
+      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.isLate).length, late: done.filter((c) => c.isLate).length,
+      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.orgCode).sort(),
+    };
+    if (isLocked(parent.status)) {
+      updates.push({ id: parent.id, data: { completeness: JSON.stringify(completeness) } });
+      continue;
+    }
+    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
+    const values = JSON.stringify(parent.ownValues ? mergeOwn(rolled, JSON.parse(parent.ownValues), plan) : rolled);
+    // A grandparent reads this parent's new values when it is its turn.
+    parent.valuesJson = values;
+    updates.push({ id: parent.id, data: { valuesJson: values, completeness: JSON.stringify(completeness), isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
+  }
+  await inTransaction(async (tx) => {
+    for (const u of updates) await Report.update(u.data, { where: { id: u.id }, transaction: tx });
+  });
+  return parents.length;
 }
 
 /** The reports of a cycle for the overview: units × status, limited to the viewer's scope, with filters. */
