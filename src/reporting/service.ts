@@ -19,7 +19,7 @@ import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
 import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
 import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
-import { cancelInstance, completeTaskAsSystem, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
+import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
@@ -269,8 +269,20 @@ async function scheduleInstanceStarts(cycleId: number): Promise<void> {
   for (let i = 0; i < ids.length; i += START_SLICE) await enqueueJob(JOB_START_INSTANCES, { cycleId, from: ids[i], to: ids[Math.min(i + START_SLICE, ids.length) - 1] });
 }
 
+let shipped: Promise<unknown> | null = null;
+
+/** Deploys the shipped processes once per process (unchanged files are skipped), so a CLI or a fresh node finds report-cycle. */
+function ensureShippedProcesses(): Promise<unknown> {
+  shipped ??= deployShippedProcesses().catch((err) => {
+    shipped = null;
+    throw err;
+  });
+  return shipped;
+}
+
 /** Starts the process instance of one report unless it has one (also one a crashed run started but did not record). */
 async function startInstanceOf(report: Report, regime: RegimeView): Promise<string> {
+  await ensureShippedProcesses();
   const businessKey = `report:${report.id}:${report.round}`;
   const [already] = await findInstances({ definitionKey: regime.processKey, businessKey, status: 'active' });
   const instance = already ?? await startProcess(regime.processKey, {
