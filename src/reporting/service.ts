@@ -1,6 +1,7 @@
 // The reporting domain's rules: regimes, cycles opened once per period with one report and one process
 // instance per reporting unit, the fill → review → return/approve → sign flow, and the roll-up of
 // children's figures into their parent's report.
+import crypto from 'node:crypto';
 import Joi from 'joi';
 import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import { Report, ReportEvent, ReportingCycle, ReportingRegime, type ReportStatus } from './models.ts';
@@ -292,14 +293,36 @@ async function startInstanceOf(report: Report, regime: RegimeView): Promise<stri
   return instance.id;
 }
 
+/** A claim on starting a report's instance lasts this long; a claim older than that is a crashed starter's. */
+const START_CLAIM_MS = 10 * 60_000;
+
+function isStartClaim(instanceId: string | null): boolean {
+  return !!instanceId && instanceId.startsWith('starting:');
+}
+
+function isStaleClaim(instanceId: string | null): boolean {
+  return isStartClaim(instanceId) && Date.now() - Number(instanceId!.split(':')[1]) > START_CLAIM_MS;
+}
+
+/** Claims the start of a report's instance (one starter wins, also across nodes); false when another holds it. */
+async function claimStart(report: Report): Promise<boolean> {
+  const token = `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
+  const [n] = await Report.update({ instanceId: token }, { where: { id: report.id, instanceId: report.instanceId } });
+  if (n === 1) report.instanceId = token;
+  return n === 1;
+}
+
 registerJobKind(JOB_START_INSTANCES, async (job) => {
   const p = job.payload as { cycleId: number; from: number; to: number };
   const cycle = await ReportingCycle.findByPk(p.cycleId);
   if (!cycle) return;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
-  const rows = await Report.findAll({ where: { cycleId: p.cycleId, instanceId: null, id: { [Op.between]: [p.from, p.to] } }, order: [['id', 'ASC']] });
-  for (const r of rows) await startInstanceOf(r, regime);
-  if (!(await Report.count({ where: { cycleId: p.cycleId, instanceId: null } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
+  const rows = await Report.findAll({ where: { cycleId: p.cycleId, id: { [Op.between]: [p.from, p.to] }, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] }, order: [['id', 'ASC']] });
+  for (const r of rows) {
+    if (isStartClaim(r.instanceId) && !isStaleClaim(r.instanceId)) continue;
+    if (await claimStart(r)) await startInstanceOf(r, regime);
+  }
+  if (!(await Report.count({ where: { cycleId: p.cycleId, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
 });
 
 registerJobKind(JOB_OPEN_CYCLE, async (job) => {
@@ -447,7 +470,7 @@ function present(r: Report, regime: RegimeView): ReportView {
     id: r.id, regime: regime.code, regimeName: regime.name, period: r.period, unit: r.orgCode, orgPath: r.orgPath, orgLevel: r.orgLevel, parentCode: r.parentCode, status: r.status, round: r.round,
     values: r.valuesJson ? JSON.parse(r.valuesJson) : {}, explanations: r.explanations ? JSON.parse(r.explanations) : {}, issues: r.issues ? JSON.parse(r.issues) : [],
     deadline: r.deadline, isLate: r.isLate, isPartial: r.isPartial, isLocked: isLocked(r.status), isEntryOpen: !closes || Date.now() <= closes.getTime(),
-    completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: r.instanceId,
+    completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: isStartClaim(r.instanceId) ? null : r.instanceId,
   };
 }
 
@@ -521,9 +544,19 @@ async function tell(a: Audience, eventName: string, data: Record<string, unknown
   return a.people.length;
 }
 
+/** A report's instance id: the one recorded, the one a start job is starting right now, or a new one. */
+async function instanceOf(report: Report, regime: RegimeView): Promise<string> {
+  for (let i = 0; i < 100 && isStartClaim(report.instanceId) && !isStaleClaim(report.instanceId); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    report.instanceId = (await Report.findByPk(report.id, { attributes: ['instanceId'] }))?.instanceId ?? null;
+  }
+  if (report.instanceId && !isStartClaim(report.instanceId)) return report.instanceId;
+  return startInstanceOf(report, regime);
+}
+
 /** Completes the open task of a report's instance at this element (the engine moves the flow on). */
 async function advanceFlow(report: Report, regime: RegimeView, elementId: string, variables: Record<string, unknown>, actor: string): Promise<void> {
-  const instanceId = report.instanceId ?? await startInstanceOf(report, regime);
+  const instanceId = await instanceOf(report, regime);
   const task = (await openTasksOf(instanceId)).find((tk) => tk.elementId === elementId);
   if (task) await completeTaskAsSystem(task.id, variables, actor);
   else log.warn('report flow out of step', { report: report.id, instanceId, elementId });
@@ -695,7 +728,7 @@ export async function reopenReport(viewer: Viewer, regimeCode: string, periodId:
     }
     return r;
   });
-  if (oldInstance) await cancelInstance(oldInstance, viewer.username, 'reopened').catch(() => undefined);
+  if (oldInstance && !isStartClaim(oldInstance)) await cancelInstance(oldInstance, viewer.username, 'reopened').catch(() => undefined);
   await startInstanceOf(report, regime);
   return present((await Report.findByPk(report.id))!, regime);
 }
