@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import ExcelJS from 'exceljs';
+import { addressesOf } from '../../../src/forms/xlsx.ts';
 import { startApp, makeUser, login, call, sharedData, type TestApp, type Session } from '../../helpers/server.ts';
 import { setupCa } from '../../helpers/signing.ts';
 import { loadViewer } from '../../../src/auth/service.ts';
@@ -134,4 +136,40 @@ test.serial('the report page and the cycle overview show the report as the offic
   t.notRegex(list.payload, /data-unit="00004"/, 'a commune lists only its own report');
   const status = await call(app.server, siblingSession, 'GET', `/api/reporting/KTXH-HN/${period}/status`);
   t.deepEqual(JSON.parse(status.payload), { period, expected: 1, submitted: 0, onTime: 0, late: 0, missing: 1, approved: 0, returned: 0 });
+});
+
+function multipart(fields: Record<string, string>, file: { name: string; filename: string; data: Buffer }) {
+  const boundary = '----govflowtest' + Math.random().toString(16).slice(2);
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+test.serial('an officer uploads the filled Excel template: a bad cell is refused with the cell named, a good file is saved as a draft', async (t) => {
+  await makeUser('officer', '00103', { username: 'canbo.excel' });
+  const s = await login(app.server, 'canbo.excel');
+  const tpl = await call(app.server, s, 'GET', '/forms/kt-xh-thang/template.xlsx');
+  t.is(tpl.statusCode, 200);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(tpl.rawPayload as unknown as ArrayBuffer);
+  const addr = addressesOf(wb);
+  const ws = wb.worksheets.find((w) => !w.name.startsWith('_'))!;
+  ws.getCell(addr.get('nguoiLap')!).value = 'Lê Văn Tám';
+  ws.getCell(addr.get('TMBL_BANLE.th')!).value = '12,5a';
+  const url = `/reporting/KTXH-HN/${period}/00103/upload`;
+  const bad = multipart({ crumb: s.crumb }, { name: 'file', filename: 'bao-cao.xlsx', data: Buffer.from(await wb.xlsx.writeBuffer()) });
+  const refused = await call(app.server, s, 'POST', url, bad.payload, bad.headers);
+  t.is(refused.statusCode, 422);
+  t.true(refused.payload.includes(addr.get('TMBL_BANLE.th')!), 'the cell is named');
+  t.is((await getReport(null, 'KTXH-HN', period, '00103')).status, 'open');
+  ws.getCell(addr.get('TMBL_BANLE.th')!).value = '12,5';
+  const good = multipart({ crumb: s.crumb }, { name: 'file', filename: 'bao-cao.xlsx', data: Buffer.from(await wb.xlsx.writeBuffer()) });
+  const saved = await call(app.server, s, 'POST', url, good.payload, good.headers);
+  t.is(saved.statusCode, 302, saved.payload.slice(0, 500));
+  const r = await getReport(null, 'KTXH-HN', period, '00103');
+  t.is(r.status, 'draft');
+  t.is((r.values as any).TMBL_BANLE.th, 12.5);
+  const page = await call(app.server, s, 'GET', saved.headers.location as string);
+  t.regex(page.payload, /Đã đọc tệp Excel và lưu nháp/);
 });
