@@ -9,6 +9,7 @@ import { assertPeriodOf, isFrequency, periodInfo, previousPeriod, type Frequency
 import { assertKnownKeys, describeIssues, getPublished, planOf, prepareInput, type FormVersionView } from '../forms/service.ts';
 import { evaluateForm, getValue, type Issue, type Plan } from '../forms/engine.ts';
 import { rollupValues } from '../forms/rollup.ts';
+import { crossCheck, DEFAULT_CHECKS, type CheckSettings } from './checks.ts';
 import type { FormValues } from '../forms/definition.ts';
 import { readXlsxOffThread } from '../forms/render-pool.ts';
 import { assertWorkbookWithinLimits } from '../forms/zip-limits.ts';
@@ -74,6 +75,7 @@ export interface RegimeJson {
   reminderDays?: number[];
   isLateAllowed?: boolean;
   lateUntilDays?: number | null;
+  checks?: Partial<CheckSettings>;
 }
 
 const regimeSchema = Joi.object({
@@ -97,10 +99,12 @@ const regimeSchema = Joi.object({
   reminderDays: Joi.array().items(Joi.number().integer().min(1).max(30)).max(10).default([]),
   isLateAllowed: Joi.boolean().default(true),
   lateUntilDays: Joi.number().integer().min(0).max(365).allow(null).default(null),
+  checks: Joi.object({ parentTolerance: Joi.number().min(0).max(10), changeThreshold: Joi.number().min(0).max(1000), zScore: Joi.number().min(0.5).max(100) }).default({}),
 }).prefs({ abortEarly: false, convert: true, stripUnknown: false });
 
 /** A regime as services hand it out. */
-export interface RegimeView extends Required<Omit<RegimeJson, 'legalBasis' | 'recipientCode' | 'lateUntilDays'>> {
+export interface RegimeView extends Required<Omit<RegimeJson, 'legalBasis' | 'recipientCode' | 'lateUntilDays' | 'checks'>> {
+  checks: CheckSettings;
   id: number;
   legalBasis: string | null;
   recipientCode: string | null;
@@ -112,6 +116,7 @@ function regimeView(r: ReportingRegime): RegimeView {
     id: r.id, code: r.code, name: r.name, legalBasis: r.legalBasis, formKey: r.formKey, formVersion: r.formVersion, processKey: r.processKey,
     frequency: r.frequency as Frequency, reporters: JSON.parse(r.reporters), recipientCode: r.recipientCode, deadlines: JSON.parse(r.deadlines),
     openOffsetDays: r.openOffsetDays, reminderDays: r.reminderDays ? r.reminderDays.split(',').map(Number) : [], isLateAllowed: r.isLateAllowed, lateUntilDays: r.lateUntilDays,
+    checks: { ...DEFAULT_CHECKS, ...(r.checks ? JSON.parse(r.checks) : {}) },
   };
 }
 
@@ -148,7 +153,7 @@ export async function importRegime(viewer: Viewer | null, input: unknown): Promi
   const data = {
     code: v.code, name: v.name.normalize('NFC'), legalBasis: v.legalBasis || null, formKey: form.key, formVersion: form.version, processKey: v.processKey,
     frequency: v.frequency, reporters: JSON.stringify(v.reporters), recipientCode: v.recipientCode, deadlines: JSON.stringify(v.deadlines),
-    openOffsetDays: v.openOffsetDays, reminderDays: v.reminderDays.join(','), isLateAllowed: v.isLateAllowed, lateUntilDays: v.lateUntilDays,
+    openOffsetDays: v.openOffsetDays, reminderDays: v.reminderDays.join(','), isLateAllowed: v.isLateAllowed, lateUntilDays: v.lateUntilDays, checks: JSON.stringify(v.checks ?? {}),
   };
   return inTransaction(async (tx) => {
     const existing = await ReportingRegime.findOne({ where: { code: v.code }, transaction: tx, lock: tx.LOCK.UPDATE });
@@ -586,7 +591,9 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
   const prepared = prepareInput(plan, input);
   const prev = await previousValues(pre);
   const evaluation = evaluateForm(plan, prepared, prev);
-  const ruleIds = new Set((form.definition.rules ?? []).map((r) => r.id));
+  const xc = await crossChecksOf(pre, regime, plan, evaluation.values, prev);
+  evaluation.issues.push(...xc);
+  const ruleIds = new Set([...(form.definition.rules ?? []).map((r) => r.id), ...xc.map((i) => i.rule!)]);
   const explanations: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(opts.explanations ?? {})) if (ruleIds.has(k) && typeof v === 'string' && v.trim()) explanations[k] = v.trim().normalize('NFC');
   if (opts.submit) {
@@ -613,6 +620,19 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
   });
   if (opts.submit) await advanceFlow(saved, regime, 'Task_fillReport', {}, viewer?.username ?? 'system');
   return present(saved, regime);
+}
+
+/** The cross-check warnings of values about to be saved: against the previous period, the siblings and, for a parent, its children's sum. */
+async function crossChecksOf(report: Report, regime: RegimeView, plan: Plan, values: FormValues, prev: FormValues | null): Promise<Issue[]> {
+  const siblings = report.parentCode
+    ? (await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.parentCode, id: { [Op.ne]: report.id }, valuesJson: { [Op.ne]: null } }, attributes: ['valuesJson'], raw: true })).map((r) => JSON.parse(r.valuesJson!) as FormValues)
+    : [];
+  let rolled: FormValues | null = null;
+  if (report.completeness) {
+    const kids = await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.orgCode, status: 'submitted' }, attributes: ['valuesJson'], raw: true });
+    rolled = kids.length ? rollupValues(plan, kids.map((k) => JSON.parse(k.valuesJson ?? '{}'))) : null;
+  }
+  return crossCheck(plan, values, { settings: regime.checks, prev, rolled, own: rolled ? values : null, siblings });
 }
 
 /** A parent's values: the roll-up, with the cells its own officer typed taking precedence. */

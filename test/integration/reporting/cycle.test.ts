@@ -4,7 +4,9 @@ import test from 'ava';
 import { QueryTypes } from 'sequelize';
 import { startApp, makeUser, type TestApp } from '../../helpers/server.ts';
 import { deployShippedProcesses, runDueJobs } from '../../../src/engine/service.ts';
-import { cycleStatus, importRegime, openCycle } from '../../../src/reporting/service.ts';
+import { cycleStatus, importRegime, openCycle, saveReport } from '../../../src/reporting/service.ts';
+import { loadViewer } from '../../../src/auth/service.ts';
+import { AppError } from '../../../src/errors.ts';
 import { periodContaining, previousPeriod } from '../../../src/reporting/periods.ts';
 import { db } from '../../../src/store/index.ts';
 import { NotifyMessage } from '../../../src/notify/models.ts';
@@ -48,4 +50,18 @@ test.serial('after the deadline the overdue job tells the unit\'s leader and the
   t.true(to.has('lanhdao.tre@test.govflow.local'), [...to].join(', '));
   t.true(to.has('canbo.tinh.tre@test.govflow.local'));
   t.regex(overdue[0].subject, /.+/);
+});
+
+test.serial('a jump against the previous period is a warning that needs an explanation before the report can be sent', async (t) => {
+  const officer = await loadViewer(await makeUser('officer', '00004', { username: 'canbo.giaitrinh' }));
+  const before = previousPeriod(current);
+  await openCycle('SMALL', before);
+  await saveReport(officer, 'SMALL', before, '00004', { nguoiLap: 'A', TMBL_BANLE: { th: 10 } });
+  const values = { nguoiLap: 'A', TMBL_BANLE: { th: 100 } };
+  const err = await t.throwsAsync(saveReport(officer, 'SMALL', current, '00004', values, { submit: true }));
+  t.is((err as AppError).code, 'reporting.report.needExplanation');
+  t.regex(JSON.stringify((err as AppError).details), /thay đổi 900% so với kỳ trước/);
+  const sent = await saveReport(officer, 'SMALL', current, '00004', values, { submit: true, explanations: { 'xc.change.TMBL_BANLE.th': 'Khai trương trung tâm thương mại mới' } });
+  t.is(sent.status, 'review');
+  t.is(sent.explanations['xc.change.TMBL_BANLE.th'], 'Khai trương trung tâm thương mại mới');
 });

@@ -21,3 +21,15 @@ test('a report is empty when no indicator and no required field has a value', (t
   t.false(isEmptyReport(plan, { nguoiLap: 'A' }));
   t.false(isEmptyReport(plan, { TMBL_BANLE: { th: 0 } }), 'a zero is a figure');
 });
+
+test('cross-checks warn about a parent off its children\'s sum, a jump from the previous period and an outlier among siblings', async (t) => {
+  const { crossCheck, modifiedZ, DEFAULT_CHECKS } = await import('../../../src/reporting/checks.ts');
+  const plan = compile(loadShippedForms().find((f) => f.key === 'kt-xh-thang')!);
+  t.is(Math.round(modifiedZ(100, [10, 11, 12, 13, 14, 100])! * 10) / 10, 39.3, "0.6745 × 87.5 / 1.5");
+  t.is(modifiedZ(5, [5, 5, 5]), null, 'no spread, no score');
+  const siblings = [10, 11, 12, 13, 14].map((th) => ({ TMBL_BANLE: { th } }));
+  const issues = crossCheck(plan, { TMBL_BANLE: { th: 100 } }, { settings: DEFAULT_CHECKS, prev: { TMBL_BANLE: { th: 40 } }, rolled: { TMBL_BANLE: { th: 90 } }, own: { TMBL_BANLE: { th: 100 } }, siblings });
+  t.deepEqual(issues.map((i) => i.rule).sort(), ['xc.change.TMBL_BANLE.th', 'xc.outlier.TMBL_BANLE.th', 'xc.parent.TMBL_BANLE.th']);
+  t.true(issues.every((i) => i.severity === 'warning'));
+  t.deepEqual(crossCheck(plan, { TMBL_BANLE: { th: 12 } }, { settings: DEFAULT_CHECKS, prev: { TMBL_BANLE: { th: 11 } }, siblings }), []);
+});
