@@ -17,6 +17,8 @@ export const DEMO_USERS: Array<{ username: string; fullName: string; password: s
   { username: 'thietke', fullName: 'Nguyễn Thị Thiết Kế', password: 'GovflowDemo2025', orgCode: 'G22', role: 'designer', roleOrg: 'VN', email: 'thietke@govflow.local' },
   { username: 'canbo.hanoi', fullName: 'Trần Văn Cán Bộ', password: 'GovflowDemo2025', orgCode: '01', role: 'officer', roleOrg: '01', email: 'canbo.hanoi@govflow.local' },
   { username: 'lanhdao.hanoi', fullName: 'Lê Minh Lãnh Đạo', password: 'GovflowDemo2025', orgCode: '01', role: 'leader', roleOrg: '01', email: 'lanhdao.hanoi@govflow.local' },
+  { username: 'canbo.xa', fullName: 'Đỗ Thị Cán Bộ Xã', password: 'GovflowDemo2025', orgCode: '00004', role: 'officer', roleOrg: '00004', email: 'canbo.xa@govflow.local' },
+  { username: 'lanhdao.xa', fullName: 'Vũ Văn Lãnh Đạo Xã', password: 'GovflowDemo2025', orgCode: '00004', role: 'leader', roleOrg: '00004', email: 'lanhdao.xa@govflow.local' },
   { username: 'canbo.hcm', fullName: 'Phạm Thu Hồ Chí Minh', password: 'GovflowDemo2025', orgCode: '79', role: 'officer', roleOrg: '79', email: 'canbo.hcm@govflow.local' },
   { username: 'congdan@example.vn', fullName: 'Hoàng Văn Công Dân', password: 'GovflowDemo2025', orgCode: null, role: 'citizen', roleOrg: null, email: 'congdan@example.vn' },
 ];
@@ -46,6 +48,8 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
   }
   const { seedSigning } = await import('./signing/service.ts');
   await seedSigning(DEMO_USERS.filter((u) => u.role === 'leader').map((u) => u.username), print);
+  const { seedReporting } = await import('./reporting/seed.ts');
+  await seedReporting(print);
 }
 
 /**

@@ -49,10 +49,9 @@ export const reportingCommands: Command[] = [
       const s = await import('./service.ts');
       const [sub, regime, period] = positionals;
       if (sub === 'open' && regime && period) {
+        // The reports are there when this returns; a running server's job worker starts their instances
+        // (and a report's first action starts its own when the worker has not come to it yet).
         const r = await s.openCycle(regime, period);
-        // The instances are started by the job worker of a running server; this process starts its share too.
-        const { runDueJobs } = await import('../engine/service.ts');
-        await runDueJobs();
         out(JSON.stringify({ created: r.created, existing: r.existing }));
         return 0;
       }

@@ -22,6 +22,7 @@ export class ReportingRegime extends Model {
   declare reminderDays: string;
   declare isLateAllowed: boolean;
   declare lateUntilDays: number | null;
+  declare checks: string | null;
   declare isActive: boolean;
   declare createdAt: Date;
   declare updatedAt: Date;
@@ -113,6 +114,7 @@ export function initReportingModels(sequelize: Sequelize): void {
     reminderDays: { type: DataTypes.STRING(64), allowNull: false, defaultValue: '' },
     isLateAllowed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
     lateUntilDays: { type: DataTypes.INTEGER, allowNull: true },
+    checks: { type: DataTypes.TEXT, allowNull: true },
     isActive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
   }, { sequelize, tableName: 'reporting_regimes', underscored: true, timestamps: true });
   ReportingCycle.init({

@@ -1,6 +1,7 @@
 // The reporting domain's rules: regimes, cycles opened once per period with one report and one process
 // instance per reporting unit, the fill → review → return/approve → sign flow, and the roll-up of
 // children's figures into their parent's report.
+import crypto from 'node:crypto';
 import Joi from 'joi';
 import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import { Report, ReportEvent, ReportingCycle, ReportingRegime, type ReportStatus } from './models.ts';
@@ -8,6 +9,7 @@ import { assertPeriodOf, isFrequency, periodInfo, previousPeriod, type Frequency
 import { assertKnownKeys, describeIssues, getPublished, planOf, prepareInput, type FormVersionView } from '../forms/service.ts';
 import { evaluateForm, getValue, type Issue, type Plan } from '../forms/engine.ts';
 import { rollupValues } from '../forms/rollup.ts';
+import { crossCheck, DEFAULT_CHECKS, type CheckSettings } from './checks.ts';
 import type { FormValues } from '../forms/definition.ts';
 import { readXlsxOffThread } from '../forms/render-pool.ts';
 import { assertWorkbookWithinLimits } from '../forms/zip-limits.ts';
@@ -16,9 +18,10 @@ import type { Role } from '../auth/models.ts';
 import { actorOf, findActiveUsers, loadViewer, loadViewerByUsername } from '../auth/service.ts';
 import { appendAudit } from '../audit/service.ts';
 import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
-import { notifyRecipient } from '../notify/service.ts';
+import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
+import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
-import { cancelInstance, completeTaskAsSystem, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
+import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
@@ -72,6 +75,7 @@ export interface RegimeJson {
   reminderDays?: number[];
   isLateAllowed?: boolean;
   lateUntilDays?: number | null;
+  checks?: Partial<CheckSettings>;
 }
 
 const regimeSchema = Joi.object({
@@ -95,10 +99,12 @@ const regimeSchema = Joi.object({
   reminderDays: Joi.array().items(Joi.number().integer().min(1).max(30)).max(10).default([]),
   isLateAllowed: Joi.boolean().default(true),
   lateUntilDays: Joi.number().integer().min(0).max(365).allow(null).default(null),
+  checks: Joi.object({ parentTolerance: Joi.number().min(0).max(10), changeThreshold: Joi.number().min(0).max(1000), zScore: Joi.number().min(0.5).max(100) }).default({}),
 }).prefs({ abortEarly: false, convert: true, stripUnknown: false });
 
 /** A regime as services hand it out. */
-export interface RegimeView extends Required<Omit<RegimeJson, 'legalBasis' | 'recipientCode' | 'lateUntilDays'>> {
+export interface RegimeView extends Required<Omit<RegimeJson, 'legalBasis' | 'recipientCode' | 'lateUntilDays' | 'checks'>> {
+  checks: CheckSettings;
   id: number;
   legalBasis: string | null;
   recipientCode: string | null;
@@ -110,6 +116,7 @@ function regimeView(r: ReportingRegime): RegimeView {
     id: r.id, code: r.code, name: r.name, legalBasis: r.legalBasis, formKey: r.formKey, formVersion: r.formVersion, processKey: r.processKey,
     frequency: r.frequency as Frequency, reporters: JSON.parse(r.reporters), recipientCode: r.recipientCode, deadlines: JSON.parse(r.deadlines),
     openOffsetDays: r.openOffsetDays, reminderDays: r.reminderDays ? r.reminderDays.split(',').map(Number) : [], isLateAllowed: r.isLateAllowed, lateUntilDays: r.lateUntilDays,
+    checks: { ...DEFAULT_CHECKS, ...(r.checks ? JSON.parse(r.checks) : {}) },
   };
 }
 
@@ -146,7 +153,7 @@ export async function importRegime(viewer: Viewer | null, input: unknown): Promi
   const data = {
     code: v.code, name: v.name.normalize('NFC'), legalBasis: v.legalBasis || null, formKey: form.key, formVersion: form.version, processKey: v.processKey,
     frequency: v.frequency, reporters: JSON.stringify(v.reporters), recipientCode: v.recipientCode, deadlines: JSON.stringify(v.deadlines),
-    openOffsetDays: v.openOffsetDays, reminderDays: v.reminderDays.join(','), isLateAllowed: v.isLateAllowed, lateUntilDays: v.lateUntilDays,
+    openOffsetDays: v.openOffsetDays, reminderDays: v.reminderDays.join(','), isLateAllowed: v.isLateAllowed, lateUntilDays: v.lateUntilDays, checks: JSON.stringify(v.checks ?? {}),
   };
   return inTransaction(async (tx) => {
     const existing = await ReportingRegime.findOne({ where: { code: v.code }, transaction: tx, lock: tx.LOCK.UPDATE });
@@ -268,8 +275,20 @@ async function scheduleInstanceStarts(cycleId: number): Promise<void> {
   for (let i = 0; i < ids.length; i += START_SLICE) await enqueueJob(JOB_START_INSTANCES, { cycleId, from: ids[i], to: ids[Math.min(i + START_SLICE, ids.length) - 1] });
 }
 
+let shipped: Promise<unknown> | null = null;
+
+/** Deploys the shipped processes once per process (unchanged files are skipped), so a CLI or a fresh node finds report-cycle. */
+function ensureShippedProcesses(): Promise<unknown> {
+  shipped ??= deployShippedProcesses().catch((err) => {
+    shipped = null;
+    throw err;
+  });
+  return shipped;
+}
+
 /** Starts the process instance of one report unless it has one (also one a crashed run started but did not record). */
 async function startInstanceOf(report: Report, regime: RegimeView): Promise<string> {
+  await ensureShippedProcesses();
   const businessKey = `report:${report.id}:${report.round}`;
   const [already] = await findInstances({ definitionKey: regime.processKey, businessKey, status: 'active' });
   const instance = already ?? await startProcess(regime.processKey, {
@@ -279,14 +298,36 @@ async function startInstanceOf(report: Report, regime: RegimeView): Promise<stri
   return instance.id;
 }
 
+/** A claim on starting a report's instance lasts this long; a claim older than that is a crashed starter's. */
+const START_CLAIM_MS = 10 * 60_000;
+
+function isStartClaim(instanceId: string | null): boolean {
+  return !!instanceId && instanceId.startsWith('starting:');
+}
+
+function isStaleClaim(instanceId: string | null): boolean {
+  return isStartClaim(instanceId) && Date.now() - Number(instanceId!.split(':')[1]) > START_CLAIM_MS;
+}
+
+/** Claims the start of a report's instance (one starter wins, also across nodes); false when another holds it. */
+async function claimStart(report: Report): Promise<boolean> {
+  const token = `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
+  const [n] = await Report.update({ instanceId: token }, { where: { id: report.id, instanceId: report.instanceId } });
+  if (n === 1) report.instanceId = token;
+  return n === 1;
+}
+
 registerJobKind(JOB_START_INSTANCES, async (job) => {
   const p = job.payload as { cycleId: number; from: number; to: number };
   const cycle = await ReportingCycle.findByPk(p.cycleId);
   if (!cycle) return;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
-  const rows = await Report.findAll({ where: { cycleId: p.cycleId, instanceId: null, id: { [Op.between]: [p.from, p.to] } }, order: [['id', 'ASC']] });
-  for (const r of rows) await startInstanceOf(r, regime);
-  if (!(await Report.count({ where: { cycleId: p.cycleId, instanceId: null } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
+  const rows = await Report.findAll({ where: { cycleId: p.cycleId, id: { [Op.between]: [p.from, p.to] }, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] }, order: [['id', 'ASC']] });
+  for (const r of rows) {
+    if (isStartClaim(r.instanceId) && !isStaleClaim(r.instanceId)) continue;
+    if (await claimStart(r)) await startInstanceOf(r, regime);
+  }
+  if (!(await Report.count({ where: { cycleId: p.cycleId, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
 });
 
 registerJobKind(JOB_OPEN_CYCLE, async (job) => {
@@ -328,12 +369,10 @@ export async function remindCycle(cycleId: number, kind: 'reminder' | 'overdue',
   for (const r of rows) {
     if (kind === 'overdue' && r.deadline.getTime() > Date.now()) continue;
     const data = { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, days, deadline: r.deadline, link: reportLink(regime.code, r.period, r.orgCode) };
+    const groups = kind === 'reminder' ? [`officer@${r.orgCode}`] : [`leader@${r.orgCode}`, ...(r.parentCode ? [`officer@${r.parentCode}`] : [])];
+    const audiences = await Promise.all(groups.map(audience));
     await inTransaction(async (tx) => {
-      if (kind === 'reminder') sent += await notifyGroup(`officer@${r.orgCode}`, 'deadline-reminder', data, tx, `report:${r.id}`);
-      else {
-        sent += await notifyGroup(`leader@${r.orgCode}`, 'overdue', data, tx, `report:${r.id}`);
-        if (r.parentCode) sent += await notifyGroup(`officer@${r.parentCode}`, 'overdue', data, tx, `report:${r.id}`);
-      }
+      for (const a of audiences) sent += await tell(a, kind === 'reminder' ? 'deadline-reminder' : 'overdue', data, tx, `report:${r.id}`);
     });
   }
   return sent;
@@ -436,13 +475,14 @@ function present(r: Report, regime: RegimeView): ReportView {
     id: r.id, regime: regime.code, regimeName: regime.name, period: r.period, unit: r.orgCode, orgPath: r.orgPath, orgLevel: r.orgLevel, parentCode: r.parentCode, status: r.status, round: r.round,
     values: r.valuesJson ? JSON.parse(r.valuesJson) : {}, explanations: r.explanations ? JSON.parse(r.explanations) : {}, issues: r.issues ? JSON.parse(r.issues) : [],
     deadline: r.deadline, isLate: r.isLate, isPartial: r.isPartial, isLocked: isLocked(r.status), isEntryOpen: !closes || Date.now() <= closes.getTime(),
-    completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: r.instanceId,
+    completeness: r.completeness ? JSON.parse(r.completeness) : null, signatureId: r.signatureId, submittedAt: r.submittedAt, approvedAt: r.approvedAt, instanceId: isStartClaim(r.instanceId) ? null : r.instanceId,
   };
 }
 
 /** Loads a report by regime, period and unit code, checking that the viewer's roles cover the unit. */
-async function loadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, roles: readonly Role[] = READ_ROLES, t?: Transaction): Promise<{ report: Report; regime: RegimeView }> {
-  const regime = await getRegime(regimeCode);
+async function loadReport(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string, roles: readonly Role[] = READ_ROLES, t?: Transaction, known?: RegimeView): Promise<{ report: Report; regime: RegimeView }> {
+  // Inside a transaction the regime comes from the caller (read before it opened).
+  const regime = known ?? await getRegime(regimeCode);
   const period = assertPeriodOf(regime.frequency, periodId);
   const report = await Report.findOne({ where: { regimeId: regime.id, period, orgCode: unitCode }, transaction: t, ...(t ? { lock: t.LOCK.UPDATE } : {}) });
   // Outside the viewer's scope a report is as unknown as a missing one.
@@ -488,16 +528,40 @@ async function event(report: Report, action: string, viewer: Viewer | null, comm
   await ReportEvent.create({ reportId: report.id, round: report.round, action, actorUserId: viewer?.userId ?? null, actorName: viewer?.fullName ?? null, comment, at: new Date() }, { transaction: t });
 }
 
-/** Queues a message to every person a candidate group (`role@unit`) covers. */
-async function notifyGroup(group: string, eventName: string, data: Record<string, unknown>, t: Transaction, reference: string): Promise<number> {
+/** The people a candidate group (`role@unit`) covers, with the channels each chose: read before a transaction opens. */
+interface Audience { unit: string | null; people: Array<{ person: Recipient; channels: Channel[] }> }
+
+async function audience(group: string): Promise<Audience> {
   const people = await taskRecipients({ assignee: null, candidateUsers: null, candidateGroups: group, orgCode: group.split('@')[1] ?? null });
-  for (const p of people) await notifyRecipient(p, eventName, data, { transaction: t, reference, senderOrgCode: group.split('@')[1] ?? null });
-  return people.length;
+  // SQLite has one writer: nothing outside the transaction may be read while it is open, so all is read first.
+  return { unit: group.split('@')[1] ?? null, people: await Promise.all(people.map(async (person) => ({ person, channels: await getChannels(person.userId) }))) };
+}
+
+/** Queues one message per person and channel of an audience in the caller's transaction. */
+async function tell(a: Audience, eventName: string, data: Record<string, unknown>, t: Transaction, reference: string): Promise<number> {
+  for (const { person, channels } of a.people) {
+    for (const channel of channels) {
+      const to = channel === 'email' ? person.email : channel === 'sms' ? person.phone : String(person.userId);
+      if (!to) continue;
+      await queueMessage({ channel, event: eventName, locale: person.locale, to, recipientUserId: person.userId, recipientOrgCode: person.orgCode ?? null, senderOrgCode: a.unit, reference, data: { recipientName: person.fullName, ...data } }, { transaction: t });
+    }
+  }
+  return a.people.length;
+}
+
+/** A report's instance id: the one recorded, the one a start job is starting right now, or a new one. */
+async function instanceOf(report: Report, regime: RegimeView): Promise<string> {
+  for (let i = 0; i < 100 && isStartClaim(report.instanceId) && !isStaleClaim(report.instanceId); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    report.instanceId = (await Report.findByPk(report.id, { attributes: ['instanceId'] }))?.instanceId ?? null;
+  }
+  if (report.instanceId && !isStartClaim(report.instanceId)) return report.instanceId;
+  return startInstanceOf(report, regime);
 }
 
 /** Completes the open task of a report's instance at this element (the engine moves the flow on). */
 async function advanceFlow(report: Report, regime: RegimeView, elementId: string, variables: Record<string, unknown>, actor: string): Promise<void> {
-  const instanceId = report.instanceId ?? await startInstanceOf(report, regime);
+  const instanceId = await instanceOf(report, regime);
   const task = (await openTasksOf(instanceId)).find((tk) => tk.elementId === elementId);
   if (task) await completeTaskAsSystem(task.id, variables, actor);
   else log.warn('report flow out of step', { report: report.id, instanceId, elementId });
@@ -527,7 +591,9 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
   const prepared = prepareInput(plan, input);
   const prev = await previousValues(pre);
   const evaluation = evaluateForm(plan, prepared, prev);
-  const ruleIds = new Set((form.definition.rules ?? []).map((r) => r.id));
+  const xc = await crossChecksOf(pre, regime, plan, evaluation.values, prev);
+  evaluation.issues.push(...xc);
+  const ruleIds = new Set([...(form.definition.rules ?? []).map((r) => r.id), ...xc.map((i) => i.rule!)]);
   const explanations: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(opts.explanations ?? {})) if (ruleIds.has(k) && typeof v === 'string' && v.trim()) explanations[k] = v.trim().normalize('NFC');
   if (opts.submit) {
@@ -538,7 +604,7 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
     if (unexplained.length) throw Invalid('reporting.report.needExplanation', { count: unexplained.length }, describeIssues(locale, unexplained));
   }
   const saved = await inTransaction(async (tx) => {
-    const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx);
+    const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx, regime);
     if (!PENDING.includes(report.status)) throw Conflict('reporting.report.locked', { status: report.status });
     const closes = entryClosesAt(regime, report.deadline);
     if (closes && Date.now() > closes.getTime()) throw Conflict('reporting.report.entryClosed');
@@ -554,6 +620,19 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
   });
   if (opts.submit) await advanceFlow(saved, regime, 'Task_fillReport', {}, viewer?.username ?? 'system');
   return present(saved, regime);
+}
+
+/** The cross-check warnings of values about to be saved: against the previous period, the siblings and, for a parent, its children's sum. */
+async function crossChecksOf(report: Report, regime: RegimeView, plan: Plan, values: FormValues, prev: FormValues | null): Promise<Issue[]> {
+  const siblings = report.parentCode
+    ? (await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.parentCode, id: { [Op.ne]: report.id }, valuesJson: { [Op.ne]: null } }, attributes: ['valuesJson'], raw: true })).map((r) => JSON.parse(r.valuesJson!) as FormValues)
+    : [];
+  let rolled: FormValues | null = null;
+  if (report.completeness) {
+    const kids = await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.orgCode, status: 'submitted' }, attributes: ['valuesJson'], raw: true });
+    rolled = kids.length ? rollupValues(plan, kids.map((k) => JSON.parse(k.valuesJson ?? '{}'))) : null;
+  }
+  return crossCheck(plan, values, { settings: regime.checks, prev, rolled, own: rolled ? values : null, siblings });
 }
 
 /** A parent's values: the roll-up, with the cells its own officer typed taking precedence. */
@@ -583,14 +662,15 @@ export async function uploadReport(viewer: Viewer | null, regimeCode: string, pe
 export async function returnReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, comment: string): Promise<ReportView> {
   const text = (comment ?? '').trim().normalize('NFC');
   if (!text) throw BadRequest('reporting.report.commentRequired');
-  const regime = await getRegime(regimeCode);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const officers = await audience(`officer@${pre.orgCode}`);
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await event(r, 'return', viewer, text, tx);
     await r.update({ status: 'returned', round: r.round + 1, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'reporting.report.return', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, comment: text } }, tx);
-    await notifyGroup(`officer@${r.orgCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    await tell(officers, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
   await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'return', comment: text }, viewer.username);
@@ -599,14 +679,15 @@ export async function returnReport(viewer: Viewer, regimeCode: string, periodId:
 
 /** The leader approves a report under review: its data is locked from now on. */
 export async function approveReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<ReportView> {
-  const regime = await getRegime(regimeCode);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const officers = await audience(`officer@${pre.orgCode}`);
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await r.update({ status: 'approved', approvedAt: new Date(), approvedBy: viewer.userId, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await event(r, 'approve', viewer, null, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.approve', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode } }, tx);
-    await notifyGroup(`officer@${r.orgCode}`, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+    await tell(officers, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
   await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'approve' }, viewer.username);
@@ -624,16 +705,18 @@ export async function signReport(viewer: Viewer, regimeCode: string, periodId: s
   const { signature } = await signData({ userId: viewer.userId, pin, ip: viewer.ip }, {
     regime: regime.code, form: `${regime.formKey}@${regime.formVersion}`, period: pre.period, unit: pre.orgCode, round: pre.round, values: pre.valuesJson ? JSON.parse(pre.valuesJson) : {},
   }, { label: `${regime.name} — ${pre.period} — ${pre.orgCode}`, targetType: 'report', targetId: pre.id });
+  const parentOfficers = pre.parentCode ? await audience(`officer@${pre.parentCode}`) : null;
+  const up = pre.parentCode ? await rollupContext(regime, pre.parentCode) : null;
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'approved' || r.lockVersion !== pre.lockVersion) throw Conflict('reporting.report.changed');
     const now = new Date();
     await r.update({ status: 'submitted', signatureId: signature.id, submittedAt: now, isLate: now.getTime() > r.deadline.getTime(), lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await event(r, 'sign', viewer, null, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.sign', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, signature: signature.id, isLate: r.isLate } }, tx);
     if (r.parentCode) {
-      await notifyGroup(`officer@${r.parentCode}`, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
-      await rollupParent(r.cycleId, r.parentCode, tx);
+      await tell(parentOfficers!, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      await rollupParent(r.cycleId, r.parentCode, tx, up!);
     }
     return r;
   });
@@ -648,37 +731,50 @@ export async function signReport(viewer: Viewer, regimeCode: string, periodId: s
 export async function reopenReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, reason: string): Promise<ReportView> {
   const text = (reason ?? '').trim().normalize('NFC');
   if (!text) throw BadRequest('reporting.report.reasonRequired');
-  const regime = await getRegime(regimeCode);
-  const { report: pre } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
+  const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
   const oldInstance = pre.instanceId;
+  const parentOfficers = pre.parentCode ? await audience(`officer@${pre.parentCode}`) : null;
+  const up = pre.parentCode ? await rollupContext(regime, pre.parentCode) : null;
   const report = await inTransaction(async (tx) => {
-    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx);
+    const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'approved' && r.status !== 'submitted') throw Conflict('reporting.report.notApproved', { status: r.status });
     await event(r, 'reopen', viewer, text, tx);
     const wasSubmitted = r.status === 'submitted';
     await r.update({ status: 'draft', round: r.round + 1, signatureId: null, approvedAt: null, approvedBy: null, submittedAt: null, isLate: false, instanceId: null, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await appendAudit(actorOf(viewer), { action: 'reporting.report.reopen', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, reason: text, wasSubmitted } }, tx);
     if (r.parentCode) {
-      await notifyGroup(`officer@${r.parentCode}`, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
-      if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx);
+      await tell(parentOfficers!, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
+      if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx, up!);
     }
     return r;
   });
-  if (oldInstance) await cancelInstance(oldInstance, viewer.username, 'reopened').catch(() => undefined);
+  if (oldInstance && !isStartClaim(oldInstance)) await cancelInstance(oldInstance, viewer.username, 'reopened').catch(() => undefined);
   await startInstanceOf(report, regime);
   return present((await Report.findByPk(report.id))!, regime);
+}
+
+/** What a roll-up reads before its transaction: the regime, its form's plan and the parent's leaders. */
+export interface RollupContext { regime: RegimeView; plan: Plan; leaders: Audience }
+
+async function rollupContext(regime: RegimeView, parentCode: string): Promise<RollupContext> {
+  return { regime, plan: planOf(await regimeForm(regime)), leaders: await audience(`leader@${parentCode}`) };
 }
 
 /**
  * Re-aggregates a parent's report from its children's submitted reports (each indicator by its
  * roll-up rule) and records completeness; a locked parent keeps its values and its leaders are told.
  */
-export async function rollupParent(cycleId: number, parentCode: string, t?: Transaction): Promise<Completeness | null> {
+export async function rollupParent(cycleId: number, parentCode: string, t?: Transaction, known?: RollupContext): Promise<Completeness | null> {
+  let ctx = known;
+  if (!ctx) {
+    const cycle = await ReportingCycle.findByPk(cycleId);
+    if (!cycle) return null;
+    ctx = await rollupContext(regimeView((await ReportingRegime.findByPk(cycle.regimeId))!), parentCode);
+  }
+  const { regime, plan, leaders } = ctx;
   return inTransaction(async (tx) => {
     const parent = await Report.findOne({ where: { cycleId, orgCode: parentCode }, transaction: tx, lock: tx.LOCK.UPDATE });
     if (!parent) return null;
-    const regime = regimeView((await ReportingRegime.findByPk(parent.regimeId, { transaction: tx }))!);
-    const plan = planOf(await regimeForm(regime));
     const children = await Report.findAll({ where: { cycleId, parentCode }, attributes: ['orgCode', 'status', 'isLate', 'valuesJson'], transaction: tx });
     const done = children.filter((c) => c.status === 'submitted');
     const completeness: Completeness = {
@@ -687,7 +783,7 @@ export async function rollupParent(cycleId: number, parentCode: string, t?: Tran
     };
     if (isLocked(parent.status)) {
       await parent.update({ completeness: JSON.stringify(completeness) }, { transaction: tx });
-      await notifyGroup(`leader@${parent.orgCode}`, 'child-submitted', { title: `${regime.name} — ${parent.period}`, unitName: parentCode, link: reportLink(regime.code, parent.period, parent.orgCode) }, tx, `report:${parent.id}`);
+      await tell(leaders, 'child-submitted', { title: `${regime.name} — ${parent.period}`, unitName: parentCode, link: reportLink(regime.code, parent.period, parent.orgCode) }, tx, `report:${parent.id}`);
       return completeness;
     }
     const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
@@ -700,16 +796,43 @@ export async function rollupParent(cycleId: number, parentCode: string, t?: Tran
   }, t);
 }
 
-/** Roll-ups of every parent of a cycle at once (the bench and a repair after an import). */
+/**
+ * Roll-ups of every parent of a cycle at once (at the deadline, after an import, the bench): one read
+ * of the cycle, the parents aggregated deepest first in memory, one transaction of updates. Locked
+ * parents keep their values and get only their completeness.
+ */
 export async function rollupCycle(cycleId: number): Promise<number> {
-  const parents = await Report.findAll({ where: { cycleId }, attributes: ['parentCode'], group: ['parent_code'], raw: true });
-  const codes = parents.map((p) => p.parentCode).filter((c): c is string => !!c);
-  const existing = new Set((await Report.findAll({ where: { cycleId, orgCode: codes }, attributes: ['orgCode'], raw: true })).map((r) => r.orgCode));
-  // Deepest parents first, so a province sees its communes' roll-up before its own is read.
-  const rows = await Report.findAll({ where: { cycleId, orgCode: [...existing] }, attributes: ['orgCode', 'orgPath'], raw: true });
-  rows.sort((a, b) => b.orgPath.length - a.orgPath.length);
-  for (const r of rows) await rollupParent(cycleId, r.orgCode);
-  return rows.length;
+  const cycle = await ReportingCycle.findByPk(cycleId);
+  if (!cycle) return 0;
+  const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
+  const plan = planOf(await regimeForm(regime));
+  const rows = await Report.findAll({ where: { cycleId }, attributes: ['id', 'orgCode', 'orgPath', 'parentCode', 'status', 'isLate', 'valuesJson', 'ownValues'], raw: true });
+  const byCode = new Map(rows.map((r) => [r.orgCode, r]));
+  const children = new Map<string, typeof rows>();
+  for (const r of rows) if (r.parentCode && byCode.has(r.parentCode)) children.set(r.parentCode, [...(children.get(r.parentCode) ?? []), r]);
+  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.orgPath.length - a.orgPath.length);
+  const updates: Array<{ id: number; data: Record<string, unknown> }> = [];
+  for (const parent of parents) {
+    const kids = children.get(parent.orgCode)!;
+    const done = kids.filter((c) => c.status === 'submitted');
+    const completeness: Completeness = {
+      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.isLate).length, late: done.filter((c) => c.isLate).length,
+      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.orgCode).sort(),
+    };
+    if (isLocked(parent.status)) {
+      updates.push({ id: parent.id, data: { completeness: JSON.stringify(completeness) } });
+      continue;
+    }
+    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
+    const values = JSON.stringify(parent.ownValues ? mergeOwn(rolled, JSON.parse(parent.ownValues), plan) : rolled);
+    // A grandparent reads this parent's new values when it is its turn.
+    parent.valuesJson = values;
+    updates.push({ id: parent.id, data: { valuesJson: values, completeness: JSON.stringify(completeness), isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
+  }
+  await inTransaction(async (tx) => {
+    for (const u of updates) await Report.update(u.data, { where: { id: u.id }, transaction: tx });
+  });
+  return parents.length;
 }
 
 /** The reports of a cycle for the overview: units × status, limited to the viewer's scope, with filters. */

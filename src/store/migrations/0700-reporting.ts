@@ -24,6 +24,8 @@ export const up: Migration = async ({ context: { qi, DataTypes } }) => {
     reminder_days: { type: DataTypes.STRING(64), allowNull: false, defaultValue: '' },
     is_late_allowed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
     late_until_days: { type: DataTypes.INTEGER, allowNull: true },
+    // JSON: { parentTolerance, changeThreshold, zScore } of the cross-checks
+    checks: { type: DataTypes.TEXT, allowNull: true },
     is_active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
     created_at: { type: DataTypes.DATE(3), allowNull: false },
     updated_at: { type: DataTypes.DATE(3), allowNull: false },
