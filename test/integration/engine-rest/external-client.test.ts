@@ -38,13 +38,17 @@ const mailProcess = bpmn('Process_mail', `
   <endEvent id="End" name="Xong"/>
 `, { dialect: 'zeebe' });
 
+/** A topic no client subscribes to, for the racing fetches (a stopped client's last long poll cannot take its tasks). */
+const raceProcess = mailProcess.replace(/Process_mail/g, 'Process_race').replace('type="send-letter"', 'type="race"');
+
 test.before(async () => {
   app = await startApp({ orgs: false, listen: true });
+  await deployDefinition(raceProcess);
   baseUrl = `http://127.0.0.1:${app.server.info.port}/engine-rest`;
   await deployDefinition(letterProcess);
   await deployDefinition(mailProcess);
   // The admin issues the credentials from the command line, as an operator would.
-  const cli = await govflowCli(app.db, ['api-client', 'add', 'Máy chấm điểm', '--topics', 'score,check-docs,send-letter', '--processes', 'Process_letter,Process_mail']);
+  const cli = await govflowCli(app.db, ['api-client', 'add', 'Máy chấm điểm', '--topics', 'score,check-docs,send-letter,race', '--processes', 'Process_letter,Process_mail,Process_race']);
   if (cli.code !== 0) throw new Error(`api-client add failed: ${cli.stderr}`);
   credentials = { username: /^id: (\S+)$/m.exec(cli.stdout)![1], password: /^secret: (\S+)$/m.exec(cli.stdout)![1] };
 });
@@ -177,11 +181,11 @@ test.serial('two workers polling one topic never lock the same task, and every t
 
   // Racing fetches through the REST API split the open tasks between them, never sharing one.
   const more: string[] = [];
-  for (let i = 0; i < 8; i++) more.push((await startOverRest('Process_mail', { n: { value: i, type: 'Integer' } })).id);
+  for (let i = 0; i < 8; i++) more.push((await startOverRest('Process_race', { n: { value: i, type: 'Integer' } })).id);
   const auth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const fetchAs = (workerId: string) => globalThis.fetch(`${baseUrl}/external-task/fetchAndLock`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: auth },
-    body: JSON.stringify({ workerId, maxTasks: 5, topics: [{ topicName: 'send-letter', lockDuration: 60000 }] }),
+    body: JSON.stringify({ workerId, maxTasks: 5, topics: [{ topicName: 'race', lockDuration: 60000 }] }),
   }).then((r) => r.json() as Promise<Array<{ id: string; workerId: string; processInstanceId: string }>>);
   const [a, b] = await Promise.all([fetchAs('racer-a'), fetchAs('racer-b')]);
   t.is(a.length + b.length, 8);
