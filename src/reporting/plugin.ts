@@ -8,12 +8,13 @@ import ExcelJS from 'exceljs';
 import { t, type Locale } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
+import { registerTaskPage } from '../workflow/task-pages.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { canAccessOrg, hasRole, scopePaths } from '../access/index.ts';
 import {
   approveReport, cycleStatus, dashboard, exportDataValueSet, exportRegime, getRegime, getReport, importDataValueSet, importRegime, listCycleReports, listRegimes,
-  regimeForm, reopenReport, reportHistory, returnReport, saveReport, signReport, uploadReport,
+  regimeForm, reopenReport, reportHistory, reportPageOfInstance, returnReport, saveReport, signReport, uploadReport,
 } from './service.ts';
 import { periodContaining, periodLabel } from './periods.ts';
 import { presentReportPage, presentStatus } from './presenters.ts';
@@ -73,6 +74,8 @@ export const reportingPlugin: Plugin<void> = {
   name: 'govflow/reporting',
   register(server) {
     registerNav({ href: '/reporting', label: 'reporting.nav.reporting', roles: STAFF, order: 25 });
+    // The report's own page applies the reporting rules; the generic task list sends people there.
+    registerTaskPage('reporting:', (task) => reportPageOfInstance(task.instanceId));
 
     server.route([
       {

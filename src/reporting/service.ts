@@ -980,3 +980,11 @@ export async function exportDataValueSet(viewer: Viewer, regimeCode: string, per
   }
   return { dataSet: regime.code, period: dhisPeriod, orgUnit: r.unit, completeDate: r.submittedAt ? r.submittedAt.toISOString().slice(0, 10) : null, dataValues };
 }
+
+/** The page a report's process task is worked on (`/reporting/REGIME/PERIOD/UNIT`), found by its instance. */
+export async function reportPageOfInstance(instanceId: string): Promise<string | null> {
+  const report = await Report.findOne({ where: { instanceId }, attributes: ['regimeId', 'period', 'orgCode'] });
+  if (!report) return null;
+  const regime = await ReportingRegime.findByPk(report.regimeId, { attributes: ['code'] });
+  return regime ? `/reporting/${encodeURIComponent(regime.code)}/${encodeURIComponent(report.period)}/${encodeURIComponent(report.orgCode)}` : null;
+}

@@ -1,6 +1,7 @@
 // Tasks and processes as people see them: the inbox, claim, unclaim, delegate, unassign, comment and
 // complete by a viewer, starts for an org unit, and the cockpit's reads and actions limited to the
 // viewer's org scope. Every decision goes through src/access/; the engine below only stores data.
+import { taskPageOf } from './task-pages.ts';
 import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import {
@@ -167,7 +168,11 @@ export async function commentTask(viewer: Viewer, id: number, text: string): Pro
 
 /** Completes a task with variables: only its assignee (or, when unassigned, a candidate); twice is a 409. */
 export async function completeTask(viewer: Viewer, id: number, variables: Record<string, unknown> = {}, comment: string | null = null) {
-  return completeTaskBy(await loadActionable(viewer, id), viewer.username, variables, comment);
+  const task = await loadActionable(viewer, id);
+  // A domain that works this task on its own page applies its rules there; completing it here would skip them.
+  const page = await taskPageOf(task);
+  if (page) throw new AppError('tasklist.ownPage', 409, { url: page });
+  return completeTaskBy(task, viewer.username, variables, comment);
 }
 
 // ---------------------------------------------------------------- starts

@@ -10,6 +10,7 @@ import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { getTimeline, presentTask } from '../engine/service.ts';
 import { claimTask, commentTask, delegateTask, getTask, mayUnassign, ORG_CODE, unassignTask, unclaimTask } from './service.ts';
+import { taskPageOf } from './task-pages.ts';
 import {
   completeFromPage, groupLabels, inboxFor, INBOX_FILTERS, INBOX_SORTS, plainInputs, processNames, startableProcesses, startFromPage, startPageModel, taskPageModel,
   type InboxFilter, type InboxSort, type PageSubmission,
@@ -56,6 +57,8 @@ function back(h: ResponseToolkit, to: string) {
 async function taskPage(request: Request, h: ResponseToolkit, id: number, refused?: { problems: FieldProblem[]; sub: PageSubmission }) {
   const viewer = mustViewer(request);
   const locale = request.app.locale;
+  const own = await taskPageOf(await getTask(viewer, id));
+  if (own) return h.redirect(own);
   const model = await taskPageModel(viewer, id);
   const task = presentTask(model.task);
   const [names, groups] = await Promise.all([processNames(), groupLabels(locale, task.candidateGroups)]);

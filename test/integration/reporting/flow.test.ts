@@ -1,7 +1,7 @@
 // A unit's report from the cycle's opening to the parent's roll-up: fill, return with a comment, fix,
 // approve, sign; then reopen and re-aggregation; org scope between sibling communes.
 import test from 'ava';
-import { startApp, makeUser, type TestApp } from '../../helpers/server.ts';
+import { startApp, makeUser, login, call, type TestApp } from '../../helpers/server.ts';
 import { setupCa } from '../../helpers/signing.ts';
 import { loadViewer } from '../../../src/auth/service.ts';
 import { issueUserCertificate } from '../../../src/signing/service.ts';
@@ -62,6 +62,20 @@ test.serial('opening a cycle makes one report per unit once, and starts one inst
   const st = await cycleStatus(REGIME, period);
   t.is(st.expected, first.created);
   t.is(st.missing, first.created);
+});
+
+test.serial('a report task opened from the generic task list leads to the report page and cannot be completed there', async (t) => {
+  const r = await getReport(officer, REGIME, period, A);
+  const [task] = await openTasksOf(r.instanceId!);
+  const session = await login(app.server, officer.username);
+  const page = await call(app.server, session, 'GET', `/tasks/${task.id}`);
+  t.is(page.statusCode, 302);
+  t.is(page.headers.location, `/reporting/${REGIME}/${period}/${A}`);
+  // Completing it through the engine's task API would skip the report's checks: refused, and the task stays open
+  const done = await call(app.server, session, 'POST', `/api/engine/tasks/${task.id}/complete`, { variables: {} });
+  t.is(done.statusCode, 409);
+  t.is(JSON.parse(done.payload).code, 'tasklist.ownPage');
+  t.deepEqual((await openTasksOf(r.instanceId!)).map((x) => x.id), [task.id]);
 });
 
 test.serial('a period of the wrong kind is a 400 and an empty report cannot be sent', async (t) => {
