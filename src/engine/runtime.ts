@@ -371,12 +371,19 @@ interface ExecuteMessage {
 const YIELD_AFTER_MS = 10;
 /** Element steps an action runs synchronously before it pauses at the next gateway or plain task. */
 const STEPS_BEFORE_PAUSE = 100;
-/** Elements where an action may pause: they wait for nothing, so a turn of the event loop changes no outcome. */
-const PAUSABLE = new Set(['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway', 'bpmn:ParallelGateway', 'bpmn:Task', 'bpmn:ManualTask']);
+/**
+ * Elements where an action may pause: they wait for nothing, so a turn of the event loop changes no outcome.
+ * Joining gateways (parallel, inclusive) are left out: bpmn-elements counts their arriving tokens as they
+ * come, and a token held back over a turn of the event loop can leave the join waiting for ever.
+ */
+const PAUSABLE = new Set(['bpmn:ExclusiveGateway', 'bpmn:Task', 'bpmn:ManualTask']);
 
-/** Whether the action has run long enough (in steps or time) to pause before this element. */
+/**
+ * Whether the action has run enough steps to pause before this element. Counted in steps, not time, so that
+ * a model's outcome never depends on how loaded the machine is: a short action never pauses.
+ */
 function shouldPause(run: Run): boolean {
-  if (run.sinceYield < STEPS_BEFORE_PAUSE && (run.sliceStart === null || performance.now() - run.sliceStart < YIELD_AFTER_MS)) return false;
+  if (run.sinceYield < STEPS_BEFORE_PAUSE) return false;
   run.sinceYield = 0;
   run.sliceStart = performance.now();
   return true;
