@@ -2,8 +2,8 @@
 // it, with the job that delivers it; delivery runs as the engine job kind `notify.deliver` on any node.
 // One try is sent at most once: the messages of a job are marked `sending` by one guarded update that
 // stamps a claim token (a row already `sending` or not due does not match, so only one node wins each
-// try) before the channel is called, and the attempts are recorded after. A try that a dead node left
-// in `sending` is taken over only after its hold (`sending_until`) has run out.
+// try) before the channel is called, and the attempts are recorded after. The hold (`sending_until`) is
+// renewed while the tries run, so only a try that a dead node left in `sending` is ever taken over.
 import crypto from 'node:crypto';
 import { Op, literal, type Transaction, type WhereOptions } from 'sequelize';
 import { NotifyAttempt, NotifyMessage, NotifyPreference, CHANNELS, type Channel, type Status } from './models.ts';
@@ -287,10 +287,32 @@ export async function deliverMessages(ids: number[]): Promise<void> {
   const mine = won === due.length
     ? due.map((m): Claimed => ({ ...m, status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
     : await readClaimed({ sendingOwner: token });
-  // Tries start during the first half of the hold, so their answers are recorded well inside it.
-  const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
-  await finishTries(token, outcomes);
-  await releaseUntried(token, untried);
+  // Tries start during the first half of the hold. While they run, the hold is renewed, so a slow try
+  // (a loaded node, a slow mail server) is never taken over as interrupted and sent twice; only a node
+  // that stopped lets its hold run out.
+  const stopRenewing = renewHold(token, cfg.jobLeaseMs);
+  try {
+    const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
+    await finishTries(token, outcomes);
+    await releaseUntried(token, untried);
+  } finally {
+    stopRenewing();
+  }
+}
+
+/** Extends a claim's hold every quarter of a lease until stopped; returns the stop function. */
+function renewHold(token: string, leaseMs: number): () => void {
+  let renewing: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (renewing) return;
+    renewing = NotifyMessage.update({ sendingUntil: new Date(Date.now() + leaseMs) }, { where: { status: 'sending', sendingOwner: token }, ...PLAIN })
+      .catch((err: unknown) => log.warn('could not renew the hold of notifications in flight', { error: String((err as Error)?.message ?? err) }))
+      .finally(() => {
+        renewing = null;
+      });
+  }, Math.max(50, Math.floor(leaseMs / 4)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Delivers one message if its try is due. */
