@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.ts';
 import { toVnIso } from '../time.ts';
+import { t } from '../i18n/index.ts';
 
 const out = (line: string) => process.stdout.write(line + '\n');
 const USAGE = 'calendar add-holiday FROM [TO] --name NAME | calendar add-workday DATE [--name NAME] | calendar due RECEIVED_AT DAYS | calendar list YEAR';
@@ -34,7 +35,7 @@ export const calendarCommand: Command = {
     }
     if (sub === 'add-workday') {
       if (positionals.length !== 1) throw usage();
-      const rows = await service.setDays({ from: positionals[0], kind: 'workday', name: values.name ?? 'Làm bù' }, null);
+      const rows = await service.setDays({ from: positionals[0], kind: 'workday', name: values.name ?? t('vi', 'calendar.holidays.workday') }, null);
       out(`working day: ${rows[0].date} (${rows[0].name})`);
       return 0;
     }

@@ -16,7 +16,7 @@ const admins = { govflow: { roles: ['admin'] as Role[] } };
 const yearSchema = Joi.number().integer().min(1900).max(2199);
 
 async function page(request: Request, h: ResponseToolkit, year: number, extra: { flash?: string; errors?: string[]; values?: Record<string, unknown> } = {}) {
-  const days = await listYear(year);
+  const days = await listYear(year, request.app.locale);
   return h.view('pages/calendar/admin', {
     pageTitle: t(request.app.locale, 'calendar.title', { year }),
     year, prevYear: year - 1, nextYear: year + 1, days, kinds: DAY_KINDS, officeHours: getConfig().officeHours,

@@ -1,6 +1,7 @@
 // Working days in Vietnam, without a database: the public holidays of Labour Code 2019 Art. 112 built per year,
 // and the due-date rule for dossiers (docs/calendar.md). Dates are `YYYY-MM-DD` strings of the Vietnam calendar.
 import Holidays from 'date-holidays';
+import { t, type Locale } from '../i18n/index.ts';
 
 const DAY_MS = 86400000;
 const VN_OFFSET_MS = 7 * 3600 * 1000;
@@ -8,7 +9,7 @@ const VN_OFFSET_MS = 7 * 3600 * 1000;
 /** A day off the law gives, or the working day that makes up for one falling on a weekend. */
 export interface LegalDay {
   date: string;
-  /** Vietnamese name of the holiday. */
+  /** Name of the holiday, from the `calendar.holidays` catalog. */
   name: string;
   /** `legal`: the holiday itself; `compensating`: the next working day given for a holiday on a Saturday or Sunday (Art. 112(3)). */
   kind: 'legal' | 'compensating';
@@ -90,16 +91,13 @@ export function lunarDays(year: number): { tet: string; hungKings: string } {
  * the lunar year and the first four days of the new one; 10/3 lunar; 30 April; 1 May; 2 September and the day before
  * it. Each of these that falls on a Saturday or Sunday adds a compensating day off on the next working day.
  */
-export function legalHolidays(year: number): LegalDay[] {
+export function legalHolidays(year: number, locale: Locale = 'vi'): LegalDay[] {
   const { tet, hungKings } = lunarDays(year);
-  const days: LegalDay[] = [{ date: `${year}-01-01`, name: 'Tết Dương lịch', kind: 'legal' }];
-  days.push({ date: addDays(tet, -1), name: 'Tết Nguyên đán (cuối năm Âm lịch)', kind: 'legal' });
-  for (let i = 0; i < 4; i++) days.push({ date: addDays(tet, i), name: `Tết Nguyên đán (mùng ${i + 1})`, kind: 'legal' });
-  days.push({ date: hungKings, name: 'Giỗ Tổ Hùng Vương (10/3 Âm lịch)', kind: 'legal' });
-  days.push({ date: `${year}-04-30`, name: 'Ngày Chiến thắng (30/4)', kind: 'legal' });
-  days.push({ date: `${year}-05-01`, name: 'Ngày Quốc tế lao động (1/5)', kind: 'legal' });
-  days.push({ date: `${year}-09-01`, name: 'Quốc khánh (ngày liền kề)', kind: 'legal' });
-  days.push({ date: `${year}-09-02`, name: 'Quốc khánh (2/9)', kind: 'legal' });
+  const day = (date: string, key: string, params: Record<string, unknown> = {}): LegalDay => ({ date, name: t(locale, `calendar.holidays.${key}`, params), kind: 'legal' });
+  const days: LegalDay[] = [day(`${year}-01-01`, 'newYear'), day(addDays(tet, -1), 'tetEve')];
+  for (let i = 0; i < 4; i++) days.push(day(addDays(tet, i), 'tetDay', { n: i + 1 }));
+  days.push(day(hungKings, 'hungKings'), day(`${year}-04-30`, 'reunification'), day(`${year}-05-01`, 'labour'));
+  days.push(day(`${year}-09-01`, 'nationalEve'), day(`${year}-09-02`, 'national'));
   days.sort((a, b) => a.date.localeCompare(b.date));
   const taken = new Set(days.map((d) => d.date));
   const out = [...days];
@@ -108,7 +106,7 @@ export function legalHolidays(year: number): LegalDay[] {
     let c = addDays(d.date, 1);
     while (isWeekend(c) || taken.has(c)) c = addDays(c, 1);
     taken.add(c);
-    out.push({ date: c, name: `Nghỉ bù ${d.name}`, kind: 'compensating' });
+    out.push({ date: c, name: t(locale, 'calendar.holidays.compensating', { name: d.name }), kind: 'compensating' });
   }
   return out.sort((a, b) => a.date.localeCompare(b.date));
 }

@@ -8,6 +8,7 @@ import { appendAudit } from '../audit/service.ts';
 import { actorOf } from '../auth/service.ts';
 import type { Viewer } from '../access/index.ts';
 import { BadRequest, NotFound } from '../errors.ts';
+import type { Locale } from '../i18n/index.ts';
 
 /** Longest range one add-holiday call may cover, so a typo in a year does not write thousands of rows. */
 const MAX_RANGE_DAYS = 60;
@@ -69,13 +70,13 @@ export interface YearDay {
   createdBy: string | null;
 }
 
-/** The computed holidays and the entries of a year, by date. */
-export async function listYear(year: number): Promise<YearDay[]> {
+/** The computed holidays (named in `locale`) and the entries of a year, by date. */
+export async function listYear(year: number, locale: Locale = 'vi'): Promise<YearDay[]> {
   if (!Number.isInteger(year) || year < 1900 || year > 2199) throw BadRequest('calendar.badYear');
   const entries = await CalendarDay.findAll({ where: { date: { [Op.between]: [`${year}-01-01`, `${year}-12-31`] } }, order: [['date', 'ASC']] });
   const byDate = new Map(entries.map((e) => [e.date, e]));
   const out: YearDay[] = [];
-  for (const d of legalHolidays(year)) {
+  for (const d of legalHolidays(year, locale)) {
     const e = byDate.get(d.date);
     out.push({ date: d.date, name: d.name, source: d.kind, isOff: e ? e.kind === 'holiday' : true, entryId: null, createdBy: null });
   }
