@@ -1,5 +1,6 @@
 // In Chromium: a designer draws and deploys a process in the modeler, an officer completes a task
-// from the inbox, and an admin sees the instance diagram with the active step highlighted.
+// from the inbox, and an admin sees the instance diagram with the active step highlighted, and fixes the
+// variables of an instance stuck at a gateway from its page and retries it.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
@@ -103,4 +104,30 @@ test.serial('an admin sees the instance diagram with the active step highlighted
   t.is(await page.locator('[data-token="Task_sign"]').textContent(), '1');
   t.regex(await page.textContent('[data-testid="active-steps"]') ?? '', /Task_sign/);
   await page.screenshot({ path: 'test-results/engine-instance.png', fullPage: true });
+});
+
+test.serial('an admin fixes the variables of an instance stuck at a gateway on its page, retries it, and sees it move on', async (t) => {
+  await deployDefinition(bpmn('Process_stuck', `
+    <startEvent id="Start"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="Gateway_amount"/>
+    <exclusiveGateway id="Gateway_amount"/>
+    <sequenceFlow id="Flow_big" sourceRef="Gateway_amount" targetRef="Task_sign"><conditionExpression>=amount &gt; 1000</conditionExpression></sequenceFlow>
+    <sequenceFlow id="Flow_small" sourceRef="Gateway_amount" targetRef="End"><conditionExpression>=amount &lt;= 1000</conditionExpression></sequenceFlow>
+    <userTask id="Task_sign" name="Ký duyệt" camunda:candidateGroups="leader"/>
+    <sequenceFlow id="Flow_2" sourceRef="Task_sign" targetRef="End"/>
+    <endEvent id="End"/>
+  `));
+  const instance = await startProcess('Process_stuck', { businessKey: 'HS-2026-003' });
+  const page = await b.newPage();
+  await loginAs(page, 'quantri.quytrinh');
+  await page.goto(`/engine/instances/${instance.id}`);
+  // The incident says what is wrong, in Vietnamese
+  t.regex(await page.textContent('main') ?? '', /Gateway_amount/);
+  await page.fill('#variables-change', '{"amount": 1200}');
+  await page.click('[data-testid="save-variables"]');
+  await page.waitForURL(`**/engine/instances/${instance.id}`);
+  t.regex(await page.textContent('[data-testid="instance-variables"]') ?? '', /"amount": 1200/);
+  await page.getByRole('button', { name: 'Thử lại' }).first().click();
+  await page.waitForURL(`**/engine/instances/${instance.id}`);
+  t.is(await page.locator('[data-token="Task_sign"]').textContent(), '1');
 });
