@@ -95,6 +95,8 @@ export interface Config {
   signingTrustDir: string;
   /** Office hours of receiving desks, `HH:MM-HH:MM` in Vietnam time; dossiers received outside them count from the next opening. */
   officeHours: string;
+  /** Electronic ID code (QĐ 20/2020/QĐ-TTg) used in dossier codes of receiving units whose own code is not known. */
+  dossierElectronicId: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -184,6 +186,7 @@ const schema = Joi.object({
     if (!m || Number(m[1]) * 60 + Number(m[2]) >= Number(m[3]) * 60 + Number(m[4]) || Number(m[3]) * 60 + Number(m[4]) > 1440) return helpers.message({ custom: '"OFFICE_HOURS" must be HH:MM-HH:MM with the opening before the closing, e.g. 08:00-17:00' });
     return value;
   }).default('08:00-17:00'),
+  DOSSIER_ELECTRONIC_ID: Joi.string().trim().pattern(/^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$/, 'an electronic ID code like 000.00.00.G22').default('000.00.00.X00'),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -293,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     officeHours: v.OFFICE_HOURS,
+    dossierElectronicId: v.DOSSIER_ELECTRONIC_ID,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

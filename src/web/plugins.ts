@@ -12,6 +12,9 @@ import { calendarPlugin } from '../calendar/plugin.ts';
 import { catalogPlugin } from '../catalog/plugin.ts';
 import { reportingPlugin } from '../reporting/plugin.ts';
 import { engineRestPlugin } from '../engine-rest/plugin.ts';
+import { dossiersPlugin } from '../dossiers/plugin.ts';
+import { dossierHandlingPlugin } from '../dossiers/handling-plugin.ts';
+import { dossierTrackingPlugin } from '../dossiers/tracking-plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin];
