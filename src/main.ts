@@ -153,6 +153,7 @@ commands.push((await import('./reporting/period-cli.ts')).periodCommand);
 
 commands.push({ name: 'calendar', usage: (await import('./calendar/cli.ts')).calendarCommand.usage, needsStore: true, run: async (args) => (await import('./calendar/cli.ts')).calendarCommand.run(args) });
 commands.push((await import('./engine-rest/cli.ts')).apiClientCommand);
+commands.push({ name: 'insight', usage: (await import('./insight/cli.ts')).insightCommand.usage, needsStore: true, run: async (args) => (await import('./insight/cli.ts')).insightCommand.run(args) });
 
 function usageError(usage: string): Error {
   return Object.assign(new Error(`usage: govflow ${usage}`), { isUsage: true });

@@ -179,3 +179,9 @@ export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promis
   }
   return { dossiers, differences };
 }
+
+/** The fields (lĩnh vực) that have statistics, for the filter. */
+export async function listFields(): Promise<string[]> {
+  const rows = await InsightDaily.findAll({ attributes: [[db().fn('DISTINCT', db().col('field')), 'field']], raw: true }) as unknown as Array<{ field: string }>;
+  return rows.map((r) => r.field).filter(Boolean).sort((a, b) => a.localeCompare(b, 'vi'));
+}

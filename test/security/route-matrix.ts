@@ -48,6 +48,9 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /admin/calendar/{id}/delete': ADMIN,
 
   'GET /thu-tuc': 'public',
+  'GET /thong-ke': 'public',
+  'GET /thong-ke.xlsx': 'public',
+  'GET /api/statistics': 'public',
   'GET /thu-tuc/{code}': 'public',
   'POST /thu-tuc/{code}/faq': DESIGN,
   'POST /thu-tuc/{code}/faq/{id}': DESIGN,

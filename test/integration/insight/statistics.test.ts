@@ -11,6 +11,7 @@ import { InsightDaily } from '../../../src/insight/models.ts';
 import { rebuildStatistics, statistics } from '../../../src/insight/service.ts';
 import { inTransaction } from '../../../src/store/index.ts';
 import { importProcedures } from '../../../src/catalog/import.ts';
+import { govflowCli } from '../../helpers/cli.ts';
 
 let db: TestDb;
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -112,6 +113,11 @@ test.serial('the rebuild finds no difference in kept rows, then finds and mends 
   t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
   const row = (await InsightDaily.findOne({ where: { orgCode: '00004' } }))!;
   await InsightDaily.update({ receivedOnline: row.receivedOnline + 5 }, { where: { day: row.day, orgCode: row.orgCode, procedureCode: row.procedureCode } });
+  const dry = await govflowCli(db, ['insight', 'rebuild', '--dry-run']);
+  t.is(dry.code, 1, dry.stderr);
+  const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.like(lines[0], { table: 'insight_daily', column: 'received_online' });
+  t.like(lines[1], { differences: 1, rewritten: false });
   const found = await rebuildStatistics();
   t.is(found.differences.length, 1);
   t.like(found.differences[0], { table: 'insight_daily', column: 'received_online', kept: row.receivedOnline + 5, recounted: row.receivedOnline });
