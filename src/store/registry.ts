@@ -13,6 +13,7 @@ import { initWorkflowModels } from '../workflow/models.ts';
 import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
 import { initDossierModels } from '../dossiers/models.ts';
+import { initPaymentModels } from '../payments/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -28,6 +29,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initReportingModels,
   initApiClientModels,
   initDossierModels,
+  initPaymentModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -15,6 +15,7 @@ import { engineRestPlugin } from '../engine-rest/plugin.ts';
 import { dossiersPlugin } from '../dossiers/plugin.ts';
 import { dossierHandlingPlugin } from '../dossiers/handling-plugin.ts';
 import { dossierTrackingPlugin } from '../dossiers/tracking-plugin.ts';
+import { paymentsPlugin } from '../payments/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, paymentsPlugin];
