@@ -83,11 +83,14 @@ export async function renderReceiptPdf(r: ReceiptData, locale: Locale = 'vi'): P
   });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
-  const half = width / 2 - 6;
+  // The agency on the left, the national name and motto on the right, as Decree 30/2020 lays out the header.
+  const leftW = width * 0.38;
+  const rightX = left + leftW + 8;
+  const rightW = width - leftW - 8;
   const top = doc.y;
-  doc.font('B').fontSize(8).text(N(r.orgName).toUpperCase(), left, top, { width: half, align: 'center' });
-  doc.font('B').fontSize(8).text(L('nation'), left + half + 12, top, { width: half, align: 'center' });
-  doc.font('B').fontSize(8).text(L('motto'), left + half + 12, doc.y, { width: half, align: 'center', underline: true });
+  doc.font('B').fontSize(8).text(N(r.orgName).toUpperCase(), left, top, { width: leftW, align: 'center' });
+  doc.font('B').fontSize(8).text(L('nation'), rightX, top, { width: rightW, align: 'center' });
+  doc.font('B').fontSize(8).text(L('motto'), rightX, doc.y, { width: rightW, align: 'center', underline: true });
   doc.moveDown(2);
   doc.font('B').fontSize(13).text(L('title'), left, doc.y, { width, align: 'center' });
   doc.font('I').fontSize(8).text(L('subtitle'), { width, align: 'center' });
