@@ -14,6 +14,8 @@ import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
 import { initDossierModels } from '../dossiers/models.ts';
 import { initPaymentModels } from '../payments/models.ts';
+import { initInsightModels } from '../insight/models.ts';
+import { installDossierHooks } from '../insight/track.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -30,9 +32,11 @@ const initializers: Array<(s: Sequelize) => void> = [
   initApiClientModels,
   initDossierModels,
   initPaymentModels,
+  initInsightModels,
 ];
 
 /** Defines all models of all domains on a connection. */
 export function initModels(sequelize: Sequelize): void {
   for (const init of initializers) init(sequelize);
+  installDossierHooks();
 }
