@@ -193,11 +193,15 @@ export async function handleNotification(gatewayName: string, params: ReadonlyMa
         await logNotice(gateway.name, notice.txnRef, found.id, 'alreadyConfirmed', params, t);
         return 'alreadyConfirmed' as const;
       }
+      // Two attempts paid for one dossier (the payer opened the gateway twice): the money was taken, so the second
+      // is recorded too, marked as a duplicate for the unit to refund; the process hears of the first only.
+      const earlier = notice.isSuccess ? await Payment.findOne({ where: { dossierId: found.dossierId, status: 'paid', id: { [Op.ne]: found.id } }, transaction: t }) : null;
+      if (earlier) log.warn('dossier paid twice', { dossierId: found.dossierId, first: earlier.txnRef, second: found.txnRef });
       await addEvent(found.dossierId, 'payment', {
         at, actor: gateway.name, step: 'payment',
-        data: { status, gateway: gateway.name, txnRef: found.txnRef, amount: found.amount, receiptNo, gatewayTxnNo: notice.gatewayTxnNo, responseCode: notice.responseCode },
+        data: { status, gateway: gateway.name, txnRef: found.txnRef, amount: found.amount, receiptNo, gatewayTxnNo: notice.gatewayTxnNo, responseCode: notice.responseCode, duplicateOf: earlier?.txnRef ?? null },
       }, t);
-      if (notice.isSuccess) await enqueueJob(JOB_CORRELATE_PAID, { dossierId: found.dossierId, txnRef: found.txnRef }, at, { transaction: t });
+      if (notice.isSuccess && !earlier) await enqueueJob(JOB_CORRELATE_PAID, { dossierId: found.dossierId, txnRef: found.txnRef }, at, { transaction: t });
       await logNotice(gateway.name, notice.txnRef, found.id, 'confirmed', params, t);
       return 'confirmed' as const;
     });

@@ -191,6 +191,22 @@ test.serial('a failed payment is recorded, leaves the dossier unpaid and can be 
   t.not((JSON.parse(second.payload) as { txnRef: string }).txnRef, first.txnRef);
 });
 
+test.serial('a second attempt paid at the gateway for a paid dossier is recorded as a duplicate and not sent to the process again', async (t) => {
+  const d = await dossier();
+  const first = JSON.parse((await startPay(d)).payload) as { txnRef: string };
+  const second = JSON.parse((await startPay(d)).payload) as { txnRef: string };
+  const jobs = await EngineJob.count({ where: { kind: JOB_CORRELATE_PAID } });
+  t.is((await ipn(notification(first.txnRef, 10000))).RspCode, '00');
+  t.is((await ipn(notification(second.txnRef, 10000))).RspCode, '00');
+  t.is(await Payment.count({ where: { dossierId: d.id, status: 'paid' } }), 2);
+  const events = await DossierEvent.findAll({ where: { dossierId: d.id, kind: 'payment' }, order: [['id', 'ASC']] });
+  t.deepEqual(events.map((e) => (JSON.parse(e.dataJson!) as { duplicateOf: string | null }).duplicateOf), [null, first.txnRef]);
+  t.is(await EngineJob.count({ where: { kind: JOB_CORRELATE_PAID } }), jobs + 1);
+  // The receipt stays the first payment's.
+  const page = await call(app.server, ownerSession, 'GET', `/dossiers/${d.id}/payment`);
+  t.regex(page.payload, new RegExp(`BL-${first.txnRef}`));
+});
+
 test.serial('the handling process waiting for dossier.paid moves on once the payment is confirmed', async (t) => {
   await deployDefinition(bpmn('Process_payWait', `
     <startEvent id="Start" name="Bắt đầu"/>
