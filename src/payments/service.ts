@@ -211,13 +211,11 @@ export async function handleNotification(gatewayName: string, params: ReadonlyMa
   }
 }
 
-/**
- * Tells the dossier's handling instance it was paid. When the instance does not wait for it (not there yet, or a
- * procedure whose process has no payment step) nothing is lost: the process asks `isDossierPaid` before it waits.
- */
-export async function correlatePaid(dossierId: number, txnRef: string): Promise<boolean> {
-  const payment = await Payment.findOne({ where: { txnRef, dossierId, status: 'paid' } });
-  if (!payment) return false;
+/** Minutes between two tries to tell a process that is not yet waiting for the payment (see correlatePaid). */
+export const PAID_RETRY_MINUTES = 10;
+
+/** Tells the dossier's handling instance it was paid; false when no instance waits for `dossier.paid`. */
+async function sendPaid(dossierId: number, payment: Payment): Promise<boolean> {
   try {
     await correlateMessage(MESSAGE_PAID, businessKeyOf(dossierId), { paid: true, paidAmount: payment.amount, paymentTxnRef: payment.txnRef });
     return true;
@@ -225,6 +223,31 @@ export async function correlatePaid(dossierId: number, txnRef: string): Promise<
     if (err instanceof AppError && err.code === 'engine.messageNotCorrelated') return false;
     throw err;
   }
+}
+
+/**
+ * Sends `dossier.paid` for a dossier that was paid, when its process waits for it. The handling side calls this
+ * right after it moves a dossier to its payment wait (the citizen may have paid before), and the job below calls it
+ * after a confirmation. Returns whether a waiting instance took the message.
+ */
+export async function correlateIfPaid(dossierId: number): Promise<boolean> {
+  const payment = await paidPaymentOf(dossierId);
+  return payment ? sendPaid(dossierId, payment) : false;
+}
+
+/**
+ * The `payments.correlatePaid` job: tells the process, or, while the dossier has not reached its payment wait yet
+ * (still at the one-stop desk or waiting for a supplement), tries again every PAID_RETRY_MINUTES with a new job, so
+ * a payment made early is not lost. A dossier past that point (or closed) needs no message.
+ */
+export async function correlatePaid(dossierId: number, txnRef: string): Promise<boolean> {
+  const payment = await Payment.findOne({ where: { txnRef, dossierId, status: 'paid' } });
+  if (!payment) return false;
+  if (await sendPaid(dossierId, payment)) return true;
+  const dossier = await Dossier.findByPk(dossierId);
+  const isBefore = !!dossier && (dossier.status === 'submitted' || dossier.status === 'supplement' || dossier.stage === 'payment');
+  if (isBefore) await enqueueJob(JOB_CORRELATE_PAID, { dossierId, txnRef }, new Date(Date.now() + PAID_RETRY_MINUTES * 60_000));
+  return false;
 }
 
 registerJobKind(JOB_CORRELATE_PAID, async (job) => {

@@ -9,7 +9,7 @@ import { bpmn, openTasks } from '../../processes/support.ts';
 import { Dossier, DossierEvent } from '../../../src/dossiers/models.ts';
 import { receiveDossier } from '../../../src/dossiers/core.ts';
 import { Payment, PaymentNotification } from '../../../src/payments/models.ts';
-import { JOB_CORRELATE_PAID, isDossierPaid, amountDueOf } from '../../../src/payments/service.ts';
+import { JOB_CORRELATE_PAID, isDossierPaid, amountDueOf, correlateIfPaid, PAID_RETRY_MINUTES } from '../../../src/payments/service.ts';
 import { seedProcedures } from '../../../src/catalog/service.ts';
 import { getOrgByCode } from '../../../src/orgs/service.ts';
 import { deployDefinition } from '../../../src/engine/definitions.ts';
@@ -225,6 +225,39 @@ test.serial('the handling process waiting for dossier.paid moves on once the pay
   for (let i = 0; i < 20 && (await openTasks(instance.id)).length === 0; i++) await runDueJobs();
   const tasks = await openTasks(instance.id);
   t.deepEqual(tasks.map((x) => x.elementId), ['handle']);
+});
+
+test.serial('a payment made before the process waits for it is kept trying and reaches the process once it waits', async (t) => {
+  await deployDefinition(bpmn('Process_payLater', `
+    <startEvent id="Start" name="Bắt đầu"/>
+    <sequenceFlow id="Flow_1" sourceRef="Start" targetRef="receive"/>
+    <userTask id="receive" name="Tiếp nhận" camunda:candidateGroups="officer@00004"/>
+    <sequenceFlow id="Flow_2" sourceRef="receive" targetRef="payment"/>
+    <intermediateCatchEvent id="payment" name="Chờ thanh toán"><messageEventDefinition messageRef="Message_paid"/></intermediateCatchEvent>
+    <sequenceFlow id="Flow_3" sourceRef="payment" targetRef="handle"/>
+    <userTask id="handle" name="Giải quyết" camunda:candidateGroups="officer@00004"/>
+    <sequenceFlow id="Flow_4" sourceRef="handle" targetRef="End"/>
+    <endEvent id="End" name="Xong"/>
+  `, { head: '<message id="Message_paid" name="dossier.paid"/>' }));
+  const d = await dossier();
+  const instance = await startProcess('Process_payLater', { businessKey: `dossier:${d.id}`, variables: { dossierId: d.id } });
+  const { txnRef } = JSON.parse((await startPay(d)).payload) as { txnRef: string };
+  t.false(await correlateIfPaid(d.id), 'nothing paid yet');
+  t.is((await ipn(notification(txnRef, 10000))).RspCode, '00');
+  const before = Date.now();
+  for (let i = 0; i < 5; i++) await runDueJobs();
+  // The process is still at the desk: the message is tried again later, not dropped.
+  t.deepEqual((await openTasks(instance.id)).map((x) => x.elementId), ['receive']);
+  const retry = (await EngineJob.findAll({ where: { kind: JOB_CORRELATE_PAID } })).find((j) => (JSON.parse(j.payload!) as { txnRef: string }).txnRef === txnRef && j.status === 'pending');
+  t.truthy(retry);
+  t.true(retry!.runAt.getTime() >= before + (PAID_RETRY_MINUTES - 1) * 60_000);
+  const { completeTaskAsSystem } = await import('../../../src/engine/service.ts');
+  const [receive] = await openTasks(instance.id);
+  await completeTaskAsSystem(receive.id, {});
+  t.deepEqual(await openTasks(instance.id), []);
+  // The handling side asks right after the dossier reaches its payment wait.
+  t.true(await correlateIfPaid(d.id));
+  t.deepEqual((await openTasks(instance.id)).map((x) => x.elementId), ['handle']);
 });
 
 test.serial('the receipt is there once paid, for the owner and staff in scope only', async (t) => {
