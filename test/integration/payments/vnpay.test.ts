@@ -4,6 +4,7 @@
 // the sandbox gateway walks the same way as a browser would.
 import test from 'ava';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { startApp, makeUser, login, call, type TestApp, type Session } from '../../helpers/server.ts';
 import { bpmn, openTasks } from '../../processes/support.ts';
 import { Dossier, DossierEvent } from '../../../src/dossiers/models.ts';
@@ -269,6 +270,10 @@ test.serial('the receipt is there once paid, for the owner and staff in scope on
   t.is(pdf.statusCode, 200);
   t.is(pdf.headers['content-type'], 'application/pdf');
   t.is(pdf.rawPayload.subarray(0, 5).toString(), '%PDF-');
+  const text = execFileSync('pdftotext', ['-', '-'], { input: pdf.rawPayload }).toString().normalize('NFC');
+  for (const line of ['BIÊN LAI THU PHÍ, LỆ PHÍ', `Số: BL-${txnRef}`, 'Người nộp: Nguyễn Thị Lan', `Mã hồ sơ: ${d.code}`, 'Số tiền: 10.000 đồng', 'Bằng chữ: Mười nghìn đồng', 'Mã giao dịch tại cổng: 14226112', 'PHƯỜNG BA ĐÌNH']) {
+    t.true(text.includes(line), `${line} in:\n${text}`);
+  }
   t.is((await call(app.server, officerHanoi, 'GET', `/dossiers/${d.id}/payment/receipt.pdf`)).statusCode, 200);
   t.is((await call(app.server, officerHcm, 'GET', `/dossiers/${d.id}/payment/receipt.pdf`)).statusCode, 404);
   t.is((await call(app.server, otherCitizen, 'GET', `/dossiers/${d.id}/payment/receipt.pdf`)).statusCode, 404);
