@@ -97,6 +97,16 @@ export interface Config {
   officeHours: string;
   /** Electronic ID code (QĐ 20/2020/QĐ-TTg) used in dossier codes of receiving units whose own code is not known. */
   dossierElectronicId: string;
+  /** Merchant code (vnp_TmnCode) at the VNPay-style gateway; empty turns online payment off. */
+  paymentVnpayTmnCode: string;
+  /** Merchant secret (vnp_HashSecret) that signs requests and notifications with HMAC-SHA512. */
+  paymentVnpaySecret: string;
+  /** The gateway's payment page (vpcpay) the payer is redirected to; the local sandbox outside production. */
+  paymentVnpayUrl: string;
+  /** Whether the local sandbox gateway (`/payments/sandbox/vnpay`) is served; never in production. */
+  paymentSandbox: boolean;
+  /** Where the sandbox sends its notifications (IPN); empty: this server itself. */
+  paymentSandboxIpnUrl: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -187,6 +197,21 @@ const schema = Joi.object({
     return value;
   }).default('08:00-17:00'),
   DOSSIER_ELECTRONIC_ID: Joi.string().trim().pattern(/^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$/, 'an electronic ID code like 000.00.00.G22').default('000.00.00.X00'),
+  PAYMENT_VNPAY_TMNCODE: Joi.string().trim().pattern(/^[A-Za-z0-9]{1,16}$/, 'up to 16 letters or digits').allow(''),
+  // A production merchant needs its own secret from the gateway; outside production one is derived from SECRET.
+  PAYMENT_VNPAY_SECRET: Joi.string().min(16).when('NODE_ENV', {
+    is: 'production',
+    then: Joi.when('PAYMENT_VNPAY_TMNCODE', { is: Joi.string().min(1).required(), then: Joi.required().messages({ 'any.required': '"PAYMENT_VNPAY_SECRET" is required when PAYMENT_VNPAY_TMNCODE is set in production' }) }),
+  }),
+  PAYMENT_VNPAY_URL: Joi.string().uri({ scheme: ['http', 'https'] }).when('NODE_ENV', {
+    is: 'production',
+    then: Joi.when('PAYMENT_VNPAY_TMNCODE', { is: Joi.string().min(1).required(), then: Joi.required().messages({ 'any.required': '"PAYMENT_VNPAY_URL" is required when PAYMENT_VNPAY_TMNCODE is set in production' }) }),
+  }),
+  PAYMENT_SANDBOX: Joi.boolean().truthy('1').falsy('0').when('NODE_ENV', {
+    is: 'production',
+    then: Joi.valid(false).messages({ 'any.only': '"PAYMENT_SANDBOX" cannot be on when NODE_ENV=production' }),
+  }),
+  PAYMENT_SANDBOX_IPN_URL: Joi.string().uri({ scheme: ['http', 'https'] }).allow('').default(''),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -244,6 +269,11 @@ function signingKeyFromSecret(secret: string): string {
   return Buffer.from(crypto.hkdfSync('sha256', secret, 'govflow', 'signing-key', 32)).toString('base64');
 }
 
+// Outside production the app and its sandbox gateway share one merchant secret, derived so it needs no setup.
+function paymentSecretFromSecret(secret: string): string {
+  return Buffer.from(crypto.hkdfSync('sha256', secret, 'govflow', 'payment-sandbox', 32)).toString('hex');
+}
+
 /** Validates an environment (process.env by default) and returns a frozen config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const { value: v, error } = schema.validate(env, { abortEarly: false, convert: true });
@@ -251,13 +281,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const dataDir = path.resolve(v.DATA_DIR);
   const nodeEnv = v.NODE_ENV as Config['nodeEnv'];
   const port = v.PORT as number;
+  const secret: string = v.SECRET ?? readOrCreateSecret(dataDir);
   return Object.freeze({
     port,
     host: v.HOST,
     baseUrl: (v.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     dataDir,
     databaseUrl: v.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'govflow.sqlite')}`,
-    secret: v.SECRET ?? readOrCreateSecret(dataDir),
+    secret,
     auditKeys: Object.freeze((v.AUDIT_KEYS ? parseAuditKeys(v.AUDIT_KEYS) : readOrCreateAuditKey(dataDir)).map((k) => Object.freeze(k))),
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
@@ -297,6 +328,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     officeHours: v.OFFICE_HOURS,
     dossierElectronicId: v.DOSSIER_ELECTRONIC_ID,
+    paymentVnpayTmnCode: v.PAYMENT_VNPAY_TMNCODE ?? (nodeEnv === 'production' ? '' : 'GOVFLOW0'),
+    paymentVnpaySecret: v.PAYMENT_VNPAY_SECRET ?? (nodeEnv === 'production' ? '' : paymentSecretFromSecret(secret)),
+    paymentVnpayUrl: (v.PAYMENT_VNPAY_URL ?? (nodeEnv === 'production' ? '' : `${(v.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '')}/payments/sandbox/vnpay`)),
+    paymentSandbox: v.PAYMENT_SANDBOX ?? nodeEnv !== 'production',
+    paymentSandboxIpnUrl: v.PAYMENT_SANDBOX_IPN_URL,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -13,6 +13,7 @@ import { initWorkflowModels } from '../workflow/models.ts';
 import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
 import { initDossierModels } from '../dossiers/models.ts';
+import { initPaymentModels } from '../payments/models.ts';
 import { initInsightModels } from '../insight/models.ts';
 import { installDossierHooks } from '../insight/track.ts';
 
@@ -30,6 +31,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initReportingModels,
   initApiClientModels,
   initDossierModels,
+  initPaymentModels,
   initInsightModels,
 ];
 

@@ -179,6 +179,14 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /engine-rest/external-task/{id}/unlock': 'machine',
   'POST /engine-rest/process-definition/key/{key}/start': 'machine',
   'POST /engine-rest/message': 'machine',
+  'POST /api/dossiers/{id}/payment': 'any',
+  'GET /dossiers/{id}/payment': 'any',
+  'POST /dossiers/{id}/payment': 'any',
+  'GET /dossiers/{id}/payment/receipt.pdf': 'any',
+  'GET /api/payments/vnpay/ipn': 'public',
+  'GET /payments/vnpay/return': 'public',
+  'GET /payments/sandbox/vnpay': 'public',
+  'POST /payments/sandbox/vnpay': 'public',
 };
 
 /** Sample values for path parameters, so that every route can be called. */
