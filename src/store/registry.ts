@@ -12,6 +12,7 @@ import { initCatalogModels } from '../catalog/models.ts';
 import { initWorkflowModels } from '../workflow/models.ts';
 import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
+import { initFeedbackModels } from '../feedback/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -26,6 +27,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initWorkflowModels,
   initReportingModels,
   initApiClientModels,
+  initFeedbackModels,
 ];
 
 /** Defines all models of all domains on a connection. */
