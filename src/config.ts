@@ -95,6 +95,20 @@ export interface Config {
   signingTrustDir: string;
   /** Office hours of receiving desks, `HH:MM-HH:MM` in Vietnam time; dossiers received outside them count from the next opening. */
   officeHours: string;
+  /** Working days an agency has to answer a feedback case (from receipt by the competent agency). */
+  feedbackDays: number;
+  /** Days after publication during which the submitter may ask once for a case to be looked at again. */
+  feedbackReopenDays: number;
+  /** Org unit code that receives feedback whose submitter is not sure of the agency. */
+  feedbackDefaultOrg: string;
+  /** Seconds of one window of the feedback rate limits. */
+  feedbackRateWindowSeconds: number;
+  /** Feedback cases one client IP may send per window. */
+  feedbackRatePerIp: number;
+  /** Feedback cases per window for one phone number or e-mail address, from any IP. */
+  feedbackRatePerContact: number;
+  /** Tracking look-ups (code and second factor) one client IP may make per window. */
+  feedbackTrackPerIp: number;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -184,6 +198,13 @@ const schema = Joi.object({
     if (!m || Number(m[1]) * 60 + Number(m[2]) >= Number(m[3]) * 60 + Number(m[4]) || Number(m[3]) * 60 + Number(m[4]) > 1440) return helpers.message({ custom: '"OFFICE_HOURS" must be HH:MM-HH:MM with the opening before the closing, e.g. 08:00-17:00' });
     return value;
   }).default('08:00-17:00'),
+  FEEDBACK_DAYS: Joi.number().integer().min(1).max(90).default(10),
+  FEEDBACK_REOPEN_DAYS: Joi.number().integer().min(1).max(365).default(15),
+  FEEDBACK_DEFAULT_ORG: Joi.string().trim().pattern(/^[A-Za-z0-9._-]{1,40}$/).default('G22'),
+  FEEDBACK_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(3600),
+  FEEDBACK_RATE_PER_IP: Joi.number().integer().min(1).default(10),
+  FEEDBACK_RATE_PER_CONTACT: Joi.number().integer().min(1).default(3),
+  FEEDBACK_TRACK_PER_IP: Joi.number().integer().min(1).default(30),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -293,6 +314,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     signingKey: v.SIGNING_KEY ?? (nodeEnv === 'production' ? signingKeyFromSecret(v.SECRET) : readOrCreateSigningKey(dataDir)),
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     officeHours: v.OFFICE_HOURS,
+    feedbackDays: v.FEEDBACK_DAYS,
+    feedbackReopenDays: v.FEEDBACK_REOPEN_DAYS,
+    feedbackDefaultOrg: v.FEEDBACK_DEFAULT_ORG,
+    feedbackRateWindowSeconds: v.FEEDBACK_RATE_WINDOW_SECONDS,
+    feedbackRatePerIp: v.FEEDBACK_RATE_PER_IP,
+    feedbackRatePerContact: v.FEEDBACK_RATE_PER_CONTACT,
+    feedbackTrackPerIp: v.FEEDBACK_TRACK_PER_IP,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -12,6 +12,7 @@ import { calendarPlugin } from '../calendar/plugin.ts';
 import { catalogPlugin } from '../catalog/plugin.ts';
 import { reportingPlugin } from '../reporting/plugin.ts';
 import { engineRestPlugin } from '../engine-rest/plugin.ts';
+import { feedbackPlugin } from '../feedback/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, feedbackPlugin];
