@@ -101,7 +101,7 @@ async function agencyOf(code: string | null | undefined): Promise<OrgUnit> {
   }
 }
 
-async function limit(scope: 'feedback-ip' | 'feedback-contact' | 'feedback-track', value: string | null | undefined, max: number): Promise<void> {
+async function limit(scope: 'fb-ip' | 'fb-contact' | 'fb-track', value: string | null | undefined, max: number): Promise<void> {
   if (!value) return;
   const wait = await hitRateLimit(scope, value, max, getConfig().feedbackRateWindowSeconds);
   if (wait !== null) throw TooMany('feedback.rateLimited', { minutes: Math.ceil(wait / 60), retryAfter: wait });
@@ -225,9 +225,9 @@ export async function submitFeedback(input: SubmitInput, caller: Caller = {}): P
   if (problems.length) throw Invalid(problems[0].code, { max: MAX_FILES }, problems);
   const files = uploads.map((u) => ({ value: checkUpload(fileField(u.name), u), data: u.data }));
   const org = await agencyOf(input.orgCode);
-  await limit('feedback-ip', caller.ip, getConfig().feedbackRatePerIp);
-  await limit('feedback-contact', phone ? `phone:${phone.replace(/^(\+84|84)/, '0')}` : null, getConfig().feedbackRatePerContact);
-  await limit('feedback-contact', email ? `email:${email}` : null, getConfig().feedbackRatePerContact);
+  await limit('fb-ip', caller.ip, getConfig().feedbackRatePerIp);
+  await limit('fb-contact', phone ? `phone:${phone.replace(/^(\+84|84)/, '0')}` : null, getConfig().feedbackRatePerContact);
+  await limit('fb-contact', email ? `email:${email}` : null, getConfig().feedbackRatePerContact);
   return createCase({
     subject, content, source: 'web', org, chosenOrgCode: clean(input.orgCode) || null,
     contact: { name, phone, email, userId: caller.viewer?.userId ?? null }, locale: input.locale ?? caller.viewer?.locale ?? 'vi', files,
@@ -271,8 +271,8 @@ function factorMatches(c: FeedbackCase, factor: string): boolean {
  */
 export async function trackCase(code: string, factor: string, caller: Caller = {}): Promise<FeedbackCase> {
   const normalized = clean(code).toUpperCase();
-  await limit('feedback-track', caller.ip, getConfig().feedbackTrackPerIp);
-  await limit('feedback-track', `code:${normalized}`, getConfig().feedbackTrackPerIp);
+  await limit('fb-track', caller.ip, getConfig().feedbackTrackPerIp);
+  await limit('fb-track', `code:${normalized}`, getConfig().feedbackTrackPerIp);
   const c = await FeedbackCase.findOne({ where: { code: normalized } });
   if (!c || !factorMatches(c, factor)) throw NotFound('feedback.track.notFound');
   return c;
