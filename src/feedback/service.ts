@@ -9,7 +9,7 @@ import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
 import { AppError, Conflict, Invalid, NotFound, TooMany } from '../errors.ts';
 import { canAccessOrg, scopePaths, type Viewer } from '../access/index.ts';
-import { getOrgByCode, listRoots, CURRENT_TREE } from '../orgs/service.ts';
+import { getOrgByCode, listChildren, listRoots, CURRENT_TREE } from '../orgs/service.ts';
 import type { OrgUnit } from '../orgs/models.ts';
 import { dueDate, workingDaysBetween } from '../calendar/service.ts';
 import { hitRateLimit } from '../auth/throttle.ts';
@@ -86,10 +86,16 @@ function normalizePhone(p: string | null | undefined): string | null {
 const PHONE = /^(?:\+84|84|0)\d{8,10}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 
-/** The agencies the public form offers: the roots of the org tree (provinces, ministries and agencies). */
+/** The agencies the public form offers: the units right below the top of the org tree (ministries, agencies, provinces). */
 export async function listAgencies(): Promise<Array<{ code: string; name: string }>> {
   const roots = await listRoots(CURRENT_TREE, null);
-  return roots.map((o) => ({ code: o.code, name: o.name })).sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  const units: OrgUnit[] = [];
+  for (const root of roots) {
+    const children = await listChildren(root.id);
+    // A tree without a national root offers its roots themselves.
+    units.push(...(children.length ? children : [root]));
+  }
+  return units.map((o) => ({ code: o.code, name: o.name })).sort((a, b) => a.name.localeCompare(b.name, 'vi'));
 }
 
 async function agencyOf(code: string | null | undefined): Promise<OrgUnit> {
