@@ -91,9 +91,10 @@ async function casePage(request: Request, h: ResponseToolkit, caseId: number, ex
   const view = presentStaffCase(c, events, files);
   const preview = c.status === 'answered' ? maskedTexts(c) : null;
   const isOpen = ['received', 'processing', 'answered', 'reopened'].includes(c.status);
+  const agencies = await listAgencies();
   return h.view('pages/feedback/case', {
-    pageTitle: `${c.code} — ${c.subject}`, c: view, left: isOpen ? await timeLeft(c.dueAt) : null, preview,
-    agencies: await listAgencies(), isLeader: canAccessOrg(viewer, c.orgPath, ['leader', 'admin']), ...extra,
+    pageTitle: `${c.code} — ${c.subject}`, c: view, left: isOpen ? await timeLeft(c.dueAt) : null, preview, agencies,
+    chosenName: c.chosenOrgCode ? agencies.find((a) => a.code === c.chosenOrgCode)?.name ?? c.chosenOrgCode : null, isLeader: canAccessOrg(viewer, c.orgPath, ['leader', 'admin']), ...extra,
   });
 }
 

@@ -225,3 +225,20 @@ test.serial('a "not satisfied" rating opens one case linked to the dossier, at t
   t.true(res.payload.includes('HS-79-000123'));
   t.true(res.payload.includes('Đánh giá không hài lòng'));
 });
+
+test.serial('a logged-in citizen is told in the app, and the generic task list sends the officer to the case page', async (t) => {
+  const citizen = await makeUser('citizen', null, { username: 'dan.hcm', fullName: 'Huỳnh Thanh Tâm' });
+  const session = await login(app.server, 'dan.hcm');
+  let res = await call(app.server, session, 'POST', '/api/feedback', { subject: 'Vỉa hè bị lấn chiếm', content: 'Vỉa hè trước chợ bị lấn chiếm để bán hàng, người đi bộ phải xuống lòng đường.', orgCode: '79', contact: { name: 'Huỳnh Thanh Tâm', email: 'tam.ht@example.vn' } });
+  t.is(res.statusCode, 201);
+  const { code } = JSON.parse(res.payload) as { code: string };
+  const c = (await FeedbackCase.findOne({ where: { code } }))!;
+  t.is(c.submitterUserId, citizen.id);
+  t.truthy(await NotifyMessage.findOne({ where: { reference: `feedback:${code}`, channel: 'inapp', recipientUserId: citizen.id } }));
+  const task = (await EngineTask.findOne({ where: { instanceId: c.instanceId!, status: 'open' } }))!;
+  res = await call(app.server, officer79, 'GET', `/tasks/${task.id}`);
+  t.is(res.statusCode, 302);
+  t.is(res.headers.location, `/feedback/${c.id}`);
+  res = await call(app.server, officer79, 'GET', `/feedback/${c.id}`);
+  t.true(res.payload.includes('Thành phố Hồ Chí Minh'));
+});
