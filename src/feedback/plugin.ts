@@ -8,7 +8,6 @@ import { getConfig } from '../config.ts';
 import { mustViewer, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { registerTaskPage } from '../workflow/task-pages.ts';
-import { canAccessOrg } from '../access/index.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { contentDisposition, isInlineType, servedType, type Upload } from '../forms/files.ts';
@@ -94,7 +93,7 @@ async function casePage(request: Request, h: ResponseToolkit, caseId: number, ex
   const agencies = await listAgencies();
   return h.view('pages/feedback/case', {
     pageTitle: `${c.code} — ${c.subject}`, c: view, left: isOpen ? await timeLeft(c.dueAt) : null, preview, agencies,
-    chosenName: c.chosenOrgCode ? agencies.find((a) => a.code === c.chosenOrgCode)?.name ?? c.chosenOrgCode : null, isLeader: canAccessOrg(viewer, c.orgPath, ['leader', 'admin']), ...extra,
+    chosenName: c.chosenOrgCode ? agencies.find((a) => a.code === c.chosenOrgCode)?.name ?? c.chosenOrgCode : null, ...extra,
   });
 }
 
