@@ -107,6 +107,20 @@ export interface Config {
   paymentSandbox: boolean;
   /** Where the sandbox sends its notifications (IPN); empty: this server itself. */
   paymentSandboxIpnUrl: string;
+  /** Working days an agency has to answer a feedback case (from receipt by the competent agency). */
+  feedbackDays: number;
+  /** Days after publication during which the submitter may ask once for a case to be looked at again. */
+  feedbackReopenDays: number;
+  /** Org unit code that receives feedback whose submitter is not sure of the agency. */
+  feedbackDefaultOrg: string;
+  /** Seconds of one window of the feedback rate limits. */
+  feedbackRateWindowSeconds: number;
+  /** Feedback cases one client IP may send per window. */
+  feedbackRatePerIp: number;
+  /** Feedback cases per window for one phone number or e-mail address, from any IP. */
+  feedbackRatePerContact: number;
+  /** Tracking look-ups (code and second factor) one client IP may make per window. */
+  feedbackTrackPerIp: number;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -212,6 +226,13 @@ const schema = Joi.object({
     then: Joi.valid(false).messages({ 'any.only': '"PAYMENT_SANDBOX" cannot be on when NODE_ENV=production' }),
   }),
   PAYMENT_SANDBOX_IPN_URL: Joi.string().uri({ scheme: ['http', 'https'] }).allow('').default(''),
+  FEEDBACK_DAYS: Joi.number().integer().min(1).max(90).default(10),
+  FEEDBACK_REOPEN_DAYS: Joi.number().integer().min(1).max(365).default(15),
+  FEEDBACK_DEFAULT_ORG: Joi.string().trim().pattern(/^[A-Za-z0-9._-]{1,40}$/).default('G22'),
+  FEEDBACK_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(3600),
+  FEEDBACK_RATE_PER_IP: Joi.number().integer().min(1).default(10),
+  FEEDBACK_RATE_PER_CONTACT: Joi.number().integer().min(1).default(3),
+  FEEDBACK_TRACK_PER_IP: Joi.number().integer().min(1).default(30),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -333,6 +354,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentVnpayUrl: (v.PAYMENT_VNPAY_URL ?? (nodeEnv === 'production' ? '' : `${(v.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '')}/payments/sandbox/vnpay`)),
     paymentSandbox: v.PAYMENT_SANDBOX ?? nodeEnv !== 'production',
     paymentSandboxIpnUrl: v.PAYMENT_SANDBOX_IPN_URL,
+    feedbackDays: v.FEEDBACK_DAYS,
+    feedbackReopenDays: v.FEEDBACK_REOPEN_DAYS,
+    feedbackDefaultOrg: v.FEEDBACK_DEFAULT_ORG,
+    feedbackRateWindowSeconds: v.FEEDBACK_RATE_WINDOW_SECONDS,
+    feedbackRatePerIp: v.FEEDBACK_RATE_PER_IP,
+    feedbackRatePerContact: v.FEEDBACK_RATE_PER_CONTACT,
+    feedbackTrackPerIp: v.FEEDBACK_TRACK_PER_IP,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

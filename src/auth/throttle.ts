@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import { Op, literal, type Transaction } from 'sequelize';
 import { AuthThrottle } from './models.ts';
 
-/** What is counted: the scope names the form and the kind of value (IP, username, e-mail). */
-export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail';
+/** What is counted: the scope names the form and the kind of value (IP, username, e-mail); at most 15 characters, as the key column holds 80. */
+export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail' | 'fb-ip' | 'fb-contact' | 'fb-track';
 
 /** How long a lock row (its failures and its doubling) is remembered after its last change. */
 const LOCK_MEMORY_MS = 24 * 3600 * 1000;

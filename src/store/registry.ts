@@ -16,6 +16,7 @@ import { initDossierModels } from '../dossiers/models.ts';
 import { initPaymentModels } from '../payments/models.ts';
 import { initInsightModels } from '../insight/models.ts';
 import { installDossierHooks } from '../insight/track.ts';
+import { initFeedbackModels } from '../feedback/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -33,6 +34,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initDossierModels,
   initPaymentModels,
   initInsightModels,
+  initFeedbackModels,
 ];
 
 /** Defines all models of all domains on a connection. */

@@ -13,6 +13,7 @@ const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
 const FILL: Role[] = ['admin', 'designer', 'officer'];
 const ADMIN: Role[] = ['admin'];
+const FEEDBACK: Role[] = ['admin', 'officer', 'leader'];
 
 /** One row per route, keyed `METHOD path` as hapi lists it. */
 export const ROUTE_MATRIX: Record<string, Audience> = {
@@ -58,6 +59,27 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /api/procedures': 'public',
   'GET /api/procedures/suggest': 'public',
   'GET /api/procedures/{code}': 'public',
+
+  'GET /phan-anh-kien-nghi': 'public',
+  'GET /phan-anh-kien-nghi/gui': 'public',
+  'POST /phan-anh-kien-nghi/gui': 'public',
+  'GET /phan-anh-kien-nghi/da-gui': 'public',
+  'GET /phan-anh-kien-nghi/tra-cuu': 'public',
+  'POST /phan-anh-kien-nghi/tra-cuu': 'public',
+  'POST /phan-anh-kien-nghi/mo-lai': 'public',
+  'GET /phan-anh-kien-nghi/{code}': 'public',
+  'POST /api/feedback': 'public',
+  'POST /api/feedback/track': 'public',
+  'GET /api/feedback/published': 'public',
+  'GET /api/feedback/published/{code}': 'public',
+  'GET /feedback': FEEDBACK,
+  'GET /api/feedback/cases': FEEDBACK,
+  'GET /feedback/{id}': FEEDBACK,
+  'GET /feedback/{id}/files/{fileId}': FEEDBACK,
+  'POST /feedback/{id}/assign': FEEDBACK,
+  'POST /feedback/{id}/transfer': FEEDBACK,
+  'POST /feedback/{id}/answer': FEEDBACK,
+  'POST /feedback/{id}/publish': FEEDBACK,
 
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
