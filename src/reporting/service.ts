@@ -21,7 +21,7 @@ import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
 import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
 import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
-import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
+import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcesses, type StartInput } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
@@ -286,16 +286,44 @@ function ensureShippedProcesses(): Promise<unknown> {
   return shipped;
 }
 
+/** The process variables and org of a report's instance. */
+function startInputOf(report: Report, regime: RegimeView): StartInput {
+  return {
+    businessKey: `report:${report.id}:${report.round}`,
+    variables: { orgCode: report.orgCode, reportId: report.id, regime: regime.code, period: report.period }, org: { code: report.orgCode, path: report.orgPath },
+  };
+}
+
+/**
+ * Starts the process instances of reports that have none, in one engine batch (one transaction), and
+ * records them on the reports. An instance a crashed run started but did not record is found by its
+ * business key and recorded instead of starting a second one.
+ */
+async function startInstancesOf(reports: Report[], regime: RegimeView): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  if (!reports.length) return ids;
+  await ensureShippedProcesses();
+  const inputs = reports.map((r) => startInputOf(r, regime));
+  const found = new Map((await findInstances({ definitionKey: regime.processKey, businessKey: inputs.map((i) => i.businessKey!), status: 'active' })).map((i) => [i.businessKey, i.id]));
+  const missing = inputs.filter((i) => !found.has(i.businessKey!));
+  for (const started of await startProcesses(regime.processKey, missing)) found.set(started.businessKey, started.id);
+  for (const [n, r] of reports.entries()) ids.set(r.id, found.get(inputs[n].businessKey!)!);
+  await recordInstances(ids);
+  for (const r of reports) r.instanceId = ids.get(r.id)!;
+  return ids;
+}
+
+/** Writes the instance ids of reports in one statement. */
+async function recordInstances(ids: Map<number, string>): Promise<void> {
+  if (!ids.size) return;
+  const entries = [...ids];
+  const sql = `UPDATE reporting_reports SET instance_id = CASE id ${entries.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE id IN (${entries.map(() => '?').join(', ')})`;
+  await db().query(sql, { replacements: [...entries.flat(), ...entries.map(([id]) => id)], type: QueryTypes.UPDATE });
+}
+
 /** Starts the process instance of one report unless it has one (also one a crashed run started but did not record). */
 async function startInstanceOf(report: Report, regime: RegimeView): Promise<string> {
-  await ensureShippedProcesses();
-  const businessKey = `report:${report.id}:${report.round}`;
-  const [already] = await findInstances({ definitionKey: regime.processKey, businessKey, status: 'active' });
-  const instance = already ?? await startProcess(regime.processKey, {
-    businessKey, variables: { orgCode: report.orgCode, reportId: report.id, regime: regime.code, period: report.period }, org: { code: report.orgCode, path: report.orgPath },
-  });
-  await Report.update({ instanceId: instance.id }, { where: { id: report.id } });
-  return instance.id;
+  return (await startInstancesOf([report], regime)).get(report.id)!;
 }
 
 /** A claim on starting a report's instance lasts this long; a claim older than that is a crashed starter's. */
@@ -309,12 +337,24 @@ function isStaleClaim(instanceId: string | null): boolean {
   return isStartClaim(instanceId) && Date.now() - Number(instanceId!.split(':')[1]) > START_CLAIM_MS;
 }
 
-/** Claims the start of a report's instance (one starter wins, also across nodes); false when another holds it. */
-async function claimStart(report: Report): Promise<boolean> {
-  const token = `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
-  const [n] = await Report.update({ instanceId: token }, { where: { id: report.id, instanceId: report.instanceId } });
-  if (n === 1) report.instanceId = token;
-  return n === 1;
+function newClaimToken(): string {
+  return `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Claims the starts of several reports at once under one token: those without an instance in one
+ * guarded UPDATE, those with a crashed starter's stale claim one by one. Returns the reports this
+ * call holds (another node's fresh claim or a recorded instance is left alone).
+ */
+async function claimStarts(reports: Report[]): Promise<Report[]> {
+  const token = newClaimToken();
+  const free = reports.filter((r) => r.instanceId === null).map((r) => r.id);
+  if (free.length) await Report.update({ instanceId: token }, { where: { id: free, instanceId: null } });
+  for (const r of reports.filter((x) => isStaleClaim(x.instanceId))) await Report.update({ instanceId: token }, { where: { id: r.id, instanceId: r.instanceId } });
+  const held = new Set((await Report.findAll({ where: { id: reports.map((r) => r.id), instanceId: token }, attributes: ['id'], raw: true })).map((r) => r.id));
+  const mine = reports.filter((r) => held.has(r.id));
+  for (const r of mine) r.instanceId = token;
+  return mine;
 }
 
 registerJobKind(JOB_START_INSTANCES, async (job) => {
@@ -323,10 +363,9 @@ registerJobKind(JOB_START_INSTANCES, async (job) => {
   if (!cycle) return;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
   const rows = await Report.findAll({ where: { cycleId: p.cycleId, id: { [Op.between]: [p.from, p.to] }, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] }, order: [['id', 'ASC']] });
-  for (const r of rows) {
-    if (isStartClaim(r.instanceId) && !isStaleClaim(r.instanceId)) continue;
-    if (await claimStart(r)) await startInstanceOf(r, regime);
-  }
+  const claimable = rows.filter((r) => !isStartClaim(r.instanceId) || isStaleClaim(r.instanceId));
+  // The whole slice starts in one engine batch: one transaction instead of one per instance.
+  await startInstancesOf(await claimStarts(claimable), regime);
   if (!(await Report.count({ where: { cycleId: p.cycleId, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
 });
 
