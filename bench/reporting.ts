@@ -143,7 +143,7 @@ async function main() {
   await closeStore();
   await drop();
   line(JSON.stringify({
-    dialect, units: opened.created, openSeconds: secs(openMs), instanceSeconds: withInstances ? secs(instancesMs) : null, submitSeconds: secs(submitMs), submittedViaService: viaService, communes: communes.length,
+    dialect, units: opened.created, openSeconds: secs(openMs), instanceSeconds: withInstances ? secs(instancesMs) : null, openWithInstancesSeconds: withInstances ? secs(openMs + instancesMs) : null, submitSeconds: secs(submitMs), submittedViaService: viaService, communes: communes.length,
     rollupSeconds: secs(rollupMs), groupBySeconds: secs(groupByMs), rollupToGroupBy: Math.round((rollupMs / Math.max(groupByMs, 0.001)) * 100) / 100, dashboardSeconds: secs(dashboardMs),
   }));
 }

@@ -845,33 +845,68 @@ export async function rollupCycle(cycleId: number): Promise<number> {
   if (!cycle) return 0;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
   const plan = planOf(await regimeForm(regime));
-  const rows = await Report.findAll({ where: { cycleId }, attributes: ['id', 'orgCode', 'orgPath', 'parentCode', 'status', 'isLate', 'valuesJson', 'ownValues'], raw: true });
-  const byCode = new Map(rows.map((r) => [r.orgCode, r]));
+  // One raw read of the columns the roll-up needs; values only of submitted reports (a child counts only then).
+  const rows = (await db().query(
+    "SELECT id, org_code, org_path, parent_code, status, is_late, CASE WHEN status = 'submitted' THEN data_values END AS data_values, own_values FROM reporting_reports WHERE cycle_id = ?",
+    { replacements: [cycleId], type: QueryTypes.SELECT })) as Array<{ id: number; org_code: string; org_path: string; parent_code: string | null; status: ReportStatus; is_late: number | boolean; data_values: string | null; own_values: string | null }>;
+  const byCode = new Map(rows.map((r) => [r.org_code, r]));
   const children = new Map<string, typeof rows>();
-  for (const r of rows) if (r.parentCode && byCode.has(r.parentCode)) children.set(r.parentCode, [...(children.get(r.parentCode) ?? []), r]);
-  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.orgPath.length - a.orgPath.length);
-  const updates: Array<{ id: number; data: Record<string, unknown> }> = [];
+  for (const r of rows) {
+    if (!r.parent_code || !byCode.has(r.parent_code)) continue;
+    const list = children.get(r.parent_code);
+    if (list) list.push(r);
+    else children.set(r.parent_code, [r]);
+  }
+  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.org_path.length - a.org_path.length);
+  const updates: Array<{ id: number; completeness: string; values?: { valuesJson: string; isPartial: boolean; status: ReportStatus } }> = [];
   for (const parent of parents) {
-    const kids = children.get(parent.orgCode)!;
+    const kids = children.get(parent.org_code)!;
     const done = kids.filter((c) => c.status === 'submitted');
     const completeness: Completeness = {
-      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.isLate).length, late: done.filter((c) => c.isLate).length,
-      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.orgCode).sort(),
+      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.is_late).length, late: done.filter((c) => !!c.is_late).length,
+      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.org_code).sort(),
     };
     if (isLocked(parent.status)) {
-      updates.push({ id: parent.id, data: { completeness: JSON.stringify(completeness) } });
+      updates.push({ id: parent.id, completeness: JSON.stringify(completeness) });
       continue;
     }
-    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
-    const values = JSON.stringify(parent.ownValues ? mergeOwn(rolled, JSON.parse(parent.ownValues), plan) : rolled);
-    // A grandparent reads this parent's new values when it is its turn.
-    parent.valuesJson = values;
-    updates.push({ id: parent.id, data: { valuesJson: values, completeness: JSON.stringify(completeness), isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
+    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.data_values ?? '{}')));
+    const values = JSON.stringify(parent.own_values ? mergeOwn(rolled, JSON.parse(parent.own_values), plan) : rolled);
+    // A grandparent reads this parent's new values when it is its turn (only a submitted parent counts there).
+    if (parent.status === 'submitted') parent.data_values = values;
+    updates.push({ id: parent.id, completeness: JSON.stringify(completeness), values: { valuesJson: values, isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
   }
-  await inTransaction(async (tx) => {
-    for (const u of updates) await Report.update(u.data, { where: { id: u.id }, transaction: tx });
-  });
+  await writeRollups(updates);
   return parents.length;
+}
+
+/** Parents per UPDATE statement of a cycle's roll-up (bound values stay under SQLite's smallest limit). */
+const ROLLUP_UPDATE_CHUNK = 100;
+
+/** Writes the roll-ups of a cycle in one transaction, a few statements of CASE expressions instead of one UPDATE per parent. */
+async function writeRollups(updates: Array<{ id: number; completeness: string; values?: { valuesJson: string; isPartial: boolean; status: ReportStatus } }>): Promise<void> {
+  if (!updates.length) return;
+  const now = sqlNow(new Date());
+  await inTransaction(async (tx) => {
+    for (let i = 0; i < updates.length; i += ROLLUP_UPDATE_CHUNK) {
+      const chunk = updates.slice(i, i + ROLLUP_UPDATE_CHUNK);
+      const params: unknown[] = [];
+      const caseOf = (column: string, pick: (u: (typeof chunk)[number]) => unknown | undefined) => {
+        const set = chunk.filter((u) => pick(u) !== undefined);
+        if (!set.length) return null;
+        for (const u of set) params.push(u.id, pick(u));
+        return `${column} = CASE id ${set.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ${column} END`;
+      };
+      const sets = [
+        caseOf('completeness', (u) => u.completeness),
+        caseOf('data_values', (u) => u.values?.valuesJson),
+        caseOf('is_partial', (u) => (u.values ? u.values.isPartial : undefined)),
+        caseOf('status', (u) => u.values?.status),
+      ].filter((x): x is string => x !== null);
+      params.push(now, ...chunk.map((u) => u.id));
+      await db().query(`UPDATE reporting_reports SET ${sets.join(', ')}, updated_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`, { replacements: params, type: QueryTypes.UPDATE, transaction: tx });
+    }
+  });
 }
 
 /** The reports of a cycle for the overview: units × status, limited to the viewer's scope, with filters. */
