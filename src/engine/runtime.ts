@@ -10,7 +10,7 @@ import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type
 import { isFeel, parseRetryPolicy, resolveDate, resolveList, resolveString, resolveValue, toPlain } from './feel.ts';
 import { assignmentCheck, bpmnErrorOf, serviceHandler, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 import { AppError, BadRequest, Conflict, Invalid, NotFound } from '../errors.ts';
-import { dbTime, insertRows, isTransient, placeholders, selectRows, withTx, type Tx } from './sql.ts';
+import { dbTime, insertRows, isTransient, placeholders, selectRows, withBulkInserts, withTx, type Tx } from './sql.ts';
 import { log } from '../log.ts';
 import { getConfig } from '../config.ts';
 import { budgetErrorOf, inBudgetPass, shorten } from '../feel/index.ts';
@@ -1063,6 +1063,25 @@ interface Persisted {
 }
 
 async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<Persisted> {
+  const prepared = await prepare(run, sit, opts);
+  const done = await retryTransient(() => withTx((tx) => queueWrite(tx, run, sit, opts, prepared)));
+  return committed(run, sit, opts, prepared, done);
+}
+
+/** Runs a transaction again after a deadlock or a busy database: everything was rolled back, the same rows can be written again. */
+async function retryTransient<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err) || attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+  }
+}
+
+/** What an action writes, worked out before its transaction opens (task rows, jobs, the instance's fields). */
+async function prepare(run: Run, sit: Situation, opts: PersistOptions): Promise<Prepared> {
   const now = new Date();
   const status = opts.cancelled ? 'cancelled' : sit.status;
   const isEnded = status !== 'active' && status !== 'failed';
@@ -1092,15 +1111,7 @@ async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<
     activeElements: JSON.stringify(isEnded ? [] : sit.active),
     endedAt: isEnded ? now : null,
   };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write(run, sit, opts, { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks, goneExternal });
-    } catch (err) {
-      // A deadlock rolled everything back; the same rows can simply be written again.
-      if (!isTransient(err) || attempt >= 4) throw err;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
-    }
-  }
+  return { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks, goneExternal };
 }
 
 interface Prepared {
@@ -1116,13 +1127,21 @@ interface Prepared {
   goneExternal: string[];
 }
 
-async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared): Promise<Persisted> {
-  const { now, status, isEnded, hadIncident, desired, rows, fields, freshTasks } = prepared;
+/** What a queued write hands back once its transaction committed. */
+interface Written {
+  version: number;
+  taskIds: Array<Promise<{ insertId: number }>>;
+  fresh: TaskRow[];
+}
+
+/** Queues every statement of one action in a transaction (several actions may share one: a batch start). */
+async function queueWrite(tx: Tx, run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared): Promise<Written> {
+  const { now, status, isEnded, hadIncident, desired, fields, freshTasks } = prepared;
   const history = [...run.history];
   if (run.error) history.push(historyRow(run, 'failed', null, { outcome: run.error.message }));
   if (status === 'completed') history.push(historyRow(run, 'completed', null));
   const at = dbTime(now);
-  const done = await withTx(async (tx) => {
+  {
     const version = opts.isNew ? 1 : opts.expectedVersion + 1;
     // Every statement is queued and travels with the COMMIT; a guarded update that changes no row fails the
     // whole transaction with its conflict.
@@ -1188,7 +1207,12 @@ async function write(run: Run, sit: Situation, opts: PersistOptions, prepared: P
     insertRows(tx, 'engine_history', ['instance_id', 'element_id', 'element_type', 'element_name', 'event', 'actor', 'outcome', 'comment', 'at'],
       history.map((h) => [h.instanceId, h.elementId, h.elementType, h.elementName, h.event, h.actor, h.outcome, h.comment, dbTime(h.at)]));
     return { version, taskIds, fresh };
-  });
+  }
+}
+
+/** The instance and task models of a committed action, and the rows that now exist. */
+async function committed(run: Run, sit: Situation, opts: PersistOptions, prepared: Prepared, done: Written): Promise<Persisted> {
+  const { now, rows, fields } = prepared;
   const instance = EngineInstance.build({
     id: run.instanceId, definitionId: run.def.id, definitionKey: run.def.key, businessKey: run.businessKey, version: done.version, startedBy: opts.startedBy ?? null, startedAt: now, updatedAt: now,
     orgCode: run.org?.code ?? null, orgPath: run.org?.path ?? null, ...fields,
@@ -1343,7 +1367,17 @@ export function forgetLiveEngines(): void {
   live.clear();
 }
 
-async function startInstance(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<EngineInstance> {
+/** An instance run in memory up to its first wait states, not yet written. */
+interface Started {
+  run: Run;
+  engine: Machine;
+  timers: any;
+  sit: Situation;
+  opts: PersistOptions;
+}
+
+/** Runs a new instance until every branch waits (nothing is written yet); a start that fails is a 422. */
+async function runStart(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<Started> {
   const vars = structuredClone(input.variables ?? {});
   const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
   run.fireStartTimers = !!action.fireStartTimers;
@@ -1362,11 +1396,45 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
     throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
   }
   const sit = situationOf(run, engine, timers);
-  const persisted = await persist(run, sit, { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency });
-  run.prev = persisted.next;
-  if (persisted.instance.status === 'active') remember({ run, engine, timers, version: persisted.instance.version });
-  emitAfterCommit(run, persisted);
+  return { run, engine, timers, sit, opts: { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency } };
+}
+
+/** After the commit of a start: the engine is kept for the next action and the domains are told. */
+function afterStart(s: Started, persisted: Persisted): EngineInstance {
+  s.run.prev = persisted.next;
+  if (persisted.instance.status === 'active') remember({ run: s.run, engine: s.engine, timers: s.timers, version: persisted.instance.version });
+  emitAfterCommit(s.run, persisted);
   return persisted.instance;
+}
+
+async function startInstance(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<EngineInstance> {
+  const s = await runStart(def, input, action);
+  return afterStart(s, await persist(s.run, s.sit, s.opts));
+}
+
+/**
+ * Starts one instance per input of the latest version of a process (by key; or of `definitionId`),
+ * each run until every branch waits, and writes them all (instances, tasks, jobs, subscriptions,
+ * incidents, history) in ONE transaction with multi-row inserts. The parsed definition is shared.
+ * All or nothing: a start that fails (422) or a failed write leaves none of the batch. The answer
+ * is in the order of the inputs. Callers keep batches to a few hundred instances (one transaction
+ * holds them all in memory and, on MariaDB/MySQL, in one packet).
+ */
+export async function startProcesses(key: string, inputs: StartInput[], opts: { definitionId?: number } = {}): Promise<EngineInstance[]> {
+  if (!inputs.length) return [];
+  const def = opts.definitionId ? await loadDefinition(opts.definitionId) : await latestDefinition(key);
+  const started: Started[] = [];
+  for (const input of inputs) started.push(await runStart(def, input, { kind: 'start' }));
+  const prepared: Prepared[] = [];
+  for (const s of started) prepared.push(await prepare(s.run, s.sit, s.opts));
+  const written = await retryTransient(() => withTx((tx) => withBulkInserts(tx, async () => {
+    const out: Written[] = [];
+    for (const [i, s] of started.entries()) out.push(await queueWrite(tx, s.run, s.sit, s.opts, prepared[i]));
+    return out;
+  })));
+  const instances: EngineInstance[] = [];
+  for (const [i, s] of started.entries()) instances.push(afterStart(s, await committed(s.run, s.sit, s.opts, prepared[i], written[i])));
+  return instances;
 }
 
 /** The engine of an instance: the one kept from this node's last action when still current, else recovered from its row. */
@@ -1729,8 +1797,9 @@ export async function startByTimer(definitionId: number): Promise<EngineInstance
   return startInstance(def, {}, { kind: 'start', fireStartTimers: true });
 }
 
-/** Instances of a definition key with a business key (for domains that look theirs up). */
-export async function findInstances(where: { definitionKey?: string; businessKey?: string; status?: string }): Promise<EngineInstance[]> {
+/** Instances of a definition key with a business key, or with one of several (for domains that look theirs up). */
+export async function findInstances(where: { definitionKey?: string; businessKey?: string | string[]; status?: string }): Promise<EngineInstance[]> {
+  if (Array.isArray(where.businessKey) && !where.businessKey.length) return [];
   return EngineInstance.findAll({ where: { ...where }, order: [['startedAt', 'DESC']], attributes: { exclude: ['state'] } });
 }
 

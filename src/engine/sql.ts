@@ -350,9 +350,39 @@ export function modelsOf<M extends Model>(model: ModelStatic<M>, rows: Array<Rec
   });
 }
 
+/** Rows collected per table and column list while several actions share one transaction. */
+type Collected = Map<string, { table: string; columns: string[]; rows: unknown[][] }>;
+const collecting = new WeakMap<Tx, Collected>();
+
+/**
+ * Runs fn with every insertRows on tx collected per table and columns, then queues them as few
+ * multi-row INSERTs: many actions in one transaction (a batch start) cost a handful of statements
+ * instead of several each. fn must not read back what it inserts through insertRows.
+ */
+export async function withBulkInserts<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  const collected: Collected = new Map();
+  collecting.set(tx, collected);
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    collecting.delete(tx);
+  }
+  for (const c of collected.values()) insertRows(tx, c.table, c.columns, c.rows);
+  return result;
+}
+
 /** Inserts rows (values in column order) in one statement. */
 export function insertRows(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   if (!rows.length) return;
+  const collected = collecting.get(tx);
+  if (collected) {
+    const key = `${table}|${columns.join(',')}`;
+    const entry = collected.get(key);
+    if (entry) for (const r of rows) entry.rows.push(r);
+    else collected.set(key, { table, columns, rows: [...rows] });
+    return;
+  }
   const one = `(${columns.map(() => '?').join(', ')})`;
   // SQLite builds may allow as few as 999 bound values per statement: long actions insert in chunks.
   const per = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));

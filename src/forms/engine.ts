@@ -585,6 +585,22 @@ export function getValue(values: FormValues, key: string): unknown {
   return ownValue(ownValue(values, parts[0]), parts[1]) ?? null;
 }
 
+/**
+ * A reader of one value path (field id or `row.col`), split and checked once: the same answers as
+ * getValue, for loops that read one cell of many value sets (roll-ups).
+ */
+export function valueReader(key: string): (values: FormValues) => unknown {
+  const parts = splitKey(key);
+  if (!parts) return () => null;
+  const own = (o: unknown, name: string): unknown => (o && typeof o === 'object' && Object.hasOwn(o, name) ? (o as Record<string, unknown>)[name] : undefined);
+  if (parts.length === 1) {
+    const [a] = parts;
+    return (values) => own(values, a) ?? null;
+  }
+  const [a, b] = parts;
+  return (values) => own(own(values, a), b) ?? null;
+}
+
 /** Writes a value by field id or `row.col`; a path with an unsafe segment is refused with a RangeError. */
 export function setValue(values: FormValues, key: string, v: unknown): void {
   const parts = splitKey(key);

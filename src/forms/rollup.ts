@@ -1,6 +1,6 @@
 // Rolls the values of several units up into their parent's values, indicator by indicator, as each
 // row's rollup says (sum, average, min, max, weighted average, none, formula); fields are not rolled up.
-import { computeValues, emptyValues, getValue, setValue, type Plan } from './engine.ts';
+import { computeValues, emptyValues, getValue, setValue, valueReader, type Plan } from './engine.ts';
 import { evalFeel } from './feel.ts';
 import { tablesOf, type FormValues } from './definition.ts';
 
@@ -15,7 +15,12 @@ export function rollupValues(plan: Plan, children: FormValues[]): FormValues {
         const key = `${row.id}.${col.id}`;
         const cell = plan.cells.get(key);
         if (!cell || cell.mode !== 'input') continue;
-        const nums = children.map((c) => getValue(c, key)).filter((v): v is number => typeof v === 'number');
+        const read = valueReader(key);
+        const nums: number[] = [];
+        for (const c of children) {
+          const x = read(c);
+          if (typeof x === 'number') nums.push(x);
+        }
         let v: number | null = null;
         if (nums.length) {
           switch (kind) {
@@ -27,9 +32,10 @@ export function rollupValues(plan: Plan, children: FormValues[]): FormValues {
               // Weighted by the same measure of another indicator (e.g. a poverty rate by population).
               let num = 0;
               let den = 0;
+              const weight = valueReader(`${row.rollup!.by}.${col.id}`);
               for (const c of children) {
-                const x = getValue(c, key);
-                const w = getValue(c, `${row.rollup!.by}.${col.id}`);
+                const x = read(c);
+                const w = weight(c);
                 if (typeof x === 'number' && typeof w === 'number') {
                   num += x * w;
                   den += w;

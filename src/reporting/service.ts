@@ -21,7 +21,7 @@ import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
 import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
 import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
-import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcess } from '../engine/service.ts';
+import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcesses, type StartInput } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
@@ -286,16 +286,44 @@ function ensureShippedProcesses(): Promise<unknown> {
   return shipped;
 }
 
+/** The process variables and org of a report's instance. */
+function startInputOf(report: Report, regime: RegimeView): StartInput {
+  return {
+    businessKey: `report:${report.id}:${report.round}`,
+    variables: { orgCode: report.orgCode, reportId: report.id, regime: regime.code, period: report.period }, org: { code: report.orgCode, path: report.orgPath },
+  };
+}
+
+/**
+ * Starts the process instances of reports that have none, in one engine batch (one transaction), and
+ * records them on the reports. An instance a crashed run started but did not record is found by its
+ * business key and recorded instead of starting a second one.
+ */
+async function startInstancesOf(reports: Report[], regime: RegimeView): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  if (!reports.length) return ids;
+  await ensureShippedProcesses();
+  const inputs = reports.map((r) => startInputOf(r, regime));
+  const found = new Map((await findInstances({ definitionKey: regime.processKey, businessKey: inputs.map((i) => i.businessKey!), status: 'active' })).map((i) => [i.businessKey, i.id]));
+  const missing = inputs.filter((i) => !found.has(i.businessKey!));
+  for (const started of await startProcesses(regime.processKey, missing)) found.set(started.businessKey, started.id);
+  for (const [n, r] of reports.entries()) ids.set(r.id, found.get(inputs[n].businessKey!)!);
+  await recordInstances(ids);
+  for (const r of reports) r.instanceId = ids.get(r.id)!;
+  return ids;
+}
+
+/** Writes the instance ids of reports in one statement. */
+async function recordInstances(ids: Map<number, string>): Promise<void> {
+  if (!ids.size) return;
+  const entries = [...ids];
+  const sql = `UPDATE reporting_reports SET instance_id = CASE id ${entries.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE id IN (${entries.map(() => '?').join(', ')})`;
+  await db().query(sql, { replacements: [...entries.flat(), ...entries.map(([id]) => id)], type: QueryTypes.UPDATE });
+}
+
 /** Starts the process instance of one report unless it has one (also one a crashed run started but did not record). */
 async function startInstanceOf(report: Report, regime: RegimeView): Promise<string> {
-  await ensureShippedProcesses();
-  const businessKey = `report:${report.id}:${report.round}`;
-  const [already] = await findInstances({ definitionKey: regime.processKey, businessKey, status: 'active' });
-  const instance = already ?? await startProcess(regime.processKey, {
-    businessKey, variables: { orgCode: report.orgCode, reportId: report.id, regime: regime.code, period: report.period }, org: { code: report.orgCode, path: report.orgPath },
-  });
-  await Report.update({ instanceId: instance.id }, { where: { id: report.id } });
-  return instance.id;
+  return (await startInstancesOf([report], regime)).get(report.id)!;
 }
 
 /** A claim on starting a report's instance lasts this long; a claim older than that is a crashed starter's. */
@@ -309,26 +337,59 @@ function isStaleClaim(instanceId: string | null): boolean {
   return isStartClaim(instanceId) && Date.now() - Number(instanceId!.split(':')[1]) > START_CLAIM_MS;
 }
 
-/** Claims the start of a report's instance (one starter wins, also across nodes); false when another holds it. */
-async function claimStart(report: Report): Promise<boolean> {
-  const token = `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
-  const [n] = await Report.update({ instanceId: token }, { where: { id: report.id, instanceId: report.instanceId } });
-  if (n === 1) report.instanceId = token;
-  return n === 1;
+function newClaimToken(): string {
+  return `starting:${Date.now()}:${crypto.randomBytes(4).toString('hex')}`;
 }
 
-registerJobKind(JOB_START_INSTANCES, async (job) => {
+/**
+ * Claims the starts of several reports at once under one token: those without an instance in one
+ * guarded UPDATE, those with a crashed starter's stale claim one by one. Returns the reports this
+ * call holds (another node's fresh claim or a recorded instance is left alone).
+ */
+async function claimStarts(reports: Report[]): Promise<Report[]> {
+  const token = newClaimToken();
+  const free = reports.filter((r) => r.instanceId === null).map((r) => r.id);
+  if (free.length) await Report.update({ instanceId: token }, { where: { id: free, instanceId: null } });
+  for (const r of reports.filter((x) => isStaleClaim(x.instanceId))) await Report.update({ instanceId: token }, { where: { id: r.id, instanceId: r.instanceId } });
+  const held = new Set((await Report.findAll({ where: { id: reports.map((r) => r.id), instanceId: token }, attributes: ['id'], raw: true })).map((r) => r.id));
+  const mine = reports.filter((r) => held.has(r.id));
+  for (const r of mine) r.instanceId = token;
+  return mine;
+}
+
+/**
+ * Start slices one node runs at once. The job worker runs the jobs it claims side by side, and each
+ * slice holds its batch's engines in memory until its one commit: 34 slices at once would hold a whole
+ * national cycle's engines and spend the time in the garbage collector.
+ */
+const START_SLICES_AT_ONCE = 2;
+let slicesRunning = 0;
+const slicesWaiting: Array<() => void> = [];
+
+async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  // A finishing slice hands its turn straight to the next waiting one.
+  if (slicesRunning >= START_SLICES_AT_ONCE) await new Promise<void>((resolve) => slicesWaiting.push(resolve));
+  else slicesRunning++;
+  try {
+    return await fn();
+  } finally {
+    const next = slicesWaiting.shift();
+    if (next) next();
+    else slicesRunning--;
+  }
+}
+
+registerJobKind(JOB_START_INSTANCES, (job) => inTurn(async () => {
   const p = job.payload as { cycleId: number; from: number; to: number };
   const cycle = await ReportingCycle.findByPk(p.cycleId);
   if (!cycle) return;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
   const rows = await Report.findAll({ where: { cycleId: p.cycleId, id: { [Op.between]: [p.from, p.to] }, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] }, order: [['id', 'ASC']] });
-  for (const r of rows) {
-    if (isStartClaim(r.instanceId) && !isStaleClaim(r.instanceId)) continue;
-    if (await claimStart(r)) await startInstanceOf(r, regime);
-  }
+  const claimable = rows.filter((r) => !isStartClaim(r.instanceId) || isStaleClaim(r.instanceId));
+  // The whole slice starts in one engine batch: one transaction instead of one per instance.
+  await startInstancesOf(await claimStarts(claimable), regime);
   if (!(await Report.count({ where: { cycleId: p.cycleId, [Op.or]: [{ instanceId: null }, { instanceId: { [Op.like]: 'starting:%' } }] } }))) await ReportingCycle.update({ status: 'open' }, { where: { id: p.cycleId, status: 'opening' } });
-});
+}));
 
 registerJobKind(JOB_OPEN_CYCLE, async (job) => {
   const p = job.payload as { regime: string; period: string };
@@ -806,33 +867,68 @@ export async function rollupCycle(cycleId: number): Promise<number> {
   if (!cycle) return 0;
   const regime = regimeView((await ReportingRegime.findByPk(cycle.regimeId))!);
   const plan = planOf(await regimeForm(regime));
-  const rows = await Report.findAll({ where: { cycleId }, attributes: ['id', 'orgCode', 'orgPath', 'parentCode', 'status', 'isLate', 'valuesJson', 'ownValues'], raw: true });
-  const byCode = new Map(rows.map((r) => [r.orgCode, r]));
+  // One raw read of the columns the roll-up needs; values only of submitted reports (a child counts only then).
+  const rows = (await db().query(
+    "SELECT id, org_code, org_path, parent_code, status, is_late, CASE WHEN status = 'submitted' THEN data_values END AS data_values, own_values FROM reporting_reports WHERE cycle_id = ?",
+    { replacements: [cycleId], type: QueryTypes.SELECT })) as Array<{ id: number; org_code: string; org_path: string; parent_code: string | null; status: ReportStatus; is_late: number | boolean; data_values: string | null; own_values: string | null }>;
+  const byCode = new Map(rows.map((r) => [r.org_code, r]));
   const children = new Map<string, typeof rows>();
-  for (const r of rows) if (r.parentCode && byCode.has(r.parentCode)) children.set(r.parentCode, [...(children.get(r.parentCode) ?? []), r]);
-  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.orgPath.length - a.orgPath.length);
-  const updates: Array<{ id: number; data: Record<string, unknown> }> = [];
+  for (const r of rows) {
+    if (!r.parent_code || !byCode.has(r.parent_code)) continue;
+    const list = children.get(r.parent_code);
+    if (list) list.push(r);
+    else children.set(r.parent_code, [r]);
+  }
+  const parents = [...children.keys()].map((c) => byCode.get(c)!).sort((a, b) => b.org_path.length - a.org_path.length);
+  const updates: Array<{ id: number; completeness: string; values?: { valuesJson: string; isPartial: boolean; status: ReportStatus } }> = [];
   for (const parent of parents) {
-    const kids = children.get(parent.orgCode)!;
+    const kids = children.get(parent.org_code)!;
     const done = kids.filter((c) => c.status === 'submitted');
     const completeness: Completeness = {
-      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.isLate).length, late: done.filter((c) => c.isLate).length,
-      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.orgCode).sort(),
+      expected: kids.length, submitted: done.length, onTime: done.filter((c) => !c.is_late).length, late: done.filter((c) => !!c.is_late).length,
+      missing: kids.length - done.length, missingUnits: kids.filter((c) => c.status !== 'submitted').map((c) => c.org_code).sort(),
     };
     if (isLocked(parent.status)) {
-      updates.push({ id: parent.id, data: { completeness: JSON.stringify(completeness) } });
+      updates.push({ id: parent.id, completeness: JSON.stringify(completeness) });
       continue;
     }
-    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.valuesJson ?? '{}')));
-    const values = JSON.stringify(parent.ownValues ? mergeOwn(rolled, JSON.parse(parent.ownValues), plan) : rolled);
-    // A grandparent reads this parent's new values when it is its turn.
-    parent.valuesJson = values;
-    updates.push({ id: parent.id, data: { valuesJson: values, completeness: JSON.stringify(completeness), isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
+    const rolled = rollupValues(plan, done.map((c) => JSON.parse(c.data_values ?? '{}')));
+    const values = JSON.stringify(parent.own_values ? mergeOwn(rolled, JSON.parse(parent.own_values), plan) : rolled);
+    // A grandparent reads this parent's new values when it is its turn (only a submitted parent counts there).
+    if (parent.status === 'submitted') parent.data_values = values;
+    updates.push({ id: parent.id, completeness: JSON.stringify(completeness), values: { valuesJson: values, isPartial: completeness.missing > 0, status: parent.status === 'open' ? 'draft' : parent.status } });
   }
-  await inTransaction(async (tx) => {
-    for (const u of updates) await Report.update(u.data, { where: { id: u.id }, transaction: tx });
-  });
+  await writeRollups(updates);
   return parents.length;
+}
+
+/** Parents per UPDATE statement of a cycle's roll-up (bound values stay under SQLite's smallest limit). */
+const ROLLUP_UPDATE_CHUNK = 100;
+
+/** Writes the roll-ups of a cycle in one transaction, a few statements of CASE expressions instead of one UPDATE per parent. */
+async function writeRollups(updates: Array<{ id: number; completeness: string; values?: { valuesJson: string; isPartial: boolean; status: ReportStatus } }>): Promise<void> {
+  if (!updates.length) return;
+  const now = sqlNow(new Date());
+  await inTransaction(async (tx) => {
+    for (let i = 0; i < updates.length; i += ROLLUP_UPDATE_CHUNK) {
+      const chunk = updates.slice(i, i + ROLLUP_UPDATE_CHUNK);
+      const params: unknown[] = [];
+      const caseOf = (column: string, pick: (u: (typeof chunk)[number]) => unknown | undefined) => {
+        const set = chunk.filter((u) => pick(u) !== undefined);
+        if (!set.length) return null;
+        for (const u of set) params.push(u.id, pick(u));
+        return `${column} = CASE id ${set.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ${column} END`;
+      };
+      const sets = [
+        caseOf('completeness', (u) => u.completeness),
+        caseOf('data_values', (u) => u.values?.valuesJson),
+        caseOf('is_partial', (u) => (u.values ? u.values.isPartial : undefined)),
+        caseOf('status', (u) => u.values?.status),
+      ].filter((x): x is string => x !== null);
+      params.push(now, ...chunk.map((u) => u.id));
+      await db().query(`UPDATE reporting_reports SET ${sets.join(', ')}, updated_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`, { replacements: params, type: QueryTypes.UPDATE, transaction: tx });
+    }
+  });
 }
 
 /** The reports of a cycle for the overview: units × status, limited to the viewer's scope, with filters. */

@@ -3,7 +3,8 @@
 import test from 'ava';
 import { QueryTypes } from 'sequelize';
 import { startApp, makeUser, type TestApp } from '../../helpers/server.ts';
-import { deployShippedProcesses, runDueJobs } from '../../../src/engine/service.ts';
+import { deployShippedProcesses, runDueJobs, startProcesses } from '../../../src/engine/service.ts';
+import { Report } from '../../../src/reporting/models.ts';
 import { cycleStatus, importRegime, openCycle, saveReport } from '../../../src/reporting/service.ts';
 import { loadViewer } from '../../../src/auth/service.ts';
 import { AppError } from '../../../src/errors.ts';
@@ -37,6 +38,25 @@ test.serial('two openers at once make each report once, and a re-run after a cra
   const [{ m }] = await db().query("SELECT COUNT(*) AS m FROM engine_instances WHERE definition_key = 'report-cycle'", { type: QueryTypes.SELECT }) as Array<{ m: number }>;
   t.is(Number(m), units.length + 1, 'one instance per report, none twice');
   t.is((await cycleStatus('SMALL', current)).expected, units.length + 1);
+});
+
+test.serial('two nodes running the start jobs at once, after a crash mid-batch, leave exactly one instance per report', async (t) => {
+  const period = previousPeriod(previousPeriod(previousPeriod(current)));
+  const opened = await openCycle('SMALL', period);
+  const reports = await Report.findAll({ where: { cycleId: opened.cycleId }, order: [['id', 'ASC']] });
+  // A crashed node had claimed two reports and its engine batch had committed the first one's instance, unrecorded.
+  const [first, second] = reports;
+  const [orphan] = await startProcesses('report-cycle', [{ businessKey: `report:${first.id}:${first.round}`, variables: { orgCode: first.orgCode, reportId: first.id, regime: 'SMALL', period }, org: { code: first.orgCode, path: first.orgPath } }]);
+  const stale = `starting:${Date.now() - 11 * 60_000}:dead`;
+  await Report.update({ instanceId: stale }, { where: { id: [first.id, second.id] } });
+  await Promise.all([runDueJobs('node-a'), runDueJobs('node-b')]);
+  const after = await Report.findAll({ where: { cycleId: opened.cycleId }, order: [['id', 'ASC']] });
+  t.true(after.every((r) => r.instanceId && !r.instanceId.startsWith('starting:')), 'every report has its instance');
+  t.is(after[0].instanceId, orphan.id, 'the crashed batch\'s instance is recorded, not started again');
+  const keys = after.map((r) => `report:${r.id}:${r.round}`);
+  const [{ n }] = await db().query(`SELECT COUNT(*) AS n FROM engine_instances WHERE business_key IN (${keys.map(() => '?').join(', ')})`, { replacements: keys, type: QueryTypes.SELECT }) as Array<{ n: number }>;
+  t.is(Number(n), reports.length, 'one instance per report, none twice');
+  t.is((await cycleStatus('SMALL', period)).status, 'open');
 });
 
 test.serial('after the deadline the overdue job tells the unit\'s leader and the parent\'s officer', async (t) => {

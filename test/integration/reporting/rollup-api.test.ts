@@ -11,7 +11,8 @@ import { loadViewer } from '../../../src/auth/service.ts';
 import { importOrgs } from '../../../src/orgs/import.ts';
 import { issueUserCertificate } from '../../../src/signing/service.ts';
 import { deployShippedProcesses } from '../../../src/engine/service.ts';
-import { approveReport, getReport, importRegime, openCycle, saveReport, signReport } from '../../../src/reporting/service.ts';
+import { approveReport, getReport, importRegime, openCycle, rollupCycle, saveReport, signReport } from '../../../src/reporting/service.ts';
+import { db } from '../../../src/store/index.ts';
 import { periodContaining } from '../../../src/reporting/periods.ts';
 import type { Viewer } from '../../../src/access/index.ts';
 
@@ -23,6 +24,7 @@ let siblingSession: Session;
 const period = periodContaining('month', new Date()).period;
 let district = '';
 let communes: string[] = [];
+const cycles = new Map<string, number>();
 
 test.before(async () => {
   app = await startApp();
@@ -41,9 +43,9 @@ test.before(async () => {
   leader = await loadViewer(await makeUser('leader', null, { username: 'lanhdao.toanquoc' }));
   await issueUserCertificate('lanhdao.toanquoc', null);
   await importRegime(null, { code: 'KTXH-2020', name: 'Báo cáo KT-XH tháng (ba cấp)', formKey: 'kt-xh-thang', frequency: 'month', reporters: { tree: '2020', levels: ['province', 'district', 'commune'], within: '01' }, deadlines: { commune: 15, district: 18, province: 20 } });
-  await openCycle('KTXH-2020', period);
+  cycles.set('KTXH-2020', (await openCycle('KTXH-2020', period)).cycleId);
   await importRegime(null, { code: 'KTXH-HN', name: 'Báo cáo KT-XH tháng (Hà Nội)', formKey: 'kt-xh-thang', frequency: 'month', reporters: { levels: ['province', 'commune'], within: '01' }, recipientCode: 'VN', deadlines: { commune: 18, province: 22 } });
-  await openCycle('KTXH-HN', period);
+  cycles.set('KTXH-HN', (await openCycle('KTXH-HN', period)).cycleId);
   await makeUser('officer', '00004', { username: 'canbo.api' });
   await makeUser('officer', '00070', { username: 'canbo.sibling' });
   apiSession = await login(app.server, 'canbo.api');
@@ -54,10 +56,16 @@ test.after.always(async () => {
   await app?.close();
 });
 
-async function sendUp(unit: string, values: Record<string, unknown>) {
-  await saveReport(officer, 'KTXH-2020', period, unit, values, { submit: true });
-  await approveReport(leader, 'KTXH-2020', period, unit);
-  await signReport(leader, 'KTXH-2020', period, unit);
+async function sendUp(unit: string, values: Record<string, unknown>, regime = 'KTXH-2020') {
+  await saveReport(officer, regime, period, unit, values, { submit: true });
+  await approveReport(leader, regime, period, unit);
+  await signReport(leader, regime, period, unit);
+}
+
+/** What a parent shows of its roll-up. */
+async function rolledUp(regime: string, unit: string) {
+  const r = await getReport(null, regime, period, unit);
+  return { values: r.values, completeness: r.completeness, isPartial: r.isPartial, status: r.status };
 }
 
 test.serial('communes roll up into their district, and the district into the province (three levels)', async (t) => {
@@ -79,6 +87,26 @@ test.serial('communes roll up into their district, and the district into the pro
   const p = await getReport(null, 'KTXH-2020', period, '01');
   t.is((p.values as any).TMBL_BANLE.th, 42);
   t.is(p.completeness!.submitted, 1);
+});
+
+test.serial('a whole cycle rolled up at once shows what the parents rolled up one by one showed, on three and on two levels', async (t) => {
+  // Three levels: the district (signed, locked) and the province as the previous test left them.
+  const three = [district, '01'];
+  const before = await Promise.all(three.map((u) => rolledUp('KTXH-2020', u)));
+  await db().query("UPDATE reporting_reports SET completeness = NULL WHERE cycle_id = ? AND org_code IN ('01')", { replacements: [cycles.get('KTXH-2020')] });
+  await db().query("UPDATE reporting_reports SET data_values = NULL WHERE cycle_id = ? AND org_code = '01'", { replacements: [cycles.get('KTXH-2020')] });
+  t.true(await rollupCycle(cycles.get('KTXH-2020')!) >= 2);
+  t.deepEqual(await Promise.all(three.map((u) => rolledUp('KTXH-2020', u))), before);
+  t.is((before[1].values as any).TMBL_BANLE.th, 42);
+  // Two levels (the 2025 tree): two Hà Nội communes signed; the province's values are lost and rebuilt.
+  await sendUp('00008', { nguoiLap: 'C', TMBL_BANLE: { th: 20.25 }, VDT_NSNN_XA: { th: 4 } }, 'KTXH-HN');
+  await sendUp('00025', { nguoiLap: 'D', TMBL_BANLE: { th: 0.5 }, VDT_NSNN_XA: { th: 1 } }, 'KTXH-HN');
+  const province = await rolledUp('KTXH-HN', '01');
+  t.is((province.values as any).TMBL_BANLE.th, 20.75);
+  t.is(province.completeness!.submitted, 2);
+  await db().query("UPDATE reporting_reports SET data_values = NULL, completeness = NULL WHERE cycle_id = ? AND org_code = '01'", { replacements: [cycles.get('KTXH-HN')] });
+  t.is(await rollupCycle(cycles.get('KTXH-HN')!), 1);
+  t.deepEqual(await rolledUp('KTXH-HN', '01'), province);
 });
 
 test.serial('PUT /api/reports takes JSON values through the same checks', async (t) => {
