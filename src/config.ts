@@ -97,6 +97,8 @@ export interface Config {
   officeHours: string;
   /** Electronic ID code (QĐ 20/2020/QĐ-TTg) used in dossier codes of receiving units whose own code is not known. */
   dossierElectronicId: string;
+  /** Limits of the dossier handling steps in working days, `receive=0.5,approve=1,issue=0.5,return=0.5` (unnamed steps keep their defaults; `handle` gets the rest of the procedure's limit). */
+  dossierStepLimits: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -187,6 +189,7 @@ const schema = Joi.object({
     return value;
   }).default('08:00-17:00'),
   DOSSIER_ELECTRONIC_ID: Joi.string().trim().pattern(/^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$/, 'an electronic ID code like 000.00.00.G22').default('000.00.00.X00'),
+  DOSSIER_STEP_LIMITS: Joi.string().trim().allow('').pattern(/^(\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)(,\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)*$/, 'step=days pairs like receive=0.5,approve=1 (steps receive, handle, approve, issue, return; whole or half days)').default(''),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     officeHours: v.OFFICE_HOURS,
     dossierElectronicId: v.DOSSIER_ELECTRONIC_ID,
+    dossierStepLimits: v.DOSSIER_STEP_LIMITS,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

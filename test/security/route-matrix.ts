@@ -176,6 +176,15 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /engine-rest/external-task/{id}/unlock': 'machine',
   'POST /engine-rest/process-definition/key/{key}/start': 'machine',
   'POST /engine-rest/message': 'machine',
+
+  'GET /officer/dossiers': ['admin', 'officer', 'leader'],
+  'GET /officer/dossiers/new': ['officer'],
+  'POST /officer/dossiers/new': ['officer'],
+  'GET /officer/dossiers/{id}': ['admin', 'officer', 'leader'],
+  'POST /officer/dossiers/{id}/{action}': ['admin', 'officer', 'leader'],
+  'GET /dossiers/{id}/supplement': 'any',
+  'POST /dossiers/{id}/supplement': 'any',
+  'POST /dossiers/{id}/withdraw': 'any',
 };
 
 /** Sample values for path parameters, so that every route can be called. */
