@@ -18,7 +18,7 @@ export async function receivedDossier(owner: Viewer, procedureCode: string, opts
       applicantName: owner.fullName, orgUnitId: org.id, orgCode: org.code, orgPath: org.path, channel: 'online', status: 'draft',
       valuesJson: JSON.stringify(opts.values ?? { hoTen: owner.fullName }),
     }, { transaction: t });
-    await receiveDossier(d, { at: opts.at, channel: 'online', actor: owner.username, limit: { amount: procedure.processingAmount, unit: procedure.processingUnit }, processKey: procedure.processKey }, t);
+    await receiveDossier(d, { at: opts.at, channel: 'online', actor: owner.username, actorName: owner.fullName, limit: { amount: procedure.processingAmount, unit: procedure.processingUnit }, processKey: procedure.processKey }, t);
     return d;
   });
   await runDueJobs();
