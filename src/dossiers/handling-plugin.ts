@@ -122,13 +122,13 @@ export const dossierHandlingPlugin: Plugin<void> = {
         },
       },
       {
-        method: 'GET', path: '/officer/dossiers/new', options: { plugins: { govflow: { roles: ['officer'] } } },
+        method: 'GET', path: '/officer/dossiers/new', options: { plugins: { govflow: { roles: ['admin', 'officer'] } } },
         handler: (request, h) => counterPage(request, h),
       },
       {
         method: 'POST', path: '/officer/dossiers/new',
         options: {
-          plugins: { govflow: { roles: ['officer'] } },
+          plugins: { govflow: { roles: ['admin', 'officer'] } },
           validate: {
             payload: Joi.object({
               crumb: Joi.string(), procedure: procedureCode.required(), channel: Joi.string().valid('direct', 'post').required(), applicantName: Joi.string().trim().min(1).max(255).required(),

@@ -178,8 +178,8 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /engine-rest/message': 'machine',
 
   'GET /officer/dossiers': ['admin', 'officer', 'leader'],
-  'GET /officer/dossiers/new': ['officer'],
-  'POST /officer/dossiers/new': ['officer'],
+  'GET /officer/dossiers/new': ['admin', 'officer'],
+  'POST /officer/dossiers/new': ['admin', 'officer'],
   'GET /officer/dossiers/{id}': ['admin', 'officer', 'leader'],
   'POST /officer/dossiers/{id}/{action}': ['admin', 'officer', 'leader'],
   'GET /dossiers/{id}/supplement': 'any',
