@@ -121,6 +121,8 @@ export interface Config {
   feedbackRatePerContact: number;
   /** Tracking look-ups (code and second factor) one client IP may make per window. */
   feedbackTrackPerIp: number;
+  /** Limits of the dossier handling steps in working days, `receive=0.5,approve=1,issue=0.5,return=0.5` (unnamed steps keep their defaults; `handle` gets the rest of the procedure's limit). */
+  dossierStepLimits: string;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -233,6 +235,7 @@ const schema = Joi.object({
   FEEDBACK_RATE_PER_IP: Joi.number().integer().min(1).default(10),
   FEEDBACK_RATE_PER_CONTACT: Joi.number().integer().min(1).default(3),
   FEEDBACK_TRACK_PER_IP: Joi.number().integer().min(1).default(30),
+  DOSSIER_STEP_LIMITS: Joi.string().trim().allow('').pattern(/^(\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)(,\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)*$/, 'step=days pairs like receive=0.5,approve=1 (steps receive, handle, approve, issue, return; whole or half days)').default(''),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -361,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     feedbackRatePerIp: v.FEEDBACK_RATE_PER_IP,
     feedbackRatePerContact: v.FEEDBACK_RATE_PER_CONTACT,
     feedbackTrackPerIp: v.FEEDBACK_TRACK_PER_IP,
+    dossierStepLimits: v.DOSSIER_STEP_LIMITS,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -15,7 +15,7 @@ export const NOTIFY_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(impo
 /** Events that have templates, as shipped. */
 export const EVENTS = [
   'task-assigned', 'returned-for-revision', 'approved', 'signed', 'deadline-reminder', 'overdue', 'child-submitted',
-  'dossier-received', 'dossier-needs-documents', 'dossier-result-ready', 'test', 'admin-alert',
+  'dossier-received', 'dossier-needs-documents', 'dossier-result-ready', 'dossier-status', 'test', 'admin-alert',
   'feedback-received', 'feedback-answered', 'feedback-published',
 ] as const;
 export type NotifyEvent = (typeof EVENTS)[number];

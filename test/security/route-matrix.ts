@@ -209,6 +209,15 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /payments/vnpay/return': 'public',
   'GET /payments/sandbox/vnpay': 'public',
   'POST /payments/sandbox/vnpay': 'public',
+
+  'GET /officer/dossiers': ['admin', 'officer', 'leader'],
+  'GET /officer/dossiers/new': ['admin', 'officer'],
+  'POST /officer/dossiers/new': ['admin', 'officer'],
+  'GET /officer/dossiers/{id}': ['admin', 'officer', 'leader'],
+  'POST /officer/dossiers/{id}/{action}': ['admin', 'officer', 'leader'],
+  'GET /dossiers/{id}/supplement': 'any',
+  'POST /dossiers/{id}/supplement': 'any',
+  'POST /dossiers/{id}/withdraw': 'any',
 };
 
 /** Sample values for path parameters, so that every route can be called. */
