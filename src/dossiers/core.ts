@@ -163,3 +163,23 @@ registerJobKind(JOB_START_HANDLING, async (job) => {
   const p = job.payload as { dossierId: number; processKey?: string };
   await startHandling(p.dossierId, p.processKey || DEFAULT_PROCESS);
 });
+
+/** What the handling asks of the payments domain, which registers itself here (dossiers do not import it). */
+export interface PaymentSeam {
+  /** The fee still to pay for a dossier in VND (0: paid or free; null: the catalog names no amount). */
+  amountDue(dossierId: number): Promise<number | null>;
+  /** Tells the waiting process of a payment made before it waited; true when it did. */
+  correlateIfPaid(dossierId: number): Promise<boolean>;
+}
+
+let paymentSeam: PaymentSeam | null = null;
+
+/** Registers the payments domain's answers (src/payments/service.ts does at load). */
+export function registerPaymentSeam(seam: PaymentSeam): void {
+  paymentSeam = seam;
+}
+
+/** The registered payments domain, if any. */
+export function payments(): PaymentSeam | null {
+  return paymentSeam;
+}

@@ -7,7 +7,7 @@ import PDFDocument from 'pdfkit';
 import crypto from 'node:crypto';
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { CitizenDocument, Dossier, DossierEvent, DossierFile, DossierStep, type DossierEventKind, type DossierStatus } from './models.ts';
-import { addEvent, businessKeyOf, historyOf, receiveDossier, startHandling } from './core.ts';
+import { addEvent, businessKeyOf, historyOf, payments, receiveDossier, startHandling } from './core.ts';
 import { canSee, isOwner } from './access.ts';
 import { moveDue, pausedWorkingDays, stepDue, stepLimit, TIMED_STEPS } from './handling-steps.ts';
 import {
@@ -227,7 +227,7 @@ registerServiceHandler('dossiers.prepare', async (call) => {
   const id = Number(call.variables.dossierId);
   const d = await Dossier.findByPk(id);
   if (!d) return { feeDue: 0, handlerOrg: call.variables.orgCode ?? null };
-  const fee = await getProcedure(d.procedureCode).then((p) => p.procedure.feeMin ?? 0, () => 0);
+  const fee = await feeDueOf(d);
   const startedAt = d.receivedAt ?? new Date();
   const plan = await planStep(d, 'receive', d.orgCode, null, startedAt);
   await inTransaction(async (t) => {
@@ -302,14 +302,24 @@ function AppErrorForbidden(): AppError {
 /** The one-stop desk accepts a complete dossier: it goes to payment (a fee is due) or to the department. */
 export async function acceptDossier(viewer: Viewer, id: number, input: { version?: number; note?: string } = {}): Promise<Dossier> {
   const pre = await getHandledDossier(viewer, id);
-  const fee = await getProcedure(pre.procedureCode).then((p) => Number(p.procedure.feeMin ?? 0), () => 0);
-  return runAction(viewer, id, {
+  const fee = await feeDueOf(pre);
+  const saved = await runAction(viewer, id, {
     from: 'receive', version: input.version, variables: { outcome: 'accept' },
     next: fee > 0 ? { step: 'payment' } : { step: 'handle' },
     patch: { status: 'processing' },
     event: { kind: 'received', reason: text(input.note) || null },
     notify: { event: 'dossier-received', data: { dueAt: pre.dueAt } },
   });
+  // A citizen who paid while the dossier was still at the desk: the process hears of it at once.
+  if (fee > 0) await payments()?.correlateIfPaid(id);
+  return saved;
+}
+
+/** The fee still due for a dossier: the payments domain's figure, else the catalog's lowest fee. */
+async function feeDueOf(d: Dossier): Promise<number> {
+  const seam = payments();
+  if (seam) return Number(await seam.amountDue(d.id)) || 0;
+  return getProcedure(d.procedureCode).then((p) => Number(p.procedure.feeMin ?? 0), () => 0);
 }
 
 /**

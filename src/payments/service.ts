@@ -7,7 +7,7 @@ import { Payment, PaymentNotification } from './models.ts';
 import { gatewayNamed, type NoticeOutcome, type PaymentGateway } from './gateway.ts';
 import './vnpay.ts';
 import { Dossier } from '../dossiers/models.ts';
-import { addEvent, businessKeyOf } from '../dossiers/core.ts';
+import { addEvent, businessKeyOf, registerPaymentSeam } from '../dossiers/core.ts';
 import { getProcedure } from '../catalog/service.ts';
 import { canAccessOrg, type Viewer } from '../access/index.ts';
 import { correlateMessage, enqueueJob, registerJobKind } from '../engine/service.ts';
@@ -311,3 +311,6 @@ export async function paymentsOf(dossierIds: number[]): Promise<Payment[]> {
   if (!dossierIds.length) return [];
   return Payment.findAll({ where: { dossierId: { [Op.in]: dossierIds } }, order: [['id', 'DESC']] });
 }
+
+
+registerPaymentSeam({ amountDue: amountDueOf, correlateIfPaid });
