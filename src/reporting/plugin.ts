@@ -19,6 +19,7 @@ import {
 import { periodContaining, periodLabel } from './periods.ts';
 import { presentReportPage, presentStatus } from './presenters.ts';
 import { planOf } from '../forms/service.ts';
+import { screenRoutes } from './screens.ts';
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -77,6 +78,7 @@ export const reportingPlugin: Plugin<void> = {
     // The report's own page applies the reporting rules; the generic task list sends people there.
     registerTaskPage('reporting:', (task) => reportPageOfInstance(task.instanceId));
 
+    server.route(screenRoutes());
     server.route([
       {
         method: 'GET', path: '/reporting', options: { plugins: staff },

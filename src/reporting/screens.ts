@@ -1,0 +1,114 @@
+// Reporting screens beyond the flow itself: the regime editor (with JSON import/export) for designers.
+// Thin handlers: validate → service → view.
+import { Readable } from 'node:stream';
+import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
+import Joi from 'joi';
+import { t } from '../i18n/index.ts';
+import { mustViewer } from '../web/route-helpers.ts';
+import type { Role } from '../auth/models.ts';
+import { AppError } from '../errors.ts';
+import { getRegime } from './service.ts';
+import {
+  REGIME_FREQUENCIES, REGIME_LEVELS, importRegimeText, problemMessages, publishedFormChoices, regimeFileText, regimeFormValues, saveRegimeFromForm, type FieldProblem, type RegimeFormInput,
+} from './regime-editor.ts';
+
+const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
+const DESIGN: Role[] = ['admin', 'designer'];
+const code = Joi.string().trim().max(64).pattern(/^[A-Za-z0-9._-]+$/);
+const MAX_JSON = 1024 * 1024;
+
+/** The editor's fields: short texts (and the level checkboxes as a list). */
+const editorPayload = Joi.object({
+  crumb: Joi.string(),
+  levels: Joi.alternatives(Joi.string().max(20), Joi.array().max(10).items(Joi.string().max(20))),
+  units: Joi.string().allow('').max(100_000),
+  legalBasis: Joi.string().allow('').max(4000),
+}).pattern(/^[A-Za-z]{1,20}(\.[a-z]{1,12})?$/, Joi.string().allow('').max(500));
+
+async function editorPage(request: Request, h: ResponseToolkit, o: { originalCode: string | null; values: Record<string, unknown>; problems?: FieldProblem[]; done?: string; error?: string }) {
+  const locale = request.app.locale;
+  const forms = await publishedFormChoices();
+  const current = String(o.values.form ?? '');
+  if (current && !forms.some((f) => f.value === current)) forms.unshift({ value: current, label: current, periodKind: '' });
+  const { byField, list } = problemMessages(locale, o.problems ?? []);
+  return h.view('pages/reporting/regime-edit', {
+    pageTitle: t(locale, o.originalCode ? 'reporting.screens.regime.editTitle' : 'reporting.screens.regime.newTitle', { code: o.originalCode ?? '' }),
+    originalCode: o.originalCode, v: o.values, formChoices: forms, levels: REGIME_LEVELS, frequencies: REGIME_FREQUENCIES, errors: byField, errorList: list, done: o.done, error: o.error,
+  });
+}
+
+/** Editor input back into the shape of the form's values, so a refused form shows what was typed. */
+function typedValues(p: RegimeFormInput): Record<string, unknown> {
+  const deadlines = Object.create(null) as Record<string, string>;
+  for (const l of REGIME_LEVELS) {
+    const v = p[`deadline.${l}`];
+    if (typeof v === 'string') deadlines[l] = v;
+  }
+  const levels = p.levels === undefined ? [] : Array.isArray(p.levels) ? p.levels : [p.levels];
+  return { ...p, levels, deadlines, isLateAllowed: p.isLateAllowed === '1' };
+}
+
+/** Routes of the reporting screens (registered by the reporting plugin). */
+export function screenRoutes(): ServerRoute[] {
+  return [
+    {
+      method: 'GET', path: '/reporting/regimes/new', options: { plugins: { govflow: { roles: DESIGN } } },
+      handler: async (request, h) => editorPage(request, h, { originalCode: null, values: regimeFormValues(null) }),
+    },
+    {
+      method: 'GET', path: '/reporting/regimes/{code}/edit',
+      options: { plugins: { govflow: { roles: DESIGN } }, validate: { params: Joi.object({ code: code.required() }), query: Joi.object({ done: Joi.string().valid('created', 'updated', 'imported') }) } },
+      handler: async (request, h) => {
+        const p = request.params as { code: string };
+        return editorPage(request, h, { originalCode: p.code, values: regimeFormValues(await getRegime(p.code)), done: (request.query as { done?: string }).done });
+      },
+    },
+    {
+      method: 'POST', path: '/reporting/regimes/new', options: { plugins: { govflow: { roles: DESIGN } }, validate: { payload: editorPayload } },
+      handler: async (request, h) => saveFromEditor(request, h, null),
+    },
+    {
+      method: 'POST', path: '/reporting/regimes/{code}/edit', options: { plugins: { govflow: { roles: DESIGN } }, validate: { params: Joi.object({ code: code.required() }), payload: editorPayload } },
+      handler: async (request, h) => {
+        const p = request.params as { code: string };
+        await getRegime(p.code);
+        return saveFromEditor(request, h, p.code);
+      },
+    },
+    {
+      method: 'GET', path: '/reporting/regimes/{code}/export.json', options: { plugins: { govflow: { roles: STAFF } }, validate: { params: Joi.object({ code: code.required() }) } },
+      handler: async (request, h) => {
+        const r = await getRegime((request.params as { code: string }).code);
+        return h.response(regimeFileText(r)).type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="regime-${r.code}.json"`);
+      },
+    },
+    {
+      method: 'POST', path: '/reporting/regimes/import',
+      options: {
+        plugins: { govflow: { roles: DESIGN } },
+        payload: { output: 'data', parse: true, multipart: { output: 'stream' }, maxBytes: MAX_JSON },
+        validate: { payload: Joi.object({ crumb: Joi.string(), file: Joi.object().instance(Readable).required() }) },
+      },
+      handler: async (request, h) => {
+        const viewer = mustViewer(request);
+        const bytes = Buffer.concat(await (request.payload as { file: Readable }).file.toArray());
+        try {
+          const { regime } = await importRegimeText(viewer, bytes.toString('utf8'));
+          return h.redirect(`/reporting/regimes/${encodeURIComponent(regime.code)}/edit?done=imported`);
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status >= 500 || err.status === 403) throw err;
+          const details = Array.isArray(err.details) ? (err.details as Array<{ message?: string }>).map((d) => d.message).filter(Boolean) : [];
+          const error = [t(request.app.locale, err.code, err.params), ...details].join(' · ');
+          return (await editorPage(request, h, { originalCode: null, values: regimeFormValues(null), error })).code(err.status === 404 ? 400 : err.status);
+        }
+      },
+    },
+  ];
+}
+
+async function saveFromEditor(request: Request, h: ResponseToolkit, originalCode: string | null) {
+  const payload = request.payload as RegimeFormInput;
+  const r = await saveRegimeFromForm(mustViewer(request), payload, originalCode);
+  if (r.problems.length || !r.regime) return (await editorPage(request, h, { originalCode, values: typedValues(payload), problems: r.problems })).code(400);
+  return h.redirect(`/reporting/regimes/${encodeURIComponent(r.regime.code)}/edit?done=${r.isNew ? 'created' : 'updated'}`);
+}

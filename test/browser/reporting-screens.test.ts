@@ -1,0 +1,96 @@
+// The reporting screens around the flow, in a real browser on a phone: a designer creates a regime in
+// the editor (mistakes are named in Vietnamese), edits it and downloads it as JSON, and imports one from
+// a file — each step checked by what the page says.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import test from 'ava';
+import type { Page } from 'playwright-core';
+import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
+import { makeUser } from '../helpers/server.ts';
+import { checkPageA11y } from '../helpers/a11y.ts';
+import { getRegime } from '../../src/reporting/service.ts';
+
+let b: BrowserApp;
+
+test.before(async () => {
+  b = await startBrowserApp();
+  await makeUser('designer', null, { username: 'thietke.chedo', fullName: 'Trần Minh Thiết' });
+});
+test.after.always(async () => {
+  await b?.close();
+});
+
+/** Opens a page, checks its accessibility and that it does not scroll sideways at 360 px. */
+async function checkPage(t: import('ava').ExecutionContext, page: Page, url: string): Promise<void> {
+  await checkPageA11y(t, page, url);
+  await fitsPhone(t, page, url);
+}
+
+async function fitsPhone(t: import('ava').ExecutionContext, page: Page, where: string): Promise<void> {
+  t.true(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${where}: no sideways scrolling`);
+}
+
+test.serial('a designer creates a regime in the editor, sees mistakes named in Vietnamese, edits it, downloads and imports JSON', async (t) => {
+  const page = await b.newPage({ phone: true });
+  await loginAs(page, 'thietke.chedo');
+  await page.goto('/reporting');
+  await page.getByTestId('regime-new').click();
+  t.is(await page.locator('h1').textContent(), 'Tạo chế độ báo cáo');
+  await checkPage(t, page, '/reporting/regimes/new');
+
+  // A deadline outside the legal window and no form are refused, each next to its field
+  await page.getByLabel('Mã chế độ (chữ, số, dấu . _ -)').fill('KTXH-QN');
+  await page.getByLabel('Tên chế độ báo cáo').fill('Báo cáo KT-XH tháng (Quảng Ninh)');
+  await page.getByLabel('Chỉ trong địa bàn của đơn vị (mã; để trống: cả nước)').fill('22');
+  await page.getByRole('checkbox', { name: 'Xã, phường, đặc khu' }).check();
+  await page.locator('#r-deadline-commune').fill('28');
+  await page.getByRole('button', { name: 'Lưu chế độ báo cáo' }).click();
+  t.regex((await page.getByTestId('regime-errors').textContent()) ?? '', /Chưa lưu được: còn 2 chỗ cần sửa/);
+  t.is(await page.locator('#e-form').textContent(), 'Hãy chọn một biểu mẫu đã ban hành.');
+  t.is(await page.locator('#e-deadline-commune').textContent(), 'Hạn gửi phải là một ngày từ 15 đến 25 của tháng cuối kỳ.');
+  t.is(await page.getByLabel('Tên chế độ báo cáo').inputValue(), 'Báo cáo KT-XH tháng (Quảng Ninh)', 'what was typed stays');
+  await fitsPhone(t, page, 'the editor with errors');
+
+  // Fixed, it is saved
+  const formChoice = await page.locator('#r-form option[value^="kt-xh-thang@"]').getAttribute('value');
+  await page.getByLabel('Biểu mẫu (phiên bản đã ban hành)').selectOption({ value: formChoice! });
+  await page.locator('#r-deadline-commune').fill('18');
+  await page.locator('#r-deadline-province').fill('22');
+  await page.getByLabel('Gửi đến đơn vị (mã; để trống: đơn vị cấp trên)').fill('VN');
+  await page.getByLabel('Nhắc trước hạn (số ngày, ví dụ: 5, 1)').fill('3, 1');
+  await page.getByRole('button', { name: 'Lưu chế độ báo cáo' }).click();
+  t.is(await page.getByTestId('regime-done').textContent(), 'Đã tạo chế độ báo cáo.');
+  t.is(await page.locator('h1').textContent(), 'Sửa chế độ báo cáo KTXH-QN');
+  const saved = await getRegime('KTXH-QN');
+  t.like(saved, { frequency: 'month', formKey: 'kt-xh-thang', recipientCode: 'VN', deadlines: { commune: 18, province: 22 }, reminderDays: [3, 1] });
+
+  // Edited: late reports no longer accepted
+  await page.getByLabel('Cho phép gửi muộn').uncheck();
+  await page.getByRole('button', { name: 'Lưu chế độ báo cáo' }).click();
+  t.is(await page.getByTestId('regime-done').textContent(), 'Đã lưu các thay đổi.');
+  t.false(await page.getByLabel('Cho phép gửi muộn').isChecked());
+
+  // Downloaded as JSON, changed and imported back from the page
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải chế độ này dạng JSON' }).click()]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-')), 'regime.json');
+  await download.saveAs(file);
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  t.like(json, { code: 'KTXH-QN', isLateAllowed: false });
+  fs.writeFileSync(file, JSON.stringify({ ...json, code: 'KTXH-QN2', name: 'Báo cáo KT-XH tháng (Quảng Ninh, bản nhập)' }));
+  await page.getByLabel('Tệp JSON của chế độ báo cáo').setInputFiles(file);
+  await page.getByRole('button', { name: 'Nhập', exact: true }).click();
+  t.is(await page.getByTestId('regime-done').textContent(), 'Đã nhập chế độ báo cáo từ tệp JSON.');
+  t.is(await page.getByLabel('Tên chế độ báo cáo').inputValue(), 'Báo cáo KT-XH tháng (Quảng Ninh, bản nhập)');
+
+  // A file that is not JSON is refused with a reason
+  fs.writeFileSync(file, 'không phải JSON');
+  await page.getByLabel('Tệp JSON của chế độ báo cáo').setInputFiles(file);
+  await page.getByRole('button', { name: 'Nhập', exact: true }).click();
+  t.is(await page.getByTestId('regime-error').textContent(), 'Tệp không phải JSON hợp lệ của một chế độ báo cáo.');
+
+  // The list shows both regimes with their edit links
+  await page.goto('/reporting');
+  const list = (await page.getByTestId('regimes').textContent()) ?? '';
+  t.true(list.includes('Báo cáo KT-XH tháng (Quảng Ninh)') && list.includes('KTXH-QN2'));
+});
