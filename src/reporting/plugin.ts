@@ -89,7 +89,7 @@ export const reportingPlugin: Plugin<void> = {
             const period = periodContaining(r.frequency, now).period;
             return { ...r, period, periodText: periodLabel(period, request.app.locale) };
           });
-          return h.view('pages/reporting/regimes', { pageTitle: t(request.app.locale, 'reporting.regimes.title'), regimes: rows, canDesign: hasRole(mustViewer(request), 'designer', 'admin') });
+          return h.view('pages/reporting/regimes', { pageTitle: t(request.app.locale, 'reporting.regimes.title'), regimes: rows, canDesign: hasRole(mustViewer(request), 'designer', 'admin'), canRequest: hasRole(mustViewer(request), 'leader', 'admin') });
         },
       },
       {

@@ -7,13 +7,17 @@ import { t } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
-import { getRegime } from './service.ts';
+import { getRegime, listRegimes } from './service.ts';
+import { listRequests, requestableUnits, sendRequest, type RequestInput } from './requests.ts';
+import { formatVn } from '../time.ts';
+import { periodLabel } from './periods.ts';
 import {
   REGIME_FREQUENCIES, REGIME_LEVELS, importRegimeText, problemMessages, publishedFormChoices, regimeFileText, regimeFormValues, saveRegimeFromForm, type FieldProblem, type RegimeFormInput,
 } from './regime-editor.ts';
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
+const LEAD: Role[] = ['admin', 'leader'];
 const code = Joi.string().trim().max(64).pattern(/^[A-Za-z0-9._-]+$/);
 const MAX_JSON = 1024 * 1024;
 
@@ -48,9 +52,42 @@ function typedValues(p: RegimeFormInput): Record<string, unknown> {
   return { ...p, levels, deadlines, isLateAllowed: p.isLateAllowed === '1' };
 }
 
+async function requestsPage(request: Request, h: ResponseToolkit, o: { values?: Record<string, unknown>; problems?: FieldProblem[]; done?: string } = {}) {
+  const viewer = mustViewer(request);
+  const locale = request.app.locale;
+  const groups = await requestableUnits(viewer);
+  const regimes = (await listRegimes()).filter((r) => !/-DX\d+$/.test(r.code));
+  const requests = (await listRequests(viewer)).map((r) => ({ ...r, deadlineText: formatVn(r.deadline), periodText: r.period ? periodLabel(r.period, locale) : '', href: `/reporting/${encodeURIComponent(r.regime)}/${encodeURIComponent(r.period ?? '')}` }));
+  const { byField, list } = problemMessages(locale, o.problems ?? []);
+  const v = o.values ?? { regime: regimes[0]?.code ?? '', title: '', deadline: '', requester: groups[0]?.requester.code ?? '', units: [] };
+  return h.view('pages/reporting/requests', { pageTitle: t(locale, 'reporting.screens.request.title'), groups, regimes, requests, v, errors: byField, errorList: list, done: o.done });
+}
+
+const requestPayload = Joi.object({
+  crumb: Joi.string(), regime: Joi.string().allow('').max(64), title: Joi.string().allow('').max(500), deadline: Joi.string().allow('').max(40), requester: Joi.string().allow('').max(40),
+  units: Joi.alternatives(Joi.string().max(40), Joi.array().max(2000).items(Joi.string().max(40))),
+});
+
 /** Routes of the reporting screens (registered by the reporting plugin). */
 export function screenRoutes(): ServerRoute[] {
   return [
+    {
+      method: 'GET', path: '/reporting/requests', options: { plugins: { govflow: { roles: LEAD } }, validate: { query: Joi.object({ done: Joi.string().valid('sent') }) } },
+      handler: async (request, h) => requestsPage(request, h, { done: (request.query as { done?: string }).done }),
+    },
+    {
+      method: 'POST', path: '/reporting/requests', options: { plugins: { govflow: { roles: LEAD } }, validate: { payload: requestPayload } },
+      handler: async (request, h) => {
+        const p = request.payload as Record<string, string | string[] | undefined>;
+        const input: RequestInput = {
+          regime: String(p.regime ?? ''), title: String(p.title ?? ''), deadline: String(p.deadline ?? ''), requester: String(p.requester ?? ''),
+          units: p.units === undefined ? [] : Array.isArray(p.units) ? p.units : [p.units],
+        };
+        const r = await sendRequest(mustViewer(request), input);
+        if (r.problems.length) return (await requestsPage(request, h, { values: { ...input }, problems: r.problems })).code(400);
+        return h.redirect('/reporting/requests?done=sent');
+      },
+    },
     {
       method: 'GET', path: '/reporting/regimes/new', options: { plugins: { govflow: { roles: DESIGN } } },
       handler: async (request, h) => editorPage(request, h, { originalCode: null, values: regimeFormValues(null) }),

@@ -9,13 +9,18 @@ import type { Page } from 'playwright-core';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
 import { makeUser } from '../helpers/server.ts';
 import { checkPageA11y } from '../helpers/a11y.ts';
-import { getRegime } from '../../src/reporting/service.ts';
+import { getRegime, importRegime } from '../../src/reporting/service.ts';
+import { deployShippedProcesses, runDueJobs } from '../../src/engine/service.ts';
 
 let b: BrowserApp;
 
 test.before(async () => {
   b = await startBrowserApp();
   await makeUser('designer', null, { username: 'thietke.chedo', fullName: 'Trần Minh Thiết' });
+  await makeUser('leader', '01', { username: 'lanhdao.hanoi', fullName: 'Đỗ Văn Lãnh' });
+  await makeUser('officer', '00004', { username: 'canbo.badinh2', fullName: 'Vũ Thị Lan' });
+  await deployShippedProcesses();
+  await importRegime(null, { code: 'KTXH-HN', name: 'Báo cáo KT-XH tháng (Hà Nội)', formKey: 'kt-xh-thang', frequency: 'month', reporters: { levels: ['province', 'commune'], within: '01' }, recipientCode: 'VN', deadlines: { commune: 18, province: 22 } });
 });
 test.after.always(async () => {
   await b?.close();
@@ -93,4 +98,50 @@ test.serial('a designer creates a regime in the editor, sees mistakes named in V
   await page.goto('/reporting');
   const list = (await page.getByTestId('regimes').textContent()) ?? '';
   t.true(list.includes('Báo cáo KT-XH tháng (Quảng Ninh)') && list.includes('KTXH-QN2'));
+});
+
+test.serial('a province leader asks two communes for an ad hoc report; the commune officer gets the task and the notification', async (t) => {
+  const leader = await b.newPage({ phone: true });
+  await loginAs(leader, 'lanhdao.hanoi');
+  await leader.goto('/reporting');
+  await leader.getByRole('link', { name: 'Yêu cầu báo cáo đột xuất' }).click();
+  t.is(await leader.locator('h1').textContent(), 'Yêu cầu báo cáo đột xuất');
+  await checkPage(t, leader, '/reporting/requests');
+
+  // Without units or deadline it is refused, with what to fix
+  await leader.getByLabel('Nội dung yêu cầu').fill('Báo cáo nhanh thiệt hại do mưa lũ');
+  await leader.getByRole('button', { name: 'Gửi yêu cầu' }).click();
+  const errors = (await leader.getByTestId('request-errors').textContent()) ?? '';
+  t.regex(errors, /Hãy chọn hạn gửi/);
+  t.regex(errors, /Hãy chọn ít nhất một đơn vị/);
+  await fitsPhone(t, leader, 'the request form with errors');
+
+  // With two communes and a deadline in a week it is sent
+  const deadline = new Date(Date.now() + 7 * 86_400_000 + 7 * 3_600_000).toISOString().slice(0, 10);
+  await leader.getByLabel('Hạn gửi').fill(deadline);
+  await leader.getByLabel('Phường Ba Đình (00004)').check();
+  await leader.getByLabel('Phường Ngọc Hà (00008)').check();
+  await leader.getByRole('button', { name: 'Gửi yêu cầu' }).click();
+  t.is(await leader.getByTestId('request-done').textContent(), 'Đã gửi yêu cầu báo cáo đột xuất đến các đơn vị.');
+  const row = leader.getByTestId('request-list').locator('tbody tr').first();
+  t.regex((await row.textContent()) ?? '', /Báo cáo nhanh thiệt hại do mưa lũ.*0\/2 đơn vị/s);
+
+  // The cycle of the request lists exactly the two communes, due on the chosen day
+  const cycleHref = (await row.getByRole('link').getAttribute('href')) ?? '';
+  t.regex(cycleHref, /^\/reporting\/KTXH-HN-DX\d+\//);
+  await row.getByRole('link').click();
+  t.is(await leader.locator('[data-count="expected"] strong').textContent(), '2');
+  t.regex((await leader.getByTestId('cycle-reports').textContent()) ?? '', new RegExp(`00004.*${deadline.slice(8, 10)}/${deadline.slice(5, 7)}/${deadline.slice(0, 4)}`, 's'));
+
+  // The commune's officer is told and finds the report task
+  await runDueJobs();
+  const officer = await b.newPage({ phone: true });
+  await loginAs(officer, 'canbo.badinh2');
+  await officer.goto('/notifications');
+  t.regex((await officer.locator('main').textContent()) ?? '', /Báo cáo nhanh thiệt hại do mưa lũ/);
+  await officer.goto('/tasks');
+  t.regex((await officer.locator('main').textContent()) ?? '', /Cán bộ lập báo cáo.*Phường Ba Đình/s);
+  await officer.goto(`${cycleHref}/00004`);
+  t.is(await officer.getByTestId('report-status').textContent(), 'Chưa lập');
+  t.regex((await officer.locator('h1').textContent()) ?? '', /Báo cáo nhanh thiệt hại do mưa lũ/);
 });

@@ -164,6 +164,8 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /reporting/regimes/{code}/edit': DESIGN,
   'GET /reporting/regimes/{code}/export.json': STAFF,
   'POST /reporting/regimes/import': DESIGN,
+  'GET /reporting/requests': ['admin', 'leader'],
+  'POST /reporting/requests': ['admin', 'leader'],
   'GET /api/reporting/regimes': STAFF,
   'POST /api/reporting/regimes': DESIGN,
   'GET /api/reporting/{regime}/{period}/status': STAFF,
