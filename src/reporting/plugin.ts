@@ -20,6 +20,7 @@ import { periodContaining, periodLabel } from './periods.ts';
 import { presentReportPage, presentStatus } from './presenters.ts';
 import { planOf } from '../forms/service.ts';
 import { screenRoutes } from './screens.ts';
+import { reviewOf } from './review.ts';
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -63,7 +64,8 @@ async function reportPage(request: Request, h: ResponseToolkit, p: P, ctx: Recor
     canFill: canAccessOrg(viewer, report.orgPath, ['officer']),
     canLead: canAccessOrg(viewer, report.orgPath, ['leader']),
   });
-  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), ...ctx });
+  const review = await reviewOf(viewer, planOf(form), p.regime, p.period, p.unit, locale);
+  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), review, previousText: periodLabel(review.previousPeriod, locale), ...ctx });
 }
 
 function failText(locale: Locale, err: AppError): string {

@@ -9,7 +9,9 @@ import type { Page } from 'playwright-core';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
 import { makeUser } from '../helpers/server.ts';
 import { checkPageA11y } from '../helpers/a11y.ts';
-import { getRegime, importRegime } from '../../src/reporting/service.ts';
+import { getRegime, importRegime, openCycle, saveReport } from '../../src/reporting/service.ts';
+import { periodContaining, previousPeriod } from '../../src/reporting/periods.ts';
+import { loadViewerByUsername } from '../../src/auth/service.ts';
 import { deployShippedProcesses, runDueJobs } from '../../src/engine/service.ts';
 
 let b: BrowserApp;
@@ -144,4 +146,32 @@ test.serial('a province leader asks two communes for an ad hoc report; the commu
   await officer.goto(`${cycleHref}/00004`);
   t.is(await officer.getByTestId('report-status').textContent(), 'Chưa lập');
   t.regex((await officer.locator('h1').textContent()) ?? '', /Báo cáo nhanh thiệt hại do mưa lũ/);
+});
+
+test.serial('the reviewer sees each figure against the previous period, the communes below and their warnings, and drills down to the cell', async (t) => {
+  const period = periodContaining('month', new Date()).period;
+  const before = previousPeriod(period);
+  await openCycle('KTXH-HN', before);
+  await openCycle('KTXH-HN', period);
+  const officer = (await loadViewerByUsername('canbo.badinh2'))!.viewer;
+  await saveReport(officer, 'KTXH-HN', before, '00004', { nguoiLap: 'Vũ Thị Lan', TMBL_BANLE: { th: 100 } } as never);
+  const rule = 'xc.change.TMBL_BANLE.th';
+  await saveReport(officer, 'KTXH-HN', period, '00004', { nguoiLap: 'Vũ Thị Lan', TMBL_BANLE: { th: 300 } } as never, { submit: true, explanations: { [rule]: 'Khai trương trung tâm thương mại mới' } });
+
+  // The province's leader opens the province's report: the commune is listed with its warning
+  const leader = await b.newPage({ phone: true });
+  await loginAs(leader, 'lanhdao.hanoi');
+  await checkPage(t, leader, `/reporting/KTXH-HN/${period}/01`);
+  const child = leader.getByTestId('review-children').locator('tr[data-unit="00004"]');
+  t.regex((await child.textContent()) ?? '', /00004.*Chờ lãnh đạo duyệt.*1/s);
+  const warning = leader.getByTestId('review-warnings').locator('li', { hasText: '00004' });
+  t.regex((await warning.textContent()) ?? '', /thay đổi 200% so với kỳ trước.*giải trình: Khai trương trung tâm thương mại mới/s);
+
+  // Drilling down opens the commune's report at the cell, with the previous period's figure and the change
+  await warning.getByRole('link').click();
+  t.regex(leader.url(), new RegExp(`/reporting/KTXH-HN/${period}/00004#c-TMBL_BANLE\\.th$`));
+  t.regex((await leader.getByTestId('report-meta').textContent()) ?? '', /00004/);
+  t.is(await leader.locator('[data-prev="TMBL_BANLE.th"]').textContent(), 'Kỳ trước: 100 · +200 %');
+  t.regex((await leader.getByTestId('review-previous').textContent()) ?? '', /kỳ trước \(Tháng \d+\/\d{4}\)/);
+  await fitsPhone(t, leader, 'the commune report with its previous period');
 });
