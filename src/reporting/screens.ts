@@ -8,6 +8,7 @@ import { mustViewer } from '../web/route-helpers.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { getRegime, listRegimes } from './service.ts';
+import { resultsOf, resultsPdf, resultsXlsx } from './exports.ts';
 import { listRequests, requestableUnits, sendRequest, type RequestInput } from './requests.ts';
 import { formatVn } from '../time.ts';
 import { periodLabel } from './periods.ts';
@@ -68,9 +69,40 @@ const requestPayload = Joi.object({
   units: Joi.alternatives(Joi.string().max(40), Joi.array().max(2000).items(Joi.string().max(40))),
 });
 
+const unitParams = Joi.object({
+  regime: code.required(), period: Joi.string().trim().max(16).pattern(/^[0-9A-Za-z-]+$/).required(), unit: Joi.string().trim().max(40).pattern(/^[A-Za-z0-9._-]+$/).required(),
+});
+type UnitP = { regime: string; period: string; unit: string };
+const fileName = (p: UnitP, ext: string) => `attachment; filename="${p.regime}-${p.period}-${p.unit}.${ext}"`;
+
 /** Routes of the reporting screens (registered by the reporting plugin). */
 export function screenRoutes(): ServerRoute[] {
   return [
+    {
+      method: 'GET', path: '/reporting/{regime}/{period}/{unit}/results', options: { plugins: { govflow: { roles: STAFF } }, validate: { params: unitParams } },
+      handler: async (request, h) => {
+        const p = request.params as UnitP;
+        const locale = request.app.locale;
+        const r = await resultsOf(mustViewer(request), p.regime, p.period, p.unit, locale);
+        return h.view('pages/reporting/results', { pageTitle: t(locale, 'reporting.screens.results.title', { unit: r.unitName }), r, p });
+      },
+    },
+    {
+      method: 'GET', path: '/reporting/{regime}/{period}/{unit}/results.xlsx', options: { plugins: { govflow: { roles: STAFF } }, validate: { params: unitParams } },
+      handler: async (request, h) => {
+        const p = request.params as UnitP;
+        const r = await resultsOf(mustViewer(request), p.regime, p.period, p.unit, request.app.locale);
+        return h.response(await resultsXlsx(r, request.app.locale)).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', fileName(p, 'xlsx'));
+      },
+    },
+    {
+      method: 'GET', path: '/reporting/{regime}/{period}/{unit}/results.pdf', options: { plugins: { govflow: { roles: STAFF } }, validate: { params: unitParams } },
+      handler: async (request, h) => {
+        const p = request.params as UnitP;
+        const r = await resultsOf(mustViewer(request), p.regime, p.period, p.unit, request.app.locale);
+        return h.response(await resultsPdf(p.regime, r, request.app.locale)).type('application/pdf').header('content-disposition', fileName(p, 'pdf'));
+      },
+    },
     {
       method: 'GET', path: '/reporting/requests', options: { plugins: { govflow: { roles: LEAD } }, validate: { query: Joi.object({ done: Joi.string().valid('sent') }) } },
       handler: async (request, h) => requestsPage(request, h, { done: (request.query as { done?: string }).done }),

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
 import { makeUser } from '../helpers/server.ts';
 import { checkPageA11y } from '../helpers/a11y.ts';
+import ExcelJS from 'exceljs';
 import { getRegime, importRegime, openCycle, saveReport } from '../../src/reporting/service.ts';
 import { periodContaining, previousPeriod } from '../../src/reporting/periods.ts';
 import { loadViewerByUsername } from '../../src/auth/service.ts';
@@ -174,4 +175,29 @@ test.serial('the reviewer sees each figure against the previous period, the comm
   t.is(await leader.locator('[data-prev="TMBL_BANLE.th"]').textContent(), 'Kỳ trước: 100 · +200 %');
   t.regex((await leader.getByTestId('review-previous').textContent()) ?? '', /kỳ trước \(Tháng \d+\/\d{4}\)/);
   await fitsPhone(t, leader, 'the commune report with its previous period');
+});
+
+test.serial('a unit\'s aggregated results are a table (one indicator per card on a phone), an Excel file and a PDF', async (t) => {
+  const period = periodContaining('month', new Date()).period;
+  const page = await b.newPage({ phone: true });
+  await loginAs(page, 'lanhdao.hanoi');
+  await page.goto(`/reporting/KTXH-HN/${period}/00004`);
+  await page.getByTestId('results-link').click();
+  t.is(await page.locator('h1').textContent(), 'Kết quả tổng hợp — Phường Ba Đình');
+  await checkPage(t, page, `/reporting/KTXH-HN/${period}/00004/results`);
+  const row = page.getByTestId('results-table').locator('tbody tr', { hasText: 'bán lẻ' }).first();
+  t.regex((await row.textContent()) ?? '', /300/);
+  t.is(await row.locator('td').first().evaluate((e) => getComputedStyle(e).display), 'block', 'a card per indicator at 360 px');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'results-'));
+  const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải Excel' }).click()]);
+  await xlsx.saveAs(path.join(dir, 'r.xlsx'));
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path.join(dir, 'r.xlsx'));
+  const values = wb.worksheets.flatMap((ws) => ws.getSheetValues().flat());
+  t.true(values.includes(300), 'the Excel file carries the figure as a number');
+  t.true(values.some((v) => typeof v === 'string' && v.includes('Phường Ba Đình')));
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải PDF' }).click()]);
+  await pdf.saveAs(path.join(dir, 'r.pdf'));
+  t.is(fs.readFileSync(path.join(dir, 'r.pdf')).subarray(0, 5).toString(), '%PDF-');
 });
