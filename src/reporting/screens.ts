@@ -8,6 +8,7 @@ import { mustViewer } from '../web/route-helpers.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
 import { getRegime, listRegimes } from './service.ts';
+import { statusBoard } from './status-board.ts';
 import { resultsOf, resultsPdf, resultsXlsx } from './exports.ts';
 import { listRequests, requestableUnits, sendRequest, type RequestInput } from './requests.ts';
 import { formatVn } from '../time.ts';
@@ -78,6 +79,15 @@ const fileName = (p: UnitP, ext: string) => `attachment; filename="${p.regime}-$
 /** Routes of the reporting screens (registered by the reporting plugin). */
 export function screenRoutes(): ServerRoute[] {
   return [
+    {
+      method: 'GET', path: '/reporting/status', options: { plugins: { govflow: { roles: STAFF } } },
+      handler: async (request, h) => {
+        const locale = request.app.locale;
+        const rows = await statusBoard(mustViewer(request), locale);
+        const chart = { labels: rows.map((r) => r.code), onTime: rows.map((r) => r.onTime), late: rows.map((r) => r.late), missing: rows.map((r) => r.missing), names: { onTime: t(locale, 'reporting.status.onTime'), late: t(locale, 'reporting.status.late'), missing: t(locale, 'reporting.status.missing') } };
+        return h.view('pages/reporting/status-board', { pageTitle: t(locale, 'reporting.screens.board.title'), rows, chartJson: JSON.stringify(chart) });
+      },
+    },
     {
       method: 'GET', path: '/reporting/{regime}/{period}/{unit}/results', options: { plugins: { govflow: { roles: STAFF } }, validate: { params: unitParams } },
       handler: async (request, h) => {

@@ -201,3 +201,20 @@ test.serial('a unit\'s aggregated results are a table (one indicator per card on
   await pdf.saveAs(path.join(dir, 'r.pdf'));
   t.is(fs.readFileSync(path.join(dir, 'r.pdf')).subarray(0, 5).toString(), '%PDF-');
 });
+
+test.serial('the national status board shows every regime\'s current cycle: on time, late and missing, as a chart and a table, leading to the dashboard by province', async (t) => {
+  const page = await b.newPage({ phone: true });
+  await loginAs(page, 'lanhdao.hanoi');
+  await page.goto('/reporting');
+  await page.getByRole('link', { name: 'Tình hình toàn quốc' }).click();
+  t.is(await page.locator('h1').textContent(), 'Tình hình báo cáo toàn quốc theo chế độ');
+  await checkPage(t, page, '/reporting/status');
+  const row = page.getByTestId('board-table').locator('tr[data-regime="KTXH-HN"]');
+  t.regex((await row.textContent()) ?? '', /Báo cáo KT-XH tháng \(Hà Nội\).*\d+ phải nộp/s);
+  t.deepEqual((await row.locator('td').allTextContents()).slice(0, 2), ['0', '0'], 'none on time or late yet');
+  t.true(Number(await row.locator('td').nth(2).textContent()) > 100, 'every Hà Nội unit is still missing');
+  t.regex((await page.getByTestId('board-table').textContent()) ?? '', /Báo cáo nhanh thiệt hại do mưa lũ/, 'the ad hoc request is on the board too');
+  await page.waitForSelector('#rp-chart svg');
+  await row.getByRole('link').click();
+  t.is(await page.locator('h1').textContent(), 'Bảng theo dõi tình hình nộp báo cáo');
+});

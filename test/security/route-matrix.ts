@@ -165,6 +165,7 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /reporting/regimes/{code}/export.json': STAFF,
   'POST /reporting/regimes/import': DESIGN,
   'GET /reporting/requests': ['admin', 'leader'],
+  'GET /reporting/status': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results.xlsx': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results.pdf': STAFF,
