@@ -93,6 +93,10 @@ export class ReportingRequest extends Model {
   declare unitCodes: string;
   declare deadline: Date;
   declare requestedBy: number | null;
+  declare sourceRegimeId: number | null;
+  declare requesterCode: string | null;
+  declare period: string | null;
+  declare cycleId: number | null;
   declare createdAt: Date;
 }
 
@@ -171,5 +175,9 @@ export function initReportingModels(sequelize: Sequelize): void {
     unitCodes: { type: DataTypes.TEXT, allowNull: false },
     deadline: { type: DataTypes.DATE(3), allowNull: false },
     requestedBy: { type: DataTypes.INTEGER, allowNull: true },
+    sourceRegimeId: { type: DataTypes.INTEGER, allowNull: true },
+    requesterCode: { type: DataTypes.STRING(40), allowNull: true },
+    period: { type: DataTypes.STRING(16), allowNull: true },
+    cycleId: { type: DataTypes.INTEGER, allowNull: true },
   }, { sequelize, tableName: 'reporting_requests', underscored: true, timestamps: true, updatedAt: false });
 }

@@ -19,6 +19,8 @@ import {
 import { periodContaining, periodLabel } from './periods.ts';
 import { presentReportPage, presentStatus } from './presenters.ts';
 import { planOf } from '../forms/service.ts';
+import { screenRoutes } from './screens.ts';
+import { reviewOf } from './review.ts';
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -62,7 +64,8 @@ async function reportPage(request: Request, h: ResponseToolkit, p: P, ctx: Recor
     canFill: canAccessOrg(viewer, report.orgPath, ['officer']),
     canLead: canAccessOrg(viewer, report.orgPath, ['leader']),
   });
-  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), ...ctx });
+  const review = await reviewOf(viewer, planOf(form), p.regime, p.period, p.unit, locale);
+  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), review, previousText: periodLabel(review.previousPeriod, locale), ...ctx });
 }
 
 function failText(locale: Locale, err: AppError): string {
@@ -77,6 +80,7 @@ export const reportingPlugin: Plugin<void> = {
     // The report's own page applies the reporting rules; the generic task list sends people there.
     registerTaskPage('reporting:', (task) => reportPageOfInstance(task.instanceId));
 
+    server.route(screenRoutes());
     server.route([
       {
         method: 'GET', path: '/reporting', options: { plugins: staff },
@@ -87,7 +91,7 @@ export const reportingPlugin: Plugin<void> = {
             const period = periodContaining(r.frequency, now).period;
             return { ...r, period, periodText: periodLabel(period, request.app.locale) };
           });
-          return h.view('pages/reporting/regimes', { pageTitle: t(request.app.locale, 'reporting.regimes.title'), regimes: rows, canDesign: hasRole(mustViewer(request), 'designer', 'admin') });
+          return h.view('pages/reporting/regimes', { pageTitle: t(request.app.locale, 'reporting.regimes.title'), regimes: rows, canDesign: hasRole(mustViewer(request), 'designer', 'admin'), canRequest: hasRole(mustViewer(request), 'leader', 'admin') });
         },
       },
       {
