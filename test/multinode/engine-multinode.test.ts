@@ -4,7 +4,7 @@
 import test from 'ava';
 import { Op, QueryTypes } from 'sequelize';
 import { dialect, freshDb, type TestDb } from '../helpers/db.ts';
-import { ServeNodes } from '../helpers/serve-nodes.ts';
+import { ServeNodes, START_TIMEOUT_MS } from '../helpers/serve-nodes.ts';
 import { bpmn } from '../processes/support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
 import { startProcess } from '../../src/engine/runtime.ts';
@@ -39,8 +39,10 @@ test.after.always(async () => {
 });
 
 test.serial('500 timers on three nodes fire exactly once when one node is killed mid-run', async (t) => {
-  t.timeout(300000);
+  t.timeout(START_TIMEOUT_MS + 300000);
   await Promise.all(['node-a', 'node-b', 'node-c'].map((name) => serve(name)));
+  // The scenario's own time starts once the nodes listen.
+  t.timeout(300000);
   // Timers due 2–6 s after each start, so firing overlaps starting and the kill.
   let killed = false;
   for (let i = 0; i < N; i++) {

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { Client, BasicAuthInterceptor } from 'camunda-external-task-client-js';
 import { dialect, freshDb, type TestDb } from '../helpers/db.ts';
-import { ServeNodes } from '../helpers/serve-nodes.ts';
+import { ServeNodes, START_TIMEOUT_MS } from '../helpers/serve-nodes.ts';
 import { bpmn } from '../processes/support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
 import { startProcess } from '../../src/engine/runtime.ts';
@@ -42,8 +42,10 @@ test.after.always(async () => {
 });
 
 test.serial('workers on two nodes share one queue of external tasks and do each exactly once', async (t) => {
-  t.timeout(300000);
+  t.timeout(START_TIMEOUT_MS + 300000);
   const [a, b] = await Promise.all([serve('node-a'), serve('node-b')]);
+  // The scenario's own time starts once the nodes listen.
+  t.timeout(300000);
   const { client, secret } = await addApiClient({ name: 'multinode', topics: 'dossier-sync' }, null);
   const done: Array<{ node: string; taskId: string; i: unknown }> = [];
   for (const [node, url] of [['node-a', a], ['node-b', b]]) {
