@@ -97,6 +97,14 @@ export interface Config {
   officeHours: string;
   /** Electronic ID code (QĐ 20/2020/QĐ-TTg) used in dossier codes of receiving units whose own code is not known. */
   dossierElectronicId: string;
+  /** Public tracking lookups one client IP may make per window (every dossier code together). */
+  trackingRatePerIp: number;
+  /** Public tracking lookups per window for one submitted dossier code (known or not), from any IP. */
+  trackingRatePerCode: number;
+  /** Seconds of one window of the tracking rate limits. */
+  trackingRateWindowSeconds: number;
+  /** Minutes an e-mailed one-time tracking code stays valid. */
+  trackingCodeMinutes: number;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -187,6 +195,10 @@ const schema = Joi.object({
     return value;
   }).default('08:00-17:00'),
   DOSSIER_ELECTRONIC_ID: Joi.string().trim().pattern(/^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$/, 'an electronic ID code like 000.00.00.G22').default('000.00.00.X00'),
+  TRACKING_RATE_PER_IP: Joi.number().integer().min(1).default(60),
+  TRACKING_RATE_PER_CODE: Joi.number().integer().min(1).default(10),
+  TRACKING_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(900),
+  TRACKING_CODE_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -297,6 +309,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     signingTrustDir: path.resolve(v.SIGNING_TRUST_DIR ?? path.join(dataDir, 'signing', 'trust')),
     officeHours: v.OFFICE_HOURS,
     dossierElectronicId: v.DOSSIER_ELECTRONIC_ID,
+    trackingRatePerIp: v.TRACKING_RATE_PER_IP,
+    trackingRatePerCode: v.TRACKING_RATE_PER_CODE,
+    trackingRateWindowSeconds: v.TRACKING_RATE_WINDOW_SECONDS,
+    trackingCodeMinutes: v.TRACKING_CODE_MINUTES,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

@@ -6,7 +6,8 @@ import { Op, literal, type Transaction } from 'sequelize';
 import { AuthThrottle } from './models.ts';
 
 /** What is counted: the scope names the form and the kind of value (IP, username, e-mail). */
-export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail';
+export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail'
+  | 'track-ip' | 'track-code';
 
 /** How long a lock row (its failures and its doubling) is remembered after its last change. */
 const LOCK_MEMORY_MS = 24 * 3600 * 1000;

@@ -56,6 +56,12 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /api/procedures/suggest': 'public',
   'GET /api/procedures/{code}': 'public',
 
+  'GET /tra-cuu-ho-so': 'public',
+  'POST /tra-cuu-ho-so': 'public',
+  'GET /api/tracking/{code}': 'public',
+  'GET /dossiers/{id}': 'any',
+  'GET /dossiers/{id}/diagram.json': 'any',
+
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
   'GET /admin/orgs/import': ADMIN,
