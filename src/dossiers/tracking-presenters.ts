@@ -80,7 +80,8 @@ export async function presentTracking(v: TrackingView, locale: Locale) {
       toOfficer: e.toOfficer,
       reason: e.reason,
     })),
-    processSteps: v.processSteps.map((s) => ({ id: s.id, name: stageText(locale, s.id, s.name), state: s.state, stateText: t(locale, `dossiers.tracking.stepState.${s.state}`) })),
+    // The list beside the diagram uses the diagram's own names, so both speak of the same steps.
+    processSteps: v.processSteps.map((s) => ({ id: s.id, name: s.name || stageText(locale, s.id), state: s.state, stateText: t(locale, `dossiers.tracking.stepState.${s.state}`) })),
     hasDiagram: v.hasDiagram,
   };
 }

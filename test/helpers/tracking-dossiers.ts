@@ -68,10 +68,16 @@ export async function receivedDossier(input: TestDossierInput): Promise<Dossier>
 
 /** Runs the queued start of the handling instance, then completes `receive` so the dossier sits at `handle`. */
 export async function moveToHandle(dossier: Dossier): Promise<Dossier> {
-  await runDueJobs();
-  await dossier.reload();
-  const task = await EngineTask.findOne({ where: { instanceId: dossier.instanceId!, elementId: 'receive', status: 'open' } });
-  await completeTaskAsSystem(task!.id);
+  // A listening server's job worker may hold the start job: wait for whichever node runs it.
+  let task: EngineTask | null = null;
+  for (let round = 0; round < 400 && !task; round++) {
+    await runDueJobs();
+    await dossier.reload();
+    task = dossier.instanceId ? await EngineTask.findOne({ where: { instanceId: dossier.instanceId, elementId: 'receive', status: 'open' } }) : null;
+    if (!task) await new Promise((r) => setTimeout(r, 25));
+  }
+  if (!task) throw new Error(`the handling instance of dossier ${dossier.id} did not start`);
+  await completeTaskAsSystem(task.id);
   const now = new Date();
   await DossierStep.create({ dossierId: dossier.id, step: 'receive', orgCode: dossier.orgCode, officer: 'canbo.motcua', limitDays: 0.5, startedAt: dossier.receivedAt!, dueAt: null, endedAt: now });
   await DossierStep.create({ dossierId: dossier.id, step: 'handle', orgCode: dossier.orgCode, officer: 'canbo.xuly', limitDays: 3, startedAt: now, dueAt: new Date(now.getTime() + 3 * 86400_000), endedAt: null });
