@@ -106,8 +106,9 @@ export async function benchTracking(dialect: string, dbUrl: string, dataDir: str
   await bare.start();
   const bareResult = await load(`http://127.0.0.1:${bare.info.port}${path}`, opts.seconds);
   const trackResult = await load(`http://127.0.0.1:${server.info.port}${path}`, opts.seconds);
-  await bare.stop();
-  await server.stop({ timeout: 1000 });
+  // Requests still queued when the load ends finish before the store closes (they are not counted).
+  await bare.stop({ timeout: 60_000 });
+  await server.stop({ timeout: 60_000 });
   await closeStore();
   const r: TrackingBenchResult = {
     dialect, dossiers: opts.dossiers, submitMs: Math.round(submitMs), instancesMs: Math.round(instancesMs), totalMs: Math.round(submitMs + instancesMs), instances, outboxRows: Number(outboxRows),

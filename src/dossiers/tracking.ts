@@ -50,12 +50,15 @@ export function phoneFactor(phone: string | null | undefined): string | null {
 /** Counts one public attempt against the per-IP and per-code limits; 429 when either is spent. */
 async function countAttempt(dossierCode: string, ip: string): Promise<void> {
   const c = getConfig();
-  for (const [scope, value, limit] of [['track-ip', ip, c.trackingRatePerIp], ['track-code', dossierCode, c.trackingRatePerCode]] as const) {
-    const wait = await hitRateLimit(scope, value, limit, c.trackingRateWindowSeconds);
-    if (wait !== null) {
-      log.warn('tracking rate limit reached', { scope });
-      throw TooMany('dossiers.tracking.rateLimited', { minutes: Math.ceil(wait / 60), retryAfter: wait });
-    }
+  // Both counters at once (a pool on MariaDB runs them side by side): an attempt past either limit counts on both.
+  const waits = await Promise.all([
+    hitRateLimit('track-ip', ip, c.trackingRatePerIp, c.trackingRateWindowSeconds),
+    hitRateLimit('track-code', dossierCode, c.trackingRatePerCode, c.trackingRateWindowSeconds),
+  ]);
+  const wait = Math.max(waits[0] ?? 0, waits[1] ?? 0);
+  if (wait > 0) {
+    log.warn('tracking rate limit reached', { scope: waits[0] !== null ? 'track-ip' : 'track-code' });
+    throw TooMany('dossiers.tracking.rateLimited', { minutes: Math.ceil(wait / 60), retryAfter: wait });
   }
 }
 
