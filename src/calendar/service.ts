@@ -1,5 +1,5 @@
 // The working-day calendar: the computed legal holidays plus the administrator's entries, and due dates of dossiers.
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { CalendarDay, type DayKind } from './models.ts';
 import { addDays, computeDueDate, countWorkingDays, isIsoDate, legalHolidays, parseOfficeHours, WorkCalendar, type DueDate, type OfficeHours, type Override } from './rules.ts';
 import { getConfig } from '../config.ts';
@@ -18,28 +18,31 @@ export function officeHours(): OfficeHours {
   return parseOfficeHours(getConfig().officeHours)!;
 }
 
-async function overridesBetween(from: string, to: string): Promise<Map<string, Override>> {
-  const rows = await CalendarDay.findAll({ where: { date: { [Op.between]: [from, to] } }, attributes: ['date', 'kind'] });
+async function overridesBetween(from: string, to: string, transaction?: Transaction | null): Promise<Map<string, Override>> {
+  const rows = await CalendarDay.findAll({ where: { date: { [Op.between]: [from, to] } }, attributes: ['date', 'kind'], transaction: transaction ?? undefined });
   return new Map(rows.map((r) => [r.date, r.kind]));
 }
 
 /** A calendar with the administrator's entries from `from` on, wide enough for `days` working days. */
-async function calendarFrom(from: string, days: number): Promise<{ cal: WorkCalendar; until: string }> {
+async function calendarFrom(from: string, days: number, transaction?: Transaction | null): Promise<{ cal: WorkCalendar; until: string }> {
   // Two calendar weeks per working week leaves room for Tết and long runs of entries.
   const until = addDays(from, Math.ceil(days * 2.8) + 45);
-  return { cal: new WorkCalendar(await overridesBetween(addDays(from, -1), until)), until };
+  return { cal: new WorkCalendar(await overridesBetween(addDays(from, -1), until, transaction)), until };
 }
 
-/** The due date of a dossier received at `receivedAt` with a limit of `days` working days (docs/calendar.md). */
-export async function dueDate(receivedAt: Date, days: number): Promise<DueDate> {
+/**
+ * The due date of a dossier received at `receivedAt` with a limit of `days` working days (docs/calendar.md).
+ * Inside a transaction pass it, so the read takes no second connection from the pool.
+ */
+export async function dueDate(receivedAt: Date, days: number, transaction?: Transaction | null): Promise<DueDate> {
   if (Number.isNaN(receivedAt.getTime())) throw BadRequest('calendar.badInstant');
   if (!Number.isFinite(days) || days < 0 || days > 1000 || Math.round(days * 2) !== days * 2) throw BadRequest('calendar.badDays');
   const start = new Date(receivedAt.getTime() + 7 * 3600000).toISOString().slice(0, 10);
-  const { cal, until } = await calendarFrom(start, days);
+  const { cal, until } = await calendarFrom(start, days, transaction);
   const r = computeDueDate(receivedAt, days, officeHours(), cal);
   if (r.due.toISOString().slice(0, 10) < until) return r;
   // Entries beyond the loaded window could change the answer: load up to the found date and count again.
-  const wide = new WorkCalendar(await overridesBetween(addDays(start, -1), addDays(r.due.toISOString().slice(0, 10), 30)));
+  const wide = new WorkCalendar(await overridesBetween(addDays(start, -1), addDays(r.due.toISOString().slice(0, 10), 30), transaction));
   return computeDueDate(receivedAt, days, officeHours(), wide);
 }
 

@@ -80,15 +80,15 @@ export async function historyOf(dossierId: number): Promise<DossierEvent[]> {
 }
 
 /** The due date of a limit in the catalog's unit from a receipt instant (null when the procedure has none). */
-export async function dueFor(receivedAt: Date, amount: number | null, unit: 'workday' | 'day' | 'hour' | null): Promise<{ countedFrom: Date; due: Date | null }> {
-  if (amount === null || unit === null) return { countedFrom: (await dueDate(receivedAt, 0)).countedFrom, due: null };
+export async function dueFor(receivedAt: Date, amount: number | null, unit: 'workday' | 'day' | 'hour' | null, t?: Transaction | null): Promise<{ countedFrom: Date; due: Date | null }> {
+  if (amount === null || unit === null) return { countedFrom: (await dueDate(receivedAt, 0, t)).countedFrom, due: null };
   if (unit === 'hour') return { countedFrom: receivedAt, due: new Date(receivedAt.getTime() + amount * 3600_000) };
   if (unit === 'day') {
     // Calendar days: the end of the Nth day after the day of receipt, in Vietnam time.
     const endOfDay = new Date(Date.parse(`${new Date(receivedAt.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10)}T23:59:59.999+07:00`));
     return { countedFrom: receivedAt, due: new Date(endOfDay.getTime() + Math.ceil(amount) * 86400_000) };
   }
-  const r = await dueDate(receivedAt, amount);
+  const r = await dueDate(receivedAt, amount, t);
   return { countedFrom: r.countedFrom, due: r.due };
 }
 
@@ -106,12 +106,12 @@ export interface ReceiveInput {
 
 /**
  * Receives a dossier in the caller's transaction: gives it its code, receipt time, counted-from and due date,
- * status `submitted`, writes the history entry and queues the job that starts its handling process. The due
- * date is read before the transaction writes anything (SQLite has one writer).
+ * status `submitted`, writes the history entry and queues the job that starts its handling process. Every read
+ * is in the transaction, so many receipts at once never wait on each other for pool connections.
  */
 export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: Transaction): Promise<Dossier> {
   const at = input.at ?? new Date();
-  const { countedFrom, due } = await dueFor(at, input.limit.amount, input.limit.unit);
+  const { countedFrom, due } = await dueFor(at, input.limit.amount, input.limit.unit, t);
   const electronicId = dossier.electronicId ?? electronicIdOf({ code: dossier.orgCode });
   const seq = await nextSequence(electronicId, vnDay(at), t);
   const code = formatDossierCode(electronicId, at, seq);

@@ -13,6 +13,8 @@ import { initWorkflowModels } from '../workflow/models.ts';
 import { initReportingModels } from '../reporting/models.ts';
 import { initApiClientModels } from '../engine-rest/models.ts';
 import { initDossierModels } from '../dossiers/models.ts';
+import { initInsightModels } from '../insight/models.ts';
+import { installDossierHooks } from '../insight/track.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -28,9 +30,11 @@ const initializers: Array<(s: Sequelize) => void> = [
   initReportingModels,
   initApiClientModels,
   initDossierModels,
+  initInsightModels,
 ];
 
 /** Defines all models of all domains on a connection. */
 export function initModels(sequelize: Sequelize): void {
   for (const init of initializers) init(sequelize);
+  installDossierHooks();
 }

@@ -1,0 +1,83 @@
+// What one dossier adds to the statistics, as a pure function of its row: the rollup rows are kept current by
+// adding the difference between a dossier's contribution after and before each change (src/insight/track.ts),
+// and rebuilt by summing the contributions of every dossier (src/insight/service.ts). docs/insight.md.
+
+/** The columns of a dossier the statistics read. */
+export interface DossierFacts {
+  status: string;
+  orgCode: string;
+  orgPath: string;
+  procedureCode: string;
+  channel: string;
+  receivedAt: Date | null;
+  dueAt: Date | null;
+  decidedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt?: Date | null;
+}
+
+/** Counters of one day × unit × procedure. */
+export interface DailyCounts {
+  receivedOnline: number;
+  receivedDirect: number;
+  resolvedEarly: number;
+  resolvedOnTime: number;
+  resolvedLate: number;
+  refused: number;
+  withdrawn: number;
+  handlingHours: number;
+}
+
+export const DAILY_COLUMNS: ReadonlyArray<[keyof DailyCounts, string]> = [
+  ['receivedOnline', 'received_online'], ['receivedDirect', 'received_direct'], ['resolvedEarly', 'resolved_early'],
+  ['resolvedOnTime', 'resolved_on_time'], ['resolvedLate', 'resolved_late'], ['refused', 'refused'], ['withdrawn', 'withdrawn'],
+  ['handlingHours', 'handling_hours'],
+];
+
+export function zeroCounts(): DailyCounts {
+  return { receivedOnline: 0, receivedDirect: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, refused: 0, withdrawn: 0, handlingHours: 0 };
+}
+
+/** The statuses of a dossier still being handled (pending). */
+export const OPEN_STATUSES = new Set(['submitted', 'supplement', 'processing', 'approved']);
+/** The statuses of a resolved dossier (result returned, or refused with reasons). */
+export const RESOLVED_STATUSES = new Set(['done', 'refused']);
+
+/** The Vietnam calendar day of an instant. */
+export function vnDate(at: Date): string {
+  return new Date(at.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Early (before the due day), on time (by the due instant) or late; a dossier without a limit is on time. */
+export function timeliness(resolvedAt: Date, dueAt: Date | null): 'early' | 'onTime' | 'late' {
+  if (!dueAt) return 'onTime';
+  if (resolvedAt.getTime() > dueAt.getTime()) return 'late';
+  return vnDate(resolvedAt) < vnDate(dueAt) ? 'early' : 'onTime';
+}
+
+/** One dossier's part of the rollups. */
+export interface Contribution {
+  daily: Array<{ day: string; counts: Partial<DailyCounts> }>;
+  /** The due day the dossier is open on ('' without a limit), or null when it is not open. */
+  openDueDay: string | null;
+}
+
+/** What a dossier row adds to the statistics (nothing while it is a draft). */
+export function contributionOf(d: DossierFacts): Contribution {
+  const out: Contribution = { daily: [], openDueDay: null };
+  if (!d.receivedAt || d.status === 'draft') return out;
+  out.daily.push({ day: vnDate(d.receivedAt), counts: d.channel === 'online' ? { receivedOnline: 1 } : { receivedDirect: 1 } });
+  if (OPEN_STATUSES.has(d.status)) out.openDueDay = d.dueAt ? vnDate(d.dueAt) : '';
+  if (RESOLVED_STATUSES.has(d.status)) {
+    const at = d.finishedAt ?? d.decidedAt ?? d.receivedAt;
+    const kind = timeliness(at, d.dueAt);
+    const counts: Partial<DailyCounts> = { handlingHours: Math.max(0, at.getTime() - d.receivedAt.getTime()) / 3600_000 };
+    if (kind === 'early') counts.resolvedEarly = 1;
+    else if (kind === 'onTime') counts.resolvedOnTime = 1;
+    else counts.resolvedLate = 1;
+    if (d.status === 'refused') counts.refused = 1;
+    out.daily.push({ day: vnDate(at), counts });
+  }
+  if (d.status === 'withdrawn') out.daily.push({ day: vnDate(d.finishedAt ?? d.decidedAt ?? d.updatedAt ?? d.receivedAt), counts: { withdrawn: 1 } });
+  return out;
+}

@@ -1,0 +1,51 @@
+// Sequelize models of the statistics rollups (migration 0950; docs/insight.md).
+import { DataTypes, Model, type Sequelize } from 'sequelize';
+
+/** Received and resolved dossiers of one Vietnam day, receiving unit and procedure. */
+export class InsightDaily extends Model {
+  declare day: string;
+  declare orgCode: string;
+  declare procedureCode: string;
+  declare orgPath: string;
+  declare field: string;
+  declare receivedOnline: number;
+  declare receivedDirect: number;
+  declare resolvedEarly: number;
+  declare resolvedOnTime: number;
+  declare resolvedLate: number;
+  declare refused: number;
+  declare withdrawn: number;
+  declare handlingHours: number;
+}
+
+/** Dossiers still open, by receiving unit, procedure and the day they are due. */
+export class InsightOpen extends Model {
+  declare orgCode: string;
+  declare procedureCode: string;
+  declare dueDay: string;
+  declare orgPath: string;
+  declare field: string;
+  declare open: number;
+}
+
+/** Defines the statistics models on a connection. */
+export function initInsightModels(sequelize: Sequelize): void {
+  const count = () => ({ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 });
+  const key = (n: number) => ({ type: DataTypes.STRING(n), primaryKey: true });
+  InsightDaily.init(
+    {
+      day: key(10), orgCode: key(40), procedureCode: key(32),
+      orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false },
+      receivedOnline: count(), receivedDirect: count(), resolvedEarly: count(), resolvedOnTime: count(), resolvedLate: count(),
+      refused: count(), withdrawn: count(), handlingHours: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
+    },
+    { sequelize, tableName: 'insight_daily', underscored: true, timestamps: false },
+  );
+  InsightOpen.init(
+    {
+      orgCode: key(40), procedureCode: key(32), dueDay: key(10),
+      orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false }, open: count(),
+    },
+    { sequelize, tableName: 'insight_open', underscored: true, timestamps: false },
+  );
+}
