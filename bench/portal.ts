@@ -1,4 +1,6 @@
-// Benchmark of the public service portal. Part (2): catalog search over 10,000 procedures generated from the real
+// Benchmark of the public service portal. Part (1), in bench/portal-tracking.ts: submitting 1,000 dossiers
+// (code, instance and outbox rows) and the tracking API under load with autocannon against a bare hapi route
+// with the same bytes. Part (2): catalog search over 10,000 procedures generated from the real
 // ones (the 213 shipped procedures, each repeated for real province names), on SQLite and, when TEST_DATABASE_URL is
 // set, on MariaDB/MySQL. A search is what a request does: read the catalog version, match, filter, count the facets,
 // page. The baseline, in the same run, is the bare MiniSearch query on the same index. Prints p50/p95 of both and
@@ -14,8 +16,11 @@ import { migrate } from '../src/store/migrate.ts';
 import { parseCsv } from '../src/orgs/csv.ts';
 import { importProcedures } from '../src/catalog/service.ts';
 import { catalogIndex, resetCatalogIndex, searchCatalog } from '../src/catalog/search.ts';
+import { benchTracking, type TrackingBenchResult } from './portal-tracking.ts';
 
 const N = Number(process.env.BENCH_N ?? 10000);
+const DOSSIERS = Number(process.env.BENCH_DOSSIERS ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
 const line = (s: string) => process.stdout.write(s + '\n');
@@ -94,21 +99,35 @@ async function run(dialect: 'sqlite' | 'mysql', dbUrl: string, dataDir: string, 
   return r;
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-portal-'));
-const csv = generatedCsv(N);
-const results = [await run('sqlite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, dataDir, csv)];
-if (mysqlUrl) {
+/** Runs fn on a throw-away MariaDB/MySQL database made from TEST_DATABASE_URL. */
+async function onMysql<T>(fn: (url: string) => Promise<T>): Promise<T> {
   const name = `bench_portal_${crypto.randomBytes(4).toString('hex')}`;
   const u = new URL(mysqlUrl.replace(/^mariadb:/, 'mysql:'));
   const admin = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   try {
     u.pathname = `/${name}`;
-    results.push(await run('mysql', u.toString(), dataDir, csv));
+    return await fn(u.toString());
   } finally {
     await admin.query(`DROP DATABASE \`${name}\``);
     await admin.end();
   }
 }
+
+function reportTracking(r: TrackingBenchResult): void {
+  line(`${r.dialect}: ${r.dossiers} dossiers submitted in ${r.submitMs} ms, their ${r.instances} instances started in ${r.instancesMs} ms, ${r.outboxRows} outbox rows; total ${r.totalMs} ms (goal < 10000 ms)`);
+  line(`${r.dialect}: tracking API ${r.tracking.reqPerSec} req/s, p50 ${r.tracking.p50Ms} ms, p99 ${r.tracking.p99Ms} ms (goal < 50 ms), non-2xx ${r.tracking.non2xx}; bare hapi ${r.bare.reqPerSec} req/s, p99 ${r.bare.p99Ms} ms; ratio ${r.ratioReqPerSec}× (goal ≥ 0.1×), 50 connections`);
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-portal-'));
+const tracking: TrackingBenchResult[] = [await benchTracking('sqlite', `sqlite:${path.join(dataDir, 'tracking.sqlite')}`, dataDir, { dossiers: DOSSIERS, seconds: SECONDS })];
+reportTracking(tracking[0]);
+if (mysqlUrl) {
+  tracking.push(await onMysql((url) => benchTracking('mysql', url, dataDir, { dossiers: DOSSIERS, seconds: SECONDS })));
+  reportTracking(tracking[1]);
+}
+const csv = generatedCsv(N);
+const results = [await run('sqlite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, dataDir, csv)];
+if (mysqlUrl) results.push(await onMysql((url) => run('mysql', url, dataDir, csv)));
 fs.rmSync(dataDir, { recursive: true, force: true });
-line(JSON.stringify({ bench: 'portal', part: 'catalog-search', rounds: ROUNDS, results }));
+line(JSON.stringify({ bench: 'portal', parts: ['tracking-and-submission', 'catalog-search'], tracking, catalogSearch: { rounds: ROUNDS, results } }));

@@ -123,6 +123,14 @@ export interface Config {
   feedbackTrackPerIp: number;
   /** Limits of the dossier handling steps in working days, `receive=0.5,approve=1,issue=0.5,return=0.5` (unnamed steps keep their defaults; `handle` gets the rest of the procedure's limit). */
   dossierStepLimits: string;
+  /** Public tracking lookups one client IP may make per window (every dossier code together). */
+  trackingRatePerIp: number;
+  /** Public tracking lookups per window for one submitted dossier code (known or not), from any IP. */
+  trackingRatePerCode: number;
+  /** Seconds of one window of the tracking rate limits. */
+  trackingRateWindowSeconds: number;
+  /** Minutes an e-mailed one-time tracking code stays valid. */
+  trackingCodeMinutes: number;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
 }
@@ -236,6 +244,10 @@ const schema = Joi.object({
   FEEDBACK_RATE_PER_CONTACT: Joi.number().integer().min(1).default(3),
   FEEDBACK_TRACK_PER_IP: Joi.number().integer().min(1).default(30),
   DOSSIER_STEP_LIMITS: Joi.string().trim().allow('').pattern(/^(\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)(,\s*(receive|handle|approve|issue|return)\s*=\s*\d+(\.5)?\s*)*$/, 'step=days pairs like receive=0.5,approve=1 (steps receive, handle, approve, issue, return; whole or half days)').default(''),
+  TRACKING_RATE_PER_IP: Joi.number().integer().min(1).default(60),
+  TRACKING_RATE_PER_CODE: Joi.number().integer().min(1).default(10),
+  TRACKING_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(900),
+  TRACKING_CODE_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
 })
   .unknown(true);
@@ -365,6 +377,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     feedbackRatePerContact: v.FEEDBACK_RATE_PER_CONTACT,
     feedbackTrackPerIp: v.FEEDBACK_TRACK_PER_IP,
     dossierStepLimits: v.DOSSIER_STEP_LIMITS,
+    trackingRatePerIp: v.TRACKING_RATE_PER_IP,
+    trackingRatePerCode: v.TRACKING_RATE_PER_CODE,
+    trackingRateWindowSeconds: v.TRACKING_RATE_WINDOW_SECONDS,
+    trackingCodeMinutes: v.TRACKING_CODE_MINUTES,
     testDatabaseUrl: v.TEST_DATABASE_URL,
   });
 }

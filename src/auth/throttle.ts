@@ -6,7 +6,8 @@ import { Op, literal, type Transaction } from 'sequelize';
 import { AuthThrottle } from './models.ts';
 
 /** What is counted: the scope names the form and the kind of value (IP, username, e-mail); at most 15 characters, as the key column holds 80. */
-export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail' | 'fb-ip' | 'fb-contact' | 'fb-track';
+export type ThrottleScope = 'login-ip' | 'login-name' | 'login-lock' | 'register-ip' | 'register-mail' | 'fb-ip' | 'fb-contact' | 'fb-track'
+  | 'track-ip' | 'track-code';
 
 /** How long a lock row (its failures and its doubling) is remembered after its last change. */
 const LOCK_MEMORY_MS = 24 * 3600 * 1000;
@@ -42,9 +43,10 @@ export async function hitRateLimit(scope: ThrottleScope, value: string, limit: n
   const now = new Date();
   const windowOpen = new Date(now.getTime() - windowMs);
   const expiresAt = new Date(now.getTime() + windowMs);
-  await ensureRow(bucket, now, expiresAt);
-  // Two rounds: a request that loses the race to restart an expired window counts in the new one.
-  for (let round = 0; round < 2; round++) {
+  // Most calls find their row, so they count first and make the row only when none was there (one write,
+  // not two, on the hot path). Then two more rounds: a request that loses the race to restart an expired
+  // window counts in the new one.
+  for (let round = 0; round < 3; round++) {
     const [counted] = await AuthThrottle.update(
       { hits: literal('hits + 1') },
       { where: { bucket, windowStart: { [Op.gt]: windowOpen }, hits: { [Op.lt]: limit } } },
@@ -55,6 +57,7 @@ export async function hitRateLimit(scope: ThrottleScope, value: string, limit: n
       { where: { bucket, windowStart: { [Op.lte]: windowOpen } } },
     );
     if (restarted) return null;
+    if (round === 0) await ensureRow(bucket, now, expiresAt);
   }
   const row = await AuthThrottle.findByPk(bucket);
   const ends = row ? row.windowStart.getTime() + windowMs : now.getTime() + windowMs;

@@ -148,6 +148,17 @@ export class DossierStep extends Model {
   declare escalatedAt: Date | null;
 }
 
+/** A one-time code of the public lookup, e-mailed to the submitter (migration 0620; only a keyed hash is kept). */
+export class DossierTrackingCode extends Model {
+  declare id: number;
+  declare dossierId: number;
+  /** HMAC of the dossier code and the one-time code (hex). */
+  declare lookup: string;
+  declare expiresAt: Date;
+  declare usedAt: Date | null;
+  declare createdAt: Date;
+}
+
 /** Defines the dossier models on a connection. */
 export function initDossierModels(sequelize: Sequelize): void {
   const str = (n: number, allowNull = true) => ({ type: DataTypes.STRING(n), allowNull });
@@ -262,5 +273,16 @@ export function initDossierModels(sequelize: Sequelize): void {
       escalatedAt: date(),
     },
     opts('dossier_steps', false),
+  );
+  DossierTrackingCode.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      dossierId: int(false),
+      lookup: str(64, false),
+      expiresAt: date(false),
+      usedAt: date(),
+      createdAt: date(false),
+    },
+    { sequelize, tableName: 'dossier_tracking_codes', underscored: true, timestamps: true, updatedAt: false },
   );
 }

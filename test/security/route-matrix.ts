@@ -80,6 +80,11 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'POST /feedback/{id}/transfer': FEEDBACK,
   'POST /feedback/{id}/answer': FEEDBACK,
   'POST /feedback/{id}/publish': FEEDBACK,
+  'GET /tra-cuu-ho-so': 'public',
+  'POST /tra-cuu-ho-so': 'public',
+  'GET /api/tracking/{code}': 'public',
+  'GET /dossiers/{id}': 'any',
+  'GET /dossiers/{id}/diagram.json': 'any',
 
   'GET /admin/orgs': STAFF,
   'GET /admin/orgs/{id}': STAFF,
