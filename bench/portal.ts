@@ -17,11 +17,16 @@ import { parseCsv } from '../src/orgs/csv.ts';
 import { importProcedures } from '../src/catalog/service.ts';
 import { catalogIndex, resetCatalogIndex, searchCatalog } from '../src/catalog/search.ts';
 import { benchTracking, type TrackingBenchResult } from './portal-tracking.ts';
+import { benchInsight, type InsightBenchResult } from './portal-insight.ts';
 
 const N = Number(process.env.BENCH_N ?? 10000);
 const DOSSIERS = Number(process.env.BENCH_DOSSIERS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
+/** Generated dossiers for the statistics part (0 skips it). */
+const STAT_DOSSIERS = Number(process.env.BENCH_STAT_DOSSIERS ?? 1000000);
+/** Which parts run, e.g. `BENCH_PARTS=statistics`; all by default. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'tracking,search,statistics').split(',').map((x) => x.trim()));
 const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
 const line = (s: string) => process.stdout.write(s + '\n');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -120,14 +125,36 @@ function reportTracking(r: TrackingBenchResult): void {
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-portal-'));
-const tracking: TrackingBenchResult[] = [await benchTracking('sqlite', `sqlite:${path.join(dataDir, 'tracking.sqlite')}`, dataDir, { dossiers: DOSSIERS, seconds: SECONDS })];
-reportTracking(tracking[0]);
-if (mysqlUrl) {
-  tracking.push(await onMysql((url) => benchTracking('mysql', url, dataDir, { dossiers: DOSSIERS, seconds: SECONDS })));
-  reportTracking(tracking[1]);
+const tracking: TrackingBenchResult[] = [];
+if (PARTS.has('tracking')) {
+  tracking.push(await benchTracking('sqlite', `sqlite:${path.join(dataDir, 'tracking.sqlite')}`, dataDir, { dossiers: DOSSIERS, seconds: SECONDS }));
+  reportTracking(tracking[0]);
+  if (mysqlUrl) {
+    tracking.push(await onMysql((url) => benchTracking('mysql', url, dataDir, { dossiers: DOSSIERS, seconds: SECONDS })));
+    reportTracking(tracking[1]);
+  }
 }
-const csv = generatedCsv(N);
-const results = [await run('sqlite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, dataDir, csv)];
-if (mysqlUrl) results.push(await onMysql((url) => run('mysql', url, dataDir, csv)));
+const results = [];
+if (PARTS.has('search')) {
+  const csv = generatedCsv(N);
+  results.push(await run('sqlite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, dataDir, csv));
+  if (mysqlUrl) results.push(await onMysql((url) => run('mysql', url, dataDir, csv)));
+}
+const statistics: Array<InsightBenchResult & { dialect: string }> = [];
+if (PARTS.has('statistics') && STAT_DOSSIERS > 0) {
+  const onStore = async (dialect: string, url: string) => {
+    setConfig(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: url, SECRET: 'bench-secret-'.padEnd(48, 'x'), LOG_LEVEL: 'error', NODE_NAME: 'bench' }));
+    await initStore(url);
+    await migrate();
+    line(`${dialect}: statistics over ${STAT_DOSSIERS} dossiers (goal < 1 s each)`);
+    try {
+      statistics.push({ dialect, ...(await benchInsight(STAT_DOSSIERS, root)) });
+    } finally {
+      await closeStore();
+    }
+  };
+  await onStore('sqlite', `sqlite:${path.join(dataDir, 'insight.sqlite')}`);
+  if (mysqlUrl) await onMysql((url) => onStore('mysql', url));
+}
 fs.rmSync(dataDir, { recursive: true, force: true });
-line(JSON.stringify({ bench: 'portal', parts: ['tracking-and-submission', 'catalog-search'], tracking, catalogSearch: { rounds: ROUNDS, results } }));
+line(JSON.stringify({ bench: 'portal', parts: [...PARTS], tracking, catalogSearch: { rounds: ROUNDS, results }, statistics }));
