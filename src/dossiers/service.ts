@@ -1,7 +1,7 @@
 // The citizen's side of dossiers: starting a dossier for a procedure, filling its form, attaching a file per
 // required document (or reusing one from the once-only store), saving drafts, submitting (code, due date and
 // notification in one transaction), the dossier list, the document store and the receipt. docs/dossiers.md.
-import { Op, type Transaction } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { CitizenDocument, Dossier, DossierFile } from './models.ts';
 import { addEvent, receiveDossier } from './core.ts';
 import { assertCanSee, isOwner } from './access.ts';
@@ -164,6 +164,49 @@ async function receivingUnit(procedure: Procedure, orgCode: string | null | unde
   return org;
 }
 
+/** Whether an error is a conflict worth another try (a deadlock on MariaDB, a busy SQLite, a row another transaction just made). */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof UniqueConstraintError) return true;
+  const e = err as { parent?: { code?: string; errno?: number }; original?: { code?: string } };
+  const code = e?.parent?.code ?? e?.original?.code ?? '';
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+}
+
+/** Runs a transaction again (a few times, after a short random pause) when it lost a race. */
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 8 || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 60 * (attempt + 1)));
+    }
+  }
+}
+
+/**
+ * Receiving transactions one process runs at once. Each also reads on a second pooled connection while it holds
+ * its own (the calendar for the due date, the citizen's channels): unbounded, a burst of submissions takes every
+ * connection of the pool and each waits for another that never frees.
+ */
+const MAX_RECEIVING = 4;
+let receivingNow = 0;
+const receivingQueue: Array<() => void> = [];
+
+/** Runs fn when fewer than MAX_RECEIVING receiving transactions are open in this process. */
+async function receiving<T>(fn: () => Promise<T>): Promise<T> {
+  // A finishing transaction hands its slot straight to the next in line.
+  if (receivingNow >= MAX_RECEIVING) await new Promise<void>((resolve) => receivingQueue.push(resolve));
+  else receivingNow++;
+  try {
+    return await fn();
+  } finally {
+    const next = receivingQueue.shift();
+    if (next) next();
+    else receivingNow--;
+  }
+}
+
 /** Only a citizen (or business) account files dossiers for itself. */
 function assertApplicant(viewer: Viewer): void {
   if (!hasRole(viewer, 'citizen')) throw Forbidden('dossiers.citizen.applicantsOnly');
@@ -277,7 +320,8 @@ export async function saveDraft(viewer: Viewer, id: number, input: SaveDraftInpu
     reused.push({ slot, doc });
   }
   await storeUploads(checked);
-  return inTransaction(async (t) => {
+  // Two saves of the same file by one citizen race for one store row: the loser tries again and finds it.
+  return withRetry(() => inTransaction(async (t) => {
     const row = await ownDossier(viewer, id, t);
     if (row.status !== 'draft') throw Conflict('dossiers.citizen.notDraft', { code: row.code ?? '' });
     await row.update({ valuesJson: JSON.stringify(values), version: row.version + 1 }, { transaction: t });
@@ -289,7 +333,7 @@ export async function saveDraft(viewer: Viewer, id: number, input: SaveDraftInpu
       await DossierFile.create({ dossierId: row.id, docType: r.slot.id, name: r.doc.name, mime: r.doc.mime, size: r.doc.size, sha256: r.doc.sha256, documentId: r.doc.id, kind: 'attachment', addedBy: viewer.username }, { transaction: t });
     }
     return row;
-  });
+  }));
 }
 
 /** What keeps a draft from being submitted: the form's errors and the required documents without a file. */
@@ -306,12 +350,6 @@ export async function submissionProblems(d: Dossier, locale: Locale = 'vi'): Pro
   ];
 }
 
-/** Whether an error is a lock conflict worth another try (a deadlock on MariaDB, a busy SQLite). */
-function isRetryable(err: unknown): boolean {
-  const e = err as { parent?: { code?: string; errno?: number }; original?: { code?: string } };
-  const code = e?.parent?.code ?? e?.original?.code ?? '';
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
-}
 
 /**
  * Submits a draft: 422 listing every problem (form errors, required documents missing); otherwise, in one
@@ -327,9 +365,7 @@ export async function submitDossier(viewer: Viewer, id: number, opts: { at?: Dat
   const { procedure } = await getProcedure(d.procedureCode);
   const user = await findUser({ userId: viewer.userId });
   const org = await getOrgByCode(d.orgCode).catch(() => null);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await inTransaction(async (t) => {
+  return withRetry(() => receiving(() => inTransaction(async (t) => {
         const row = await ownDossier(viewer, id, t);
         if (row.status !== 'draft') throw Conflict('dossiers.citizen.notDraft', { code: row.code ?? '' });
         await receiveDossier(row, {
@@ -343,15 +379,7 @@ export async function submitDossier(viewer: Viewer, id: number, opts: { at?: Dat
         }
         await appendAudit(actorOf(viewer), { action: 'dossier.submit', targetType: 'dossier', targetId: row.id, detail: { code: row.code, procedure: row.procedureCode, orgCode: row.orgCode } }, t);
         return { id: row.id, code: row.code!, due: row.dueAt };
-      });
-    } catch (err) {
-      if (attempt < 8 && isRetryable(err)) {
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
-        continue;
-      }
-      throw err;
-    }
-  }
+  })));
 }
 
 /** Creates and submits a dossier in one call (the API's `submit: true`); nothing is kept when it cannot be submitted. */
