@@ -50,6 +50,7 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
   await seedSigning(DEMO_USERS.filter((u) => u.role === 'leader').map((u) => u.username), print);
   const { seedReporting } = await import('./reporting/seed.ts');
   await seedReporting(print);
+  await (await import('./dossiers/seed.ts')).seedDemoDossiers(print);
   await (await import('./dossiers/seed-handling.ts')).seedHandling(print);
 }
 

@@ -126,3 +126,9 @@ export async function countChildren(ids: number[]): Promise<Map<number, number>>
   })) as unknown as Array<{ parentId: number; n: number }>;
   return new Map(rows.map((r) => [Number(r.parentId), Number(r.n)]));
 }
+
+/** Every unit of the current tree at one of the levels, by code (a citizen picks a receiving unit among them). */
+export async function listOrgsOfLevels(levels: string[], tree = CURRENT_TREE): Promise<OrgUnit[]> {
+  if (!levels.length) return [];
+  return OrgUnit.findAll({ where: { tree, level: { [Op.in]: levels } }, order: [['code', 'ASC']] });
+}
