@@ -16,9 +16,12 @@ import type { Viewer } from '../access/index.ts';
 
 const N = (s: string | null | undefined) => (s ?? '').normalize('NFC');
 
-/** The tracking link a receipt's QR code holds. */
-export function trackingLink(dossierId: number): string {
-  return `${getConfig().baseUrl}/dossiers/${dossierId}`;
+/**
+ * The tracking link a receipt's QR code holds: the public lookup with the code filled in, so whoever scans it
+ * (the citizen, or a relative collecting the result) needs only the second factor, not an account.
+ */
+export function trackingLink(code: string): string {
+  return `${getConfig().baseUrl}/tra-cuu-ho-so?code=${encodeURIComponent(code)}`;
 }
 
 /** The receipt PDF of a dossier its viewer may see (404 otherwise; 409 while it is a draft). */
@@ -30,7 +33,7 @@ export async function receiptPdf(viewer: Viewer, id: number, locale: Locale = 'v
   const org = await getOrgByCode(d.orgCode).catch(() => null);
   const files = await DossierFile.findAll({ where: { dossierId: d.id, kind: 'attachment' }, order: [['id', 'ASC']] });
   const slots = documentSlots(procedure.documents);
-  const link = trackingLink(d.id);
+  const link = trackingLink(d.code);
   const qr = await QRCode.toBuffer(link, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 240 });
   const L = locale;
 
