@@ -3,8 +3,7 @@ import type { Plugin, Request, ResponseObject, ResponseToolkit } from '@hapi/hap
 import Joi from 'joi';
 import { AppError } from '../errors.ts';
 import { t } from '../i18n/index.ts';
-import { getConfig } from '../config.ts';
-import { mustViewer, safeLocalPath, viewerOf } from '../web/route-helpers.ts';
+import { clientIp, mustViewer, safeLocalPath, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { ROLES, type Role } from './models.ts';
 import { PASSWORD_MAX } from './password.ts';
@@ -27,17 +26,6 @@ function failed(response: ResponseObject, err: unknown): ResponseObject {
   return response.code(status);
 }
 
-/** The client's address: the socket's, or the `X-Forwarded-For` entry the trusted proxies added (TRUST_PROXY_HOPS). */
-function clientIp(request: Request): string {
-  const hops = getConfig().trustProxyHops;
-  if (hops > 0) {
-    // Each trusted proxy appends the address it was reached from; entries further left are the client's word.
-    const chain = String(request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const ip = chain[chain.length - hops];
-    if (ip) return ip;
-  }
-  return request.info.remoteAddress;
-}
 
 function userAgentOf(request: Request): string | null {
   return String(request.headers['user-agent'] ?? '') || null;

@@ -4,7 +4,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { Dossier, DossierEvent, type DossierChannel, type DossierEventKind } from './models.ts';
 import { dueDate } from '../calendar/service.ts';
-import { deployShippedProcesses, enqueueJob, findInstances, registerJobKind, startProcess } from '../engine/service.ts';
+import { ensureShippedProcesses, enqueueJob, findInstances, registerJobKind, startProcess } from '../engine/service.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
 import { getConfig } from '../config.ts';
 import { BadRequest } from '../errors.ts';
@@ -123,17 +123,6 @@ export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: T
   await addEvent(dossier.id, 'submitted', { at, actor: input.actor ?? null, actorName: input.actorName ?? null, orgCode: dossier.orgCode, data: { channel: dossier.channel, due: due?.toISOString() ?? null } }, t);
   await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, at, { transaction: t });
   return dossier;
-}
-
-let shipped: Promise<unknown> | null = null;
-
-/** Deploys the shipped processes once per process (unchanged files are skipped). */
-function ensureShippedProcesses(): Promise<unknown> {
-  shipped ??= deployShippedProcesses().catch((err) => {
-    shipped = null;
-    throw err;
-  });
-  return shipped;
 }
 
 /** The business key of a dossier's handling instance. */

@@ -5,9 +5,8 @@ import './core.ts';
 import { DOSSIER_CODE_RE } from './core.ts';
 import { diagramOf, lookupPublic, requestTrackingCode, trackDossier, TRACKING_REFUSED } from './tracking.ts';
 import { presentPublic, presentTracking } from './tracking-presenters.ts';
-import { mustViewer } from '../web/route-helpers.ts';
+import { clientIp, mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
-import { getConfig } from '../config.ts';
 import { t } from '../i18n/index.ts';
 import { AppError } from '../errors.ts';
 
@@ -17,16 +16,6 @@ const id = Joi.number().integer().min(1).max(2147483647).required();
 /** A one-time code has 6 digits, the phone factor 4. */
 const FACTOR_RE = /^(\d{4}|\d{6})$/;
 
-/** The client's address: the socket's, or the `X-Forwarded-For` entry the trusted proxies added (TRUST_PROXY_HOPS). */
-function clientIp(request: Request): string {
-  const hops = getConfig().trustProxyHops;
-  if (hops > 0) {
-    const chain = String(request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const ip = chain[chain.length - hops];
-    if (ip) return ip;
-  }
-  return request.info.remoteAddress;
-}
 
 interface LookupForm {
   code?: string;

@@ -27,6 +27,17 @@ export async function deployShippedProcesses() {
   return deployDirectory(PROCESSES_DIR);
 }
 
+let shipped: Promise<unknown> | null = null;
+
+/** Deploys the shipped processes once per process (a failed try is tried again next time), so a CLI or a fresh node finds them. */
+export function ensureShippedProcesses(): Promise<unknown> {
+  shipped ??= deployShippedProcesses().catch((err) => {
+    shipped = null;
+    throw err;
+  });
+  return shipped;
+}
+
 /** One line of an instance's timeline. */
 export interface TimelineEntry {
   at: Date;

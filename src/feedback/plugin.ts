@@ -5,7 +5,7 @@ import type { Plugin, Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { t, type Locale } from '../i18n/index.ts';
 import { getConfig } from '../config.ts';
-import { mustViewer, viewerOf } from '../web/route-helpers.ts';
+import { clientIp, mustViewer, viewerOf } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { registerTaskPage } from '../workflow/task-pages.ts';
 import type { Role } from '../auth/models.ts';
@@ -28,16 +28,6 @@ const id = Joi.number().integer().min(1).max(2147483647).required();
 const crumb = Joi.string();
 const multipart = { output: 'data' as const, parse: true, multipart: { output: 'stream' as const }, maxBytes: MAX_FILES * FILE_MAX_BYTES + 1024 * 1024 };
 
-/** The client's address: the socket's, or the `X-Forwarded-For` entry the trusted proxies added (TRUST_PROXY_HOPS), as the login form counts it. */
-function clientIp(request: Request): string {
-  const hops = getConfig().trustProxyHops;
-  if (hops > 0) {
-    const chain = String(request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const ip = chain[chain.length - hops];
-    if (ip) return ip;
-  }
-  return request.info.remoteAddress;
-}
 
 function caller(request: Request) {
   return { viewer: viewerOf(request), ip: clientIp(request) };

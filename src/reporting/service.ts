@@ -21,7 +21,7 @@ import { getOrgByCode, getOrgsByIds, listSubtree } from '../orgs/service.ts';
 import { getChannels, queueMessage, type Recipient } from '../notify/service.ts';
 import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
-import { cancelInstance, completeTaskAsSystem, deployShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcesses, type StartInput } from '../engine/service.ts';
+import { cancelInstance, completeTaskAsSystem, ensureShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcesses, type StartInput } from '../engine/service.ts';
 import { signData } from '../signing/service.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
@@ -273,17 +273,6 @@ export async function openCycle(regimeCode: string, periodId: string): Promise<{
 async function scheduleInstanceStarts(cycleId: number): Promise<void> {
   const ids = (await Report.findAll({ where: { cycleId, instanceId: null }, attributes: ['id'], order: [['id', 'ASC']], raw: true })).map((r) => r.id);
   for (let i = 0; i < ids.length; i += START_SLICE) await enqueueJob(JOB_START_INSTANCES, { cycleId, from: ids[i], to: ids[Math.min(i + START_SLICE, ids.length) - 1] });
-}
-
-let shipped: Promise<unknown> | null = null;
-
-/** Deploys the shipped processes once per process (unchanged files are skipped), so a CLI or a fresh node finds report-cycle. */
-function ensureShippedProcesses(): Promise<unknown> {
-  shipped ??= deployShippedProcesses().catch((err) => {
-    shipped = null;
-    throw err;
-  });
-  return shipped;
 }
 
 /** The process variables and org of a report's instance. */

@@ -2,6 +2,7 @@
 // declaration. Plugins import this module, never the server assembly.
 import type { Request } from '@hapi/hapi';
 import Boom from '@hapi/boom';
+import { getConfig } from '../config.ts';
 import type { Role } from '../auth/models.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { Viewer } from '../access/index.ts';
@@ -84,4 +85,16 @@ export function safeLocalPath(next: unknown): string {
   const local = url.pathname + url.search + url.hash;
   // Dot segments can collapse into a leading `//` (`/a/..//evil`), which a browser reads as another host.
   return local.startsWith('//') || UNSAFE_CHARS.test(local) ? '/' : local;
+}
+
+/** The client's address: the socket's, or the `X-Forwarded-For` entry the trusted proxies added (TRUST_PROXY_HOPS). */
+export function clientIp(request: Request): string {
+  const hops = getConfig().trustProxyHops;
+  if (hops > 0) {
+    // Each trusted proxy appends the address it was reached from; entries further left are the client's word.
+    const chain = String(request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ip = chain[chain.length - hops];
+    if (ip) return ip;
+  }
+  return request.info.remoteAddress;
 }
