@@ -50,7 +50,7 @@ export async function queueMessage(input: QueueInput, opts: { transaction?: Tran
 }
 
 /** Messages one delivery job carries at most. */
-export const JOB_BATCH = 500;
+export const JOB_BATCH = 100;
 
 /**
  * Writes many messages in one transaction (the caller's, or one of its own) with one delivery job per
