@@ -37,16 +37,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A local SMTP server that accepts and counts every message and its bytes (and reads its whole body). */
-async function smtpServer(): Promise<{ url: string; count: () => number; bytes: () => number; close: () => Promise<void> }> {
+/** A local SMTP server that accepts and counts every message (and reads its whole body). */
+async function smtpServer(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
   let received = 0;
-  let bytes = 0;
   const server = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
     onData(stream, _session, callback) {
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
+      stream.on('data', () => {});
       stream.on('end', () => {
         received++;
         callback();
@@ -55,7 +52,7 @@ async function smtpServer(): Promise<{ url: string; count: () => number; bytes: 
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  return { url: `smtp://127.0.0.1:${port}`, count: () => received, bytes: () => bytes, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `smtp://127.0.0.1:${port}`, count: () => received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 const subject = 'Đã được duyệt: Báo cáo kinh tế – xã hội tháng 11 năm 2026';
@@ -112,17 +109,11 @@ try {
   // A warm-up first, so the baseline is not charged for the JIT compiling nodemailer.
   const WARMUP = Math.min(1000, N);
   await bare(smtp.url, WARMUP);
-  let bytes0 = smtp.bytes();
   const bareMs = await bare(smtp.url);
-  const bareBytes = (smtp.bytes() - bytes0) / N;
   line(`bare nodemailer (pool of ${CONNECTIONS}): ${N} in ${Math.round(bareMs)} ms = ${rate(bareMs)} msg/s, ${Math.round(cpuMs.bare)} ms CPU`);
   const bareCpu = cpuMs.bare;
   let bareRuns = 1;
-  bytes0 = smtp.bytes();
   const sqliteMs = await outbox('outbox on SQLite', `sqlite:${path.join(dataDir, 'bench.sqlite')}`, smtp.url, dataDir);
-  const outboxBytes = (smtp.bytes() - bytes0) / N;
-  // The same messages on both sides: the outbox's carry only its own Message-ID and X-Govflow-Message header more.
-  line(`bytes per message received: bare ${Math.round(bareBytes)}, outbox ${Math.round(outboxBytes)}`);
   const sqliteCpu = cpuMs.outbox;
   line(`outbox on SQLite: ${N} delivered in ${Math.round(sqliteMs)} ms = ${rate(sqliteMs)} msg/s (${(bareMs / sqliteMs).toFixed(2)}× bare), ${Math.round(sqliteCpu)} ms CPU (${(bareCpu / sqliteCpu).toFixed(2)}× bare's CPU)`);
   let mysqlMs: number | null = null;
@@ -149,7 +140,7 @@ try {
   }
   if (smtp.count() !== WARMUP + N * (bareRuns + (mysqlMs === null ? 1 : 2))) throw new Error(`the SMTP server received ${smtp.count()} messages`);
   line(JSON.stringify({
-    bench: 'notify', messages: N, bytesPerMessage: { bare: Math.round(bareBytes), outbox: Math.round(outboxBytes) }, bareMsgPerSec: rate(bareMs), outboxSqliteMsgPerSec: rate(sqliteMs), ratioSqlite: Number((bareMs / sqliteMs).toFixed(3)),
+    bench: 'notify', messages: N, bareMsgPerSec: rate(bareMs), outboxSqliteMsgPerSec: rate(sqliteMs), ratioSqlite: Number((bareMs / sqliteMs).toFixed(3)),
     cpuRatioSqlite: Number((bareCpu / sqliteCpu).toFixed(3)),
     ...(mysqlMs !== null ? { bareBeforeMariadbMsgPerSec: rate(bareMysqlMs), outboxMariadbMsgPerSec: rate(mysqlMs), ratioMariadb: Number((bareMysqlMs / mysqlMs).toFixed(3)), cpuRatioMariadbClient: Number((bareMysqlCpu / cpuMs.outbox).toFixed(3)) } : {}), goal: 0.8,
   }));

@@ -24,24 +24,9 @@ export interface OutgoingMessage {
 const emailSchema = Joi.string().email({ tlds: false }).max(254);
 const phoneSchema = Joi.string().pattern(/^\+?[0-9]{9,15}$/);
 
-/**
- * A plain ASCII address (dot-atom local part of letters, digits, `_`, `+`, `-`; LDH domain labels and a
- * TLD that starts with a letter): a strict subset of what emailSchema accepts, checked without it,
- * because the schema's check (with its punycode step) was a visible share of a delivery's CPU. Any
- * other address, and one whose lengths are near the limits, goes through the schema.
- */
-const PLAIN_EMAIL_RX = /^[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/** Whether an e-mail address is one emailSchema accepts. */
-export function isEmailAddress(to: string): boolean {
-  const at = to.indexOf('@');
-  if (to.length <= 254 && at > 0 && at <= 64 && !to.includes('xn--') && PLAIN_EMAIL_RX.test(to)) return true;
-  return !emailSchema.validate(to).error;
-}
-
 /** Whether an address can be tried at all by the channel (a malformed one fails permanently at once). */
 export function isDeliverableAddress(channel: string, to: string): boolean {
-  if (channel === 'email') return isEmailAddress(to);
+  if (channel === 'email') return !emailSchema.validate(to).error;
   if (channel === 'sms') return !phoneSchema.validate(to).error;
   return true;
 }
@@ -77,13 +62,9 @@ export function closeMailer(): void {
 
 /** The Message-ID of a message: stable across tries, so a mailbox can fold a duplicate of an interrupted try. */
 export function messageIdOf(id: number): string {
-  const baseUrl = getConfig().baseUrl;
-  // Parsed once per BASE_URL, not once per message.
-  if (idHost?.baseUrl !== baseUrl) idHost = { baseUrl, host: new URL(baseUrl).hostname || os.hostname() };
-  return `<notify-${id}@${idHost.host}>`;
+  const host = new URL(getConfig().baseUrl).hostname || os.hostname();
+  return `<notify-${id}@${host}>`;
 }
-
-let idHost: { baseUrl: string; host: string } | null = null;
 
 /** Sends one e-mail; SMTP 5xx and rejected addresses are permanent, 4xx temporary, no answer technical. */
 export async function sendEmail(m: OutgoingMessage): Promise<SendResult> {

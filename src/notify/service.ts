@@ -2,10 +2,10 @@
 // it, with the job that delivers it; delivery runs as the engine job kind `notify.deliver` on any node.
 // One try is sent at most once: the messages of a job are marked `sending` by one guarded update that
 // stamps a claim token (a row already `sending` or not due does not match, so only one node wins each
-// try) before the channel is called, and the attempts are recorded after. The hold (`sending_until`) is
+// try) before the channel is called, and each attempt is recorded as soon as its channel answers. The hold (`sending_until`) is
 // renewed while the tries run, so only a try that a dead node left in `sending` is ever taken over.
 import crypto from 'node:crypto';
-import { Op, QueryTypes, literal, type ModelAttributeColumnOptions, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, literal, type Transaction, type WhereOptions } from 'sequelize';
 import { NotifyAttempt, NotifyMessage, NotifyPreference, CHANNELS, type Channel, type Status } from './models.ts';
 import { isDeliverableAddress, sendEmail, sendSms, type SendResult } from './channels.ts';
 import { renderMessage } from './templates.ts';
@@ -178,46 +178,19 @@ interface Outcome {
   ms: number | null;
 }
 
-interface ColumnEscaper {
-  escape(value: unknown, field?: ModelAttributeColumnOptions, options?: { context?: string }): string;
-  quoteIdentifier(name: string): string;
-  quoteTable(name: string): string;
-}
-
-/**
- * Writes the attempt rows of a claim's tries in one multi-row INSERT, without model instances (the rows
- * are plain facts, nothing reads them back here). Each value is escaped by Sequelize's own query
- * generator with its column's type, as bulkInsert does, but a value shared by many rows (the instant, the
- * node, the usual SMTP answer) is escaped once: per row and column, bulkInsert was the largest part of
- * a delivery's database cost.
- */
-async function insertAttempts(outcomes: Outcome[], node: string, at: Date): Promise<void> {
-  const qg = db().getQueryInterface().queryGenerator as ColumnEscaper;
-  const columns = NotifyAttempt.getAttributes();
-  const literals = new Map<string, string>();
-  const text = (column: 'outcome' | 'response', value: string) => {
-    const k = `${column}\u0000${value}`;
-    let v = literals.get(k);
-    if (v === undefined) {
-      v = qg.escape(value, columns[column], { context: 'INSERT' });
-      literals.set(k, v);
-    }
-    return v;
-  };
-  const atSql = qg.escape(at, columns.at, { context: 'INSERT' });
-  const nodeSql = qg.escape(node, columns.node, { context: 'INSERT' });
-  const int = (n: number | null) => (n === null ? 'NULL' : String(Math.trunc(n)));
-  const values = outcomes.map(({ m, result, ms }) => `(${int(m.id)},${int(m.tries)},${nodeSql},${text('outcome', result.outcome)},${text('response', result.response.slice(0, 4000))},${int(ms)},${atSql})`);
-  const names = ['message_id', 'seq', 'node', 'outcome', 'response', 'ms', 'at'].map((c) => qg.quoteIdentifier(c)).join(',');
-  await db().query(`INSERT INTO ${qg.quoteTable(NotifyAttempt.getTableName() as string)} (${names}) VALUES ${values.join(',')}`, { type: QueryTypes.INSERT });
-}
-
 /**
  * Records the outcomes of the tries a claim holds. The attempt rows are written first: they are the
  * fact, and a node that dies before the statuses follow leaves them for the next run of the job to
  * apply. Deliveries and permanent failures are one UPDATE per kind, without a transaction (on SQLite
  * each transaction opens a connection); a retry writes its status and its next job together.
  */
+/** Writes attempt rows in one multi-row INSERT without model instances (plain facts, nothing reads them back here). */
+async function insertAttempts(outcomes: Outcome[], node: string, at: Date): Promise<void> {
+  await db().getQueryInterface().bulkInsert(NotifyAttempt.getTableName() as string, outcomes.map(({ m, result, ms }) => ({
+    message_id: m.id, seq: m.tries, node, outcome: result.outcome, response: result.response.slice(0, 4000), ms, at,
+  })));
+}
+
 async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?: boolean } = {}): Promise<void> {
   if (!outcomes.length) return;
   const cfg = getConfig();
@@ -261,7 +234,11 @@ async function sendAll(rows: Claimed[], stopAt: number): Promise<{ outcomes: Out
         result = { outcome: 'technical-failure', response: String((err as Error)?.message ?? err) };
       }
       if (result.outcome !== 'delivered') log.warn('notification not delivered', { id: m.id, channel: m.channel, attempt: m.attempts, outcome: result.outcome, response: result.response });
-      out.push({ m, result, ms: Date.now() - started });
+      const outcome = { m, result, ms: Date.now() - started };
+      // The attempt row is the fact of this try, written as soon as the channel answers: a node that dies
+      // later in the job leaves it for the takeover, which then does not send the message again.
+      await insertAttempts([outcome], getConfig().nodeName, new Date());
+      out.push(outcome);
     }
   }));
   return { outcomes: out, untried: rows.slice(next) };
@@ -322,7 +299,7 @@ export async function deliverMessages(ids: number[]): Promise<void> {
   const stopRenewing = renewHold(token, cfg.jobLeaseMs);
   try {
     const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
-    await finishTries(token, outcomes);
+    await finishTries(token, outcomes, { hasRows: true });
     await releaseUntried(token, untried);
   } finally {
     stopRenewing();

@@ -3,9 +3,11 @@
 // including tasks created on the other node while a worker long-polls.
 // It needs MariaDB/MySQL; the test runner runs test/multinode/ only in its MariaDB pass.
 import test from 'ava';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Client, BasicAuthInterceptor } from 'camunda-external-task-client-js';
 import { dialect, freshDb, type TestDb } from '../helpers/db.ts';
-import { ServeNodes, START_TIMEOUT_MS } from '../helpers/serve-nodes.ts';
+import { repoRoot } from '../helpers/server.ts';
 import { bpmn } from '../processes/support.ts';
 import { deployDefinition } from '../../src/engine/definitions.ts';
 import { startProcess } from '../../src/engine/runtime.ts';
@@ -15,12 +17,38 @@ import { addApiClient } from '../../src/engine-rest/service.ts';
 const N = 60;
 
 let database: TestDb;
-const nodes = new ServeNodes();
+const nodes: ChildProcess[] = [];
 const clients: Client[] = [];
+const nodeLogs: string[] = [];
 
 /** Starts a node and resolves with its address. */
-async function serve(name: string): Promise<string> {
-  return (await nodes.serve(database, name)).url;
+function serve(name: string): Promise<string> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/govflow.js'), 'serve'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env, NODE_ENV: 'production', SECRET: 'multinode-secret-'.padEnd(48, 'x'), AUDIT_KEYS: database.config.auditKeys.map((k) => `${k.id}:${k.secret}`).join(','), DATABASE_URL: database.url, DATA_DIR: database.dataDir,
+      PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '0', NODE_NAME: name, LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  nodes.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 90000);
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr!.on('data', (d) => {
+      out += String(d);
+      nodeLogs.push(`${name}: ${String(d).trim()}`);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
+  });
 }
 
 test.before(async () => {
@@ -37,15 +65,13 @@ test.before(async () => {
 
 test.after.always(async () => {
   for (const c of clients) c.stop();
-  nodes.killAll();
+  for (const n of nodes) if (n.exitCode === null && n.signalCode === null) n.kill('SIGKILL');
   await database?.cleanup();
 });
 
 test.serial('workers on two nodes share one queue of external tasks and do each exactly once', async (t) => {
-  t.timeout(START_TIMEOUT_MS + 300000);
-  const [a, b] = await Promise.all([serve('node-a'), serve('node-b')]);
-  // The scenario's own time starts once the nodes listen.
   t.timeout(300000);
+  const [a, b] = await Promise.all([serve('node-a'), serve('node-b')]);
   const { client, secret } = await addApiClient({ name: 'multinode', topics: 'dossier-sync' }, null);
   const done: Array<{ node: string; taskId: string; i: unknown }> = [];
   for (const [node, url] of [['node-a', a], ['node-b', b]]) {
@@ -62,7 +88,7 @@ test.serial('workers on two nodes share one queue of external tasks and do each 
   const deadline = Date.now() + 120000;
   while (Date.now() < deadline && (await EngineInstance.count({ where: { status: 'completed' } })) < N) await new Promise((r) => setTimeout(r, 200));
   for (const c of clients) c.stop();
-  if (done.length !== N) t.log(`node logs:\n${nodes.lastLogs(20)}`);
+  if (done.length !== N) t.log(`node logs:\n${nodeLogs.slice(-20).join('\n')}`);
   t.is(await EngineInstance.count({ where: { status: 'completed' } }), N);
   t.is(done.length, N);
   t.is(new Set(done.map((d) => d.taskId)).size, N);
