@@ -1,13 +1,12 @@
 // The receipt of a received dossier (giấy tiếp nhận hồ sơ và hẹn trả kết quả, Circular 01/2018/TT-VPCP form 01):
 // code, procedure, applicant, receiving unit, times, documents received, and a QR code of the tracking link.
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { Dossier, DossierFile } from './models.ts';
 import { assertCanSee } from './access.ts';
 import { documentSlots } from './service.ts';
 import { getProcedure } from '../catalog/service.ts';
 import { getOrgByCode } from '../orgs/service.ts';
-import { FONTS } from '../forms/pdf.ts';
+import { newPdfDocument } from '../forms/pdf.ts';
 import { getConfig } from '../config.ts';
 import { formatVn } from '../time.ts';
 import { t, type Locale } from '../i18n/index.ts';
@@ -37,16 +36,7 @@ export async function receiptPdf(viewer: Viewer, id: number, locale: Locale = 'v
   const qr = await QRCode.toBuffer(link, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 240 });
   const L = locale;
 
-  const doc = new PDFDocument({ size: 'A4', margins: { top: 45, bottom: 45, left: 55, right: 50 }, info: { Title: N(t(L, 'dossiers.citizen.receipt.title')), Subject: d.code, Creator: 'govflow' } });
-  doc.registerFont('R', FONTS.regular);
-  doc.registerFont('B', FONTS.bold);
-  doc.registerFont('I', FONTS.italic);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = newPdfDocument({ size: 'A4', margins: { top: 45, bottom: 45, left: 55, right: 50 }, info: { Title: N(t(L, 'dossiers.citizen.receipt.title')), Subject: d.code, Creator: 'govflow' } });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
   const top = doc.y;

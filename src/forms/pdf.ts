@@ -20,6 +20,25 @@ export const FONTS = {
 };
 
 /** What to print. */
+/**
+ * A pdfkit document with the Vietnamese-capable fonts registered as `R`, `B`, `I`, `BI`, and the promise of
+ * its bytes once `doc.end()` is called.
+ */
+export function newPdfDocument(options: PDFKit.PDFDocumentOptions): { doc: PDFKit.PDFDocument; done: Promise<Buffer> } {
+  const doc = new PDFDocument(options);
+  doc.registerFont('R', FONTS.regular);
+  doc.registerFont('B', FONTS.bold);
+  doc.registerFont('I', FONTS.italic);
+  doc.registerFont('BI', FONTS.boldItalic);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  return { doc, done };
+}
+
 export interface PdfOptions {
   locale?: Locale;
   /** Values (inputs; formulas are recomputed). */
@@ -44,17 +63,7 @@ export async function renderPdf(def: FormDefinition, opts: PdfOptions = {}, plan
   const L = opts.locale ?? 'vi';
   const values = computeValues(plan, opts.values ?? {});
   const maxMeasures = Math.max(0, ...tablesOf(def).map((tb) => tb.columns.length));
-  const doc = new PDFDocument({ size: 'A4', layout: maxMeasures > 4 ? 'landscape' : 'portrait', margins: { top: 40, bottom: 40, left: 45, right: 40 }, bufferPages: true, info: { Title: N(def.name), Subject: N(def.code), Creator: 'govflow' } });
-  doc.registerFont('R', FONTS.regular);
-  doc.registerFont('B', FONTS.bold);
-  doc.registerFont('I', FONTS.italic);
-  doc.registerFont('BI', FONTS.boldItalic);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = newPdfDocument({ size: 'A4', layout: maxMeasures > 4 ? 'landscape' : 'portrait', margins: { top: 40, bottom: 40, left: 45, right: 40 }, bufferPages: true, info: { Title: N(def.name), Subject: N(def.code), Creator: 'govflow' } });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
 

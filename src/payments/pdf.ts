@@ -1,7 +1,6 @@
 // The receipt (biên lai thu phí, lệ phí) of a paid dossier as an A5 PDF with a Vietnamese-capable font; the amount
 // is also written in words, as receipts carry it. docs/payments.md.
-import PDFDocument from 'pdfkit';
-import { FONTS } from '../forms/pdf.ts';
+import { newPdfDocument } from '../forms/pdf.ts';
 import { formatNumber, t, type Locale } from '../i18n/index.ts';
 import { formatVn } from '../time.ts';
 
@@ -71,16 +70,7 @@ const N = (s: string | null | undefined) => (s ?? '').normalize('NFC');
 /** Renders the receipt and resolves with the PDF bytes. */
 export async function renderReceiptPdf(r: ReceiptData, locale: Locale = 'vi'): Promise<Buffer> {
   const L = (key: string, params?: Record<string, unknown>) => N(t(locale, `payments.receipt.${key}`, params));
-  const doc = new PDFDocument({ size: 'A5', margins: { top: 36, bottom: 36, left: 36, right: 36 }, info: { Title: L('title'), Subject: N(r.receiptNo), Creator: 'govflow' } });
-  doc.registerFont('R', FONTS.regular);
-  doc.registerFont('B', FONTS.bold);
-  doc.registerFont('I', FONTS.italic);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = newPdfDocument({ size: 'A5', margins: { top: 36, bottom: 36, left: 36, right: 36 }, info: { Title: L('title'), Subject: N(r.receiptNo), Creator: 'govflow' } });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
   // The agency on the left, the national name and motto on the right, as Decree 30/2020 lays out the header.
