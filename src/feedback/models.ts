@@ -138,3 +138,54 @@ export function initFeedbackModels(sequelize: Sequelize): void {
     { sequelize, tableName: 'feedback_files', underscored: true, timestamps: false },
   );
 }
+
+/** The three levels of a satisfaction rating. */
+export const RATING_LEVELS = ['very_satisfied', 'satisfied', 'unsatisfied'] as const;
+export type RatingLevel = (typeof RATING_LEVELS)[number];
+
+/** A citizen's satisfaction rating of one dossier (at most one per dossier). */
+export class DossierRating extends Model {
+  declare id: number;
+  declare dossierId: number;
+  declare dossierCode: string;
+  declare procedureCode: string;
+  declare field: string;
+  /** The dossier's receiving unit. */
+  declare orgCode: string;
+  declare orgPath: string;
+  declare via: 'account' | 'code';
+  declare userId: number | null;
+  declare overall: RatingLevel;
+  /** JSON: criterion id → level. */
+  declare answersJson: string;
+  declare comment: string | null;
+  declare feedbackCaseId: number | null;
+  /** Vietnam day (YYYY-MM-DD). */
+  declare day: string;
+  declare ratedAt: Date;
+}
+
+/** Defines the rating model on a connection. */
+export function initRatingModels(sequelize: Sequelize): void {
+  const str = (n: number, allowNull = true) => ({ type: DataTypes.STRING(n), allowNull });
+  DossierRating.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      dossierId: { type: DataTypes.INTEGER, allowNull: false },
+      dossierCode: str(64, false),
+      procedureCode: str(32, false),
+      field: str(255, false),
+      orgCode: str(40, false),
+      orgPath: str(255, false),
+      via: str(16, false),
+      userId: { type: DataTypes.INTEGER, allowNull: true },
+      overall: str(16, false),
+      answersJson: { type: DataTypes.TEXT, allowNull: false },
+      comment: { type: DataTypes.TEXT, allowNull: true },
+      feedbackCaseId: { type: DataTypes.INTEGER, allowNull: true },
+      day: str(10, false),
+      ratedAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'dossier_ratings', underscored: true, timestamps: false },
+  );
+}

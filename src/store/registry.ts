@@ -16,7 +16,7 @@ import { initDossierModels } from '../dossiers/models.ts';
 import { initPaymentModels } from '../payments/models.ts';
 import { initInsightModels } from '../insight/models.ts';
 import { installDossierHooks } from '../insight/track.ts';
-import { initFeedbackModels } from '../feedback/models.ts';
+import { initFeedbackModels, initRatingModels } from '../feedback/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
   initOrgModels,
@@ -35,6 +35,7 @@ const initializers: Array<(s: Sequelize) => void> = [
   initPaymentModels,
   initInsightModels,
   initFeedbackModels,
+  initRatingModels,
 ];
 
 /** Defines all models of all domains on a connection. */
