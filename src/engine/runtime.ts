@@ -133,13 +133,32 @@ class Run {
   /** The org unit the instance belongs to (set at start, inherited by called instances). */
   org: InstanceOrg | null = null;
 
+  /** While true, any access to the variables marks the run as depending on its input (see `templateOf`). */
+  observing = false;
+  /** Whether the variables were read or replaced while observed. */
+  varsTouched = false;
+  private values: Record<string, unknown>;
+
   constructor(
     readonly instanceId: string,
     readonly def: LoadedDefinition,
     readonly businessKey: string | null,
-      public vars: Record<string, unknown>,
+    vars: Record<string, unknown>,
     public runtime: RuntimeState,
-  ) {}
+  ) {
+    this.values = vars;
+  }
+
+  /** The process variables (every reader goes through here, so a batch start can tell whether a run read any). */
+  get vars(): Record<string, unknown> {
+    if (this.observing) this.varsTouched = true;
+    return this.values;
+  }
+
+  set vars(next: Record<string, unknown>) {
+    if (this.observing) this.varsTouched = true;
+    this.values = next;
+  }
 
   meta(id: string): ElementMeta | undefined {
     return this.def.meta.elements[id];
@@ -1370,39 +1389,146 @@ export function forgetLiveEngines(): void {
 /** An instance run in memory up to its first wait states, not yet written. */
 interface Started {
   run: Run;
-  engine: Machine;
+  /** Null for an instance derived from a batch's template (nothing is kept in memory for it). */
+  engine: Machine | null;
   timers: any;
   sit: Situation;
   opts: PersistOptions;
+  /** Set when the start was observed as a batch's first: the template the others derive from, or null. */
+  template?: Template | null;
 }
 
-/** Runs a new instance until every branch waits (nothing is written yet); a start that fails is a 422. */
-async function runStart(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>): Promise<Started> {
+/**
+ * A batch's first start whose run read nothing of its input (no variable, no handler, no expression):
+ * its state and situation, with the random parts of the ids bpmn-elements drew, from which the batch's
+ * other instances are derived instead of being run.
+ */
+interface Template {
+  /** The engine state as stored (JSON text). */
+  state: string;
+  /** The situation's active elements, user tasks, timers and subscriptions (JSON text). */
+  situation: string;
+  history: HistoryRow[];
+  /** Matches every random id part of the template's state and situation. */
+  ids: RegExp;
+}
+
+const nativeRandom = Math.random;
+const randomRecorders = new Set<string[]>();
+
+/**
+ * Records, until the returned function is called, the id part every `Math.random()` call gives in the
+ * form bpmn-elements and its broker make ids of (`random.toString(16).substring(2, 12)`). One wrapper is
+ * installed however many runs record at once.
+ */
+function recordRandomIds(into: string[]): () => void {
+  randomRecorders.add(into);
+  if (randomRecorders.size === 1) {
+    Math.random = () => {
+      const r = nativeRandom();
+      const part = r.toString(16).substring(2, 12);
+      for (const rec of randomRecorders) rec.push(part);
+      return r;
+    };
+  }
+  return () => {
+    randomRecorders.delete(into);
+    if (!randomRecorders.size) Math.random = nativeRandom;
+  };
+}
+
+/** A fresh random id part, as bpmn-elements draws them. */
+function freshIdPart(): string {
+  return nativeRandom().toString(16).substring(2, 12).padEnd(10, '0');
+}
+
+/**
+ * The template of an observed start, or null when deriving from it would not be exactly what running each
+ * input gives: the run read or replaced the variables (expressions, gateways with conditions, handlers,
+ * scripts, mappings, correlation keys and multi-instance collections all do), failed, ended, opened an
+ * incident or an external task, kept retry bookkeeping, or drew an id part of an unexpected shape.
+ */
+function templateOf(run: Run, sit: Situation, drawn: string[]): Template | null {
+  if (run.varsTouched || run.error || run.feelFault || run.ended || sit.status !== 'active' || !sit.state) return null;
+  if (run.newIncidents.length || run.newExternal.length || run.scopes.size || run.realTimers.size) return null;
+  if (JSON.stringify(run.runtime) !== '{"services":{}}') return null;
+  if (drawn.some((part) => !/^[0-9a-f]{10}$/.test(part))) return null;
+  const situation = JSON.stringify({ active: sit.active, userTasks: sit.userTasks, timers: sit.timers, subscriptions: sit.subscriptions });
+  const used = [...new Set(drawn)].filter((part) => sit.state!.includes(part) || situation.includes(part));
+  if (!used.length) return null;
+  return { state: sit.state, situation, history: run.history.map((h) => ({ ...h })), ids: new RegExp(used.join('|'), 'g') };
+}
+
+/**
+ * An instance derived from a batch's template for another input: the template's state and situation
+ * with fresh random id parts (the same part maps to the same new part, so ids built from one another
+ * stay consistent), its own instance id, business key, variables, org and caller. Task rows, assignment
+ * and everything else the write works out from the variables are computed per instance as for any start.
+ */
+function deriveStart(t: Template, def: LoadedDefinition, input: StartInput): Started {
+  const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, structuredClone(input.variables ?? {}), { services: {} });
+  run.parent = input.parent ?? null;
+  run.org = input.org ?? null;
+  run.history = t.history.map((h) => ({ ...h, instanceId: run.instanceId }));
+  const parts = new Map<string, string>();
+  const swap = (text: string) => text.replace(t.ids, (part) => {
+    let next = parts.get(part);
+    if (!next) parts.set(part, (next = freshIdPart()));
+    return next;
+  });
+  const derived = JSON.parse(swap(t.situation)) as Pick<Situation, 'active' | 'userTasks' | 'subscriptions'> & { timers: Array<{ elementId: string; executionId: string; runAt: string }> };
+  const sit: Situation = {
+    status: 'active',
+    state: swap(t.state),
+    active: derived.active,
+    userTasks: derived.userTasks,
+    timers: derived.timers.map((x) => ({ ...x, runAt: new Date(x.runAt) })),
+    // Message subscriptions of a template carry no correlation key (it would have read the variables): the business key is the key.
+    subscriptions: derived.subscriptions.map((x) => (x.kind === 'message' ? { ...x, businessKey: run.businessKey } : x)),
+  };
+  return { run, engine: null, timers: null, sit, opts: { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency } };
+}
+
+/**
+ * Runs a new instance until every branch waits (nothing is written yet); a start that fails is a 422.
+ * With `observe`, the run is watched for what it reads, and the template of a batch is taken from it.
+ */
+async function runStart(def: LoadedDefinition, input: StartInput, action: Extract<Action, { kind: 'start' }>, observe = false): Promise<Started> {
   const vars = structuredClone(input.variables ?? {});
   const run = new Run(crypto.randomUUID(), def, input.businessKey ?? null, vars, { services: {} });
   run.fireStartTimers = !!action.fireStartTimers;
   run.parent = input.parent ?? null;
   run.org = input.org ?? null;
-  const { engine, timers } = buildEngine(run);
-  await runEngine(run, async () => {
-    engine.execute();
-    if (action.messageRefId) {
-      await run.settle();
-      engine.signal({ id: action.messageRefId });
+  const drawn: string[] = [];
+  const stopRecording = observe ? recordRandomIds(drawn) : null;
+  run.observing = observe;
+  try {
+    const { engine, timers } = buildEngine(run);
+    await runEngine(run, async () => {
+      engine.execute();
+      if (action.messageRefId) {
+        await run.settle();
+        engine.signal({ id: action.messageRefId });
+      }
+    });
+    raiseFeelIncident(run);
+    if (run.error && !run.feelFault) {
+      throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
     }
-  });
-  raiseFeelIncident(run);
-  if (run.error && !run.feelFault) {
-    throw Invalid('engine.startFailed', { key: def.key, message: run.error.message });
+    const sit = situationOf(run, engine, timers);
+    const started: Started = { run, engine, timers, sit, opts: { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency } };
+    if (observe) started.template = templateOf(run, sit, drawn);
+    return started;
+  } finally {
+    run.observing = false;
+    stopRecording?.();
   }
-  const sit = situationOf(run, engine, timers);
-  return { run, engine, timers, sit, opts: { isNew: true, expectedVersion: 0, startedBy: input.startedBy, idempotency: input.idempotency } };
 }
 
 /** After the commit of a start: the engine is kept for the next action and the domains are told. */
 function afterStart(s: Started, persisted: Persisted): EngineInstance {
   s.run.prev = persisted.next;
-  if (persisted.instance.status === 'active') remember({ run: s.run, engine: s.engine, timers: s.timers, version: persisted.instance.version });
+  if (s.engine && persisted.instance.status === 'active') remember({ run: s.run, engine: s.engine, timers: s.timers, version: persisted.instance.version });
   emitAfterCommit(s.run, persisted);
   return persisted.instance;
 }
@@ -1412,19 +1538,37 @@ async function startInstance(def: LoadedDefinition, input: StartInput, action: E
   return afterStart(s, await persist(s.run, s.sit, s.opts));
 }
 
+const batchCounts = { run: 0, derived: 0 };
+
+/** How many instances of batch starts this process ran through bpmn-elements and how many it derived from a template. */
+export function batchStartCounts(): { run: number; derived: number } {
+  return { ...batchCounts };
+}
+
 /**
  * Starts one instance per input of the latest version of a process (by key; or of `definitionId`),
- * each run until every branch waits, and writes them all (instances, tasks, jobs, subscriptions,
+ * each up to where every branch waits, and writes them all (instances, tasks, jobs, subscriptions,
  * incidents, history) in ONE transaction with multi-row inserts. The parsed definition is shared.
- * All or nothing: a start that fails (422) or a failed write leaves none of the batch. The answer
- * is in the order of the inputs. Callers keep batches to a few hundred instances (one transaction
- * holds them all in memory and, on MariaDB/MySQL, in one packet).
+ * When the first input's run read nothing of its input (see `templateOf`), the others are derived
+ * from it instead of being run (`derive: false` runs each). All or nothing: a start that fails (422)
+ * or a failed write leaves none of the batch. The answer is in the order of the inputs. Callers keep
+ * batches to a few hundred instances (one transaction holds them all in memory and, on MariaDB/MySQL,
+ * in one packet).
  */
-export async function startProcesses(key: string, inputs: StartInput[], opts: { definitionId?: number } = {}): Promise<EngineInstance[]> {
+export async function startProcesses(key: string, inputs: StartInput[], opts: { definitionId?: number; derive?: boolean } = {}): Promise<EngineInstance[]> {
   if (!inputs.length) return [];
   const def = opts.definitionId ? await loadDefinition(opts.definitionId) : await latestDefinition(key);
   const started: Started[] = [];
-  for (const input of inputs) started.push(await runStart(def, input, { kind: 'start' }));
+  let template: Template | null = null;
+  for (const [i, input] of inputs.entries()) {
+    if (template) {
+      started.push(deriveStart(template, def, input));
+      continue;
+    }
+    const s = await runStart(def, input, { kind: 'start' }, i === 0 && inputs.length > 1 && opts.derive !== false);
+    template = s.template ?? null;
+    started.push(s);
+  }
   const prepared: Prepared[] = [];
   for (const s of started) prepared.push(await prepare(s.run, s.sit, s.opts));
   const written = await retryTransient(() => withTx((tx) => withBulkInserts(tx, async () => {
@@ -1432,6 +1576,7 @@ export async function startProcesses(key: string, inputs: StartInput[], opts: { 
     for (const [i, s] of started.entries()) out.push(await queueWrite(tx, s.run, s.sit, s.opts, prepared[i]));
     return out;
   })));
+  for (const s of started) batchCounts[s.engine ? 'run' : 'derived']++;
   const instances: EngineInstance[] = [];
   for (const [i, s] of started.entries()) instances.push(afterStart(s, await committed(s.run, s.sit, s.opts, prepared[i], written[i])));
   return instances;
