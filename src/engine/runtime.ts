@@ -1569,8 +1569,8 @@ export async function startProcesses(key: string, inputs: StartInput[], opts: { 
     template = s.template ?? null;
     started.push(s);
   }
-  const prepared: Prepared[] = [];
-  for (const s of started) prepared.push(await prepare(s.run, s.sit, s.opts));
+  // Each instance's write is worked out on its own; their assignment checks may wait on reads side by side.
+  const prepared = await Promise.all(started.map((s) => prepare(s.run, s.sit, s.opts)));
   const written = await retryTransient(() => withTx((tx) => withBulkInserts(tx, async () => {
     const out: Written[] = [];
     for (const [i, s] of started.entries()) out.push(await queueWrite(tx, s.run, s.sit, s.opts, prepared[i]));
