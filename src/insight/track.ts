@@ -222,6 +222,8 @@ const HOOKS = ['afterCreate', 'afterBulkCreate', 'beforeUpdate', 'afterUpdate', 
 
 /** The rows read before a change, by the change's options object (or instance) until its after-hook runs. */
 const pending = new WeakMap<object, Row[]>();
+/** What a delete takes away, computed before it, by the change's options object (or instance). */
+const pendingDelete = new WeakMap<object, Delta>();
 
 function install(tr: Tracker): void {
   const { model } = tr;
@@ -264,23 +266,31 @@ function install(tr: Tracker): void {
     pending.delete(o);
     await apply(before, await rowsById(model, before.map((r) => r.id), o.transaction ?? null), o.transaction ?? null, 'update');
   });
+  // What a delete takes away is counted before it, while the rows the database deletes with it (ratings) are still there.
+  const destroyDelta = async (before: Row[], t: Transaction | null) => {
+    const delta = emptyDelta();
+    await tr.add(delta, before, -1, t, 'destroy');
+    return delta;
+  };
   model.addHook('beforeDestroy', 'insight', async (m: Model, o: Opts) => {
-    if (pending.has(o)) return;
-    pending.set(m, await lockedRows(model, { id: m.get('id') } as WhereOptions, o.transaction ?? null));
+    if (pendingDelete.has(o)) return;
+    const t = o.transaction ?? null;
+    pendingDelete.set(m, await destroyDelta(await lockedRows(model, { id: m.get('id') } as WhereOptions, t), t));
   });
   model.addHook('afterDestroy', 'insight', async (m: Model, o: Opts) => {
-    const before = pending.get(m);
-    if (!before) return;
-    pending.delete(m);
-    await apply(before, [], o.transaction ?? null, 'destroy');
+    const delta = pendingDelete.get(m);
+    if (!delta) return;
+    pendingDelete.delete(m);
+    await applyDelta(delta, o.transaction ?? null);
   });
   model.addHook('beforeBulkDestroy', 'insight', async (o: Opts) => {
-    pending.set(o, await lockedRows(model, o.where, o.transaction ?? null));
+    const t = o.transaction ?? null;
+    pendingDelete.set(o, await destroyDelta(await lockedRows(model, o.where, t), t));
   });
   model.addHook('afterBulkDestroy', 'insight', async (o: Opts) => {
-    const before = pending.get(o) ?? [];
-    pending.delete(o);
-    await apply(before, [], o.transaction ?? null, 'destroy');
+    const delta = pendingDelete.get(o);
+    pendingDelete.delete(o);
+    if (delta) await applyDelta(delta, o.transaction ?? null);
   });
 }
 
