@@ -26,16 +26,33 @@ export interface DailyCounts {
   refused: number;
   withdrawn: number;
   handlingHours: number;
+  /** Payments confirmed paid that day, and their sum in VND. */
+  paymentsPaid: number;
+  amountPaid: number;
+  /** Satisfaction ratings given that day, by overall level. */
+  rated: number;
+  verySatisfied: number;
+  satisfied: number;
+  unsatisfied: number;
+  /** Feedback cases answered that day within their due instant, and after it. */
+  feedbackOnTime: number;
+  feedbackLate: number;
 }
 
 export const DAILY_COLUMNS: ReadonlyArray<[keyof DailyCounts, string]> = [
   ['receivedOnline', 'received_online'], ['receivedDirect', 'received_direct'], ['resolvedEarly', 'resolved_early'],
   ['resolvedOnTime', 'resolved_on_time'], ['resolvedLate', 'resolved_late'], ['refused', 'refused'], ['withdrawn', 'withdrawn'],
-  ['handlingHours', 'handling_hours'],
+  ['handlingHours', 'handling_hours'], ['paymentsPaid', 'payments_paid'], ['amountPaid', 'amount_paid'], ['rated', 'rated'],
+  ['verySatisfied', 'very_satisfied'], ['satisfied', 'satisfied'], ['unsatisfied', 'unsatisfied'], ['feedbackOnTime', 'feedback_on_time'],
+  ['feedbackLate', 'feedback_late'],
 ];
 
+/** All counters at zero. */
 export function zeroCounts(): DailyCounts {
-  return { receivedOnline: 0, receivedDirect: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, refused: 0, withdrawn: 0, handlingHours: 0 };
+  return {
+    receivedOnline: 0, receivedDirect: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, refused: 0, withdrawn: 0, handlingHours: 0,
+    paymentsPaid: 0, amountPaid: 0, rated: 0, verySatisfied: 0, satisfied: 0, unsatisfied: 0, feedbackOnTime: 0, feedbackLate: 0,
+  };
 }
 
 /** The statuses of a dossier still being handled (pending). */
@@ -80,4 +97,48 @@ export function contributionOf(d: DossierFacts): Contribution {
   }
   if (d.status === 'withdrawn') out.daily.push({ day: vnDate(d.finishedAt ?? d.decidedAt ?? d.updatedAt ?? d.receivedAt), counts: { withdrawn: 1 } });
   return out;
+}
+
+/** What one row adds to one day × unit × procedure of the rollups. */
+export interface RollupPart {
+  day: string;
+  orgCode: string;
+  orgPath: string;
+  procedureCode: string;
+  counts: Partial<DailyCounts>;
+}
+
+/** The unit and procedure a payment counts for: those of its dossier. */
+export interface DossierPlace {
+  orgCode: string;
+  orgPath: string;
+  procedureCode: string;
+}
+
+/** What a payment adds: one paid payment and its amount on the Vietnam day it was confirmed, for its dossier's unit. */
+export function paymentParts(p: { status: string; amount: number; paidAt: Date | null }, place: DossierPlace | null): RollupPart[] {
+  if (p.status !== 'paid' || !p.paidAt || !place) return [];
+  return [{ day: vnDate(p.paidAt), ...place, counts: { paymentsPaid: 1, amountPaid: Number(p.amount) || 0 } }];
+}
+
+const LEVEL_COUNTER: ReadonlyMap<string, keyof DailyCounts> = new Map([['very_satisfied', 'verySatisfied'], ['satisfied', 'satisfied'], ['unsatisfied', 'unsatisfied']]);
+
+/** What a satisfaction rating adds: one rating of its level on its day, for the dossier's unit and procedure. */
+export function ratingParts(r: { day: string; orgCode: string; orgPath: string; procedureCode: string; overall: string }): RollupPart[] {
+  const level = LEVEL_COUNTER.get(r.overall);
+  if (!level || !r.day) return [];
+  return [{ day: r.day, orgCode: r.orgCode, orgPath: r.orgPath, procedureCode: r.procedureCode, counts: { rated: 1, [level]: 1 } }];
+}
+
+/** The statuses of a feedback case whose current answer stands (a reopened case waits for a new answer). */
+export const ANSWERED_CASE_STATUSES = new Set(['answered', 'published', 'closed']);
+
+/**
+ * What a feedback case adds: once answered, one case on the Vietnam day of its answer for the agency handling it,
+ * on time when answered by its due instant. Cases belong to no procedure (procedure code '').
+ */
+export function feedbackParts(c: { status: string; answeredAt: Date | null; dueAt: Date | null; orgCode: string; orgPath: string }): RollupPart[] {
+  if (!ANSWERED_CASE_STATUSES.has(c.status) || !c.answeredAt) return [];
+  const late = c.dueAt !== null && c.answeredAt.getTime() > c.dueAt.getTime();
+  return [{ day: vnDate(c.answeredAt), orgCode: c.orgCode, orgPath: c.orgPath, procedureCode: '', counts: late ? { feedbackLate: 1 } : { feedbackOnTime: 1 } }];
 }

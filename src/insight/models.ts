@@ -1,4 +1,4 @@
-// Sequelize models of the statistics rollups (migration 0950; docs/insight.md).
+// Sequelize models of the statistics rollups (migrations 0950, 0960; docs/insight.md).
 import { DataTypes, Model, type Sequelize } from 'sequelize';
 
 /** Received and resolved dossiers of one Vietnam day, receiving unit and procedure. */
@@ -16,6 +16,39 @@ export class InsightDaily extends Model {
   declare refused: number;
   declare withdrawn: number;
   declare handlingHours: number;
+  declare paymentsPaid: number;
+  declare amountPaid: number;
+  declare rated: number;
+  declare verySatisfied: number;
+  declare satisfied: number;
+  declare unsatisfied: number;
+  declare feedbackOnTime: number;
+  declare feedbackLate: number;
+}
+
+/** The same counters for one Vietnam month (YYYY-MM), receiving unit and procedure. */
+export class InsightMonthly extends Model {
+  declare month: string;
+  declare orgCode: string;
+  declare procedureCode: string;
+  declare orgPath: string;
+  declare field: string;
+  declare receivedOnline: number;
+  declare receivedDirect: number;
+  declare resolvedEarly: number;
+  declare resolvedOnTime: number;
+  declare resolvedLate: number;
+  declare refused: number;
+  declare withdrawn: number;
+  declare handlingHours: number;
+  declare paymentsPaid: number;
+  declare amountPaid: number;
+  declare rated: number;
+  declare verySatisfied: number;
+  declare satisfied: number;
+  declare unsatisfied: number;
+  declare feedbackOnTime: number;
+  declare feedbackLate: number;
 }
 
 /** Dossiers still open, by receiving unit, procedure and the day they are due. */
@@ -32,14 +65,21 @@ export class InsightOpen extends Model {
 export function initInsightModels(sequelize: Sequelize): void {
   const count = () => ({ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 });
   const key = (n: number) => ({ type: DataTypes.STRING(n), primaryKey: true });
+  // BIGINT comes back as a string on MySQL; sums in VND fit in a double exactly.
+  const counters = () => ({
+    orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false },
+    receivedOnline: count(), receivedDirect: count(), resolvedEarly: count(), resolvedOnTime: count(), resolvedLate: count(),
+    refused: count(), withdrawn: count(), handlingHours: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
+    paymentsPaid: count(), amountPaid: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0, get(this: Model) { return Number(this.getDataValue('amountPaid')); } },
+    rated: count(), verySatisfied: count(), satisfied: count(), unsatisfied: count(), feedbackOnTime: count(), feedbackLate: count(),
+  });
   InsightDaily.init(
-    {
-      day: key(10), orgCode: key(40), procedureCode: key(32),
-      orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false },
-      receivedOnline: count(), receivedDirect: count(), resolvedEarly: count(), resolvedOnTime: count(), resolvedLate: count(),
-      refused: count(), withdrawn: count(), handlingHours: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
-    },
+    { day: key(10), orgCode: key(40), procedureCode: key(32), ...counters() },
     { sequelize, tableName: 'insight_daily', underscored: true, timestamps: false },
+  );
+  InsightMonthly.init(
+    { month: key(7), orgCode: key(40), procedureCode: key(32), ...counters() },
+    { sequelize, tableName: 'insight_monthly', underscored: true, timestamps: false },
   );
   InsightOpen.init(
     {

@@ -21,8 +21,16 @@ interface StatsParams { from?: string; to?: string; org?: string; field?: string
 /** The columns of the table, the export and the API, in order. */
 export const COLUMNS: ReadonlyArray<keyof StatsRow> = [
   'carriedOver', 'receivedOnline', 'receivedDirect', 'received', 'resolvedEarly', 'resolvedOnTime', 'resolvedLate', 'resolved', 'onTimeRate',
-  'pendingWithinTime', 'pendingOverdue', 'withdrawn', 'averageHours',
+  'pendingWithinTime', 'pendingOverdue', 'withdrawn', 'averageHours', 'paymentsPaid', 'amountPaid', 'rated', 'verySatisfied', 'satisfied', 'unsatisfied',
+  'satisfactionRate', 'feedbackOnTime', 'feedbackLate', 'feedbackOnTimeRate',
 ];
+
+const vnd = new Intl.NumberFormat('vi-VN');
+
+/** A row as the page shows it: amounts in VND with thousands separators. */
+function shown(r: StatsRow): StatsRow & { amountPaidText: string } {
+  return { ...r, amountPaidText: vnd.format(r.amountPaid) };
+}
 
 function queryOf(q: StatsParams, now = new Date()) {
   const today = vnDate(now);
@@ -50,10 +58,16 @@ export const insightPlugin: Plugin<void> = {
           const locale = request.app.locale;
           const q = queryOf(request.query as unknown as StatsParams);
           const [{ rows, total, scope }, fields] = await Promise.all([statistics(q), listFields()]);
-          const chart = { labels: rows.slice(0, 40).map((r) => r.label), early: rows.slice(0, 40).map((r) => r.resolvedEarly), onTime: rows.slice(0, 40).map((r) => r.resolvedOnTime), late: rows.slice(0, 40).map((r) => r.resolvedLate),
-            names: { early: t(locale, 'insight.col.resolvedEarly'), onTime: t(locale, 'insight.col.resolvedOnTime'), late: t(locale, 'insight.col.resolvedLate') } };
+          const top = rows.slice(0, 40);
+          const name = (c: keyof StatsRow) => t(locale, `insight.col.${c}`);
+          const chart = {
+            labels: top.map((r) => r.label), early: top.map((r) => r.resolvedEarly), onTime: top.map((r) => r.resolvedOnTime), late: top.map((r) => r.resolvedLate),
+            payments: top.map((r) => r.paymentsPaid), satisfaction: top.map((r) => r.satisfactionRate), feedbackOnTime: top.map((r) => r.feedbackOnTimeRate),
+            names: { early: name('resolvedEarly'), onTime: name('resolvedOnTime'), late: name('resolvedLate'), payments: name('paymentsPaid'), satisfaction: name('satisfactionRate'), feedbackOnTime: name('feedbackOnTimeRate') },
+            axes: { count: t(locale, 'insight.axisCount'), rate: t(locale, 'insight.axisRate') },
+          };
           const qs = new URLSearchParams({ from: q.from, to: q.to, org: q.orgCode ?? '', field: q.field ?? '', group: q.groupBy }).toString();
-          return h.view('pages/insight/statistics', { pageTitle: t(locale, 'insight.title'), q, rows, total, scope, fields, columns: COLUMNS, groups: GROUPS, chartJson: JSON.stringify(chart), qs });
+          return h.view('pages/insight/statistics', { pageTitle: t(locale, 'insight.title'), q, rows: rows.map(shown), total: shown(total), scope, fields, columns: COLUMNS, groups: GROUPS, chartJson: JSON.stringify(chart), qs });
         },
       },
       {

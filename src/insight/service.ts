@@ -1,11 +1,16 @@
 // Public statistics of dossiers (docs/insight.md): received (online, direct, carried over), resolved early /
-// on time / late, pending within time / overdue, average handling time, by agency, field and month — read
-// from the rollup rows only, never by scanning dossiers; and the rebuild that recounts them from the dossiers.
-import { Op, QueryTypes, type WhereOptions } from 'sequelize';
-import { InsightDaily, InsightOpen } from './models.ts';
-import { addContribution, factsOf, fieldOf, type Delta } from './track.ts';
-import { DAILY_COLUMNS, vnDate, zeroCounts, type DailyCounts } from './contrib.ts';
+// on time / late, pending within time / overdue, average handling time, payments, satisfaction and feedback answered
+// on time, by agency, field and month — read from the rollup rows only (whole months from the monthly rows, the days
+// at the edges from the daily rows), never by scanning dossiers; and the rebuild that recounts them from the raw rows.
+import { Op, QueryTypes, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { InsightDaily, InsightMonthly, InsightOpen } from './models.ts';
+import {
+  addContribution, addParts, emptyDelta, factsOf, feedbackRowParts, fieldOf, monthlyOf, paymentRowParts, placesOf, ratingRowParts, type Delta,
+} from './track.ts';
+import { ANSWERED_CASE_STATUSES, DAILY_COLUMNS, vnDate, zeroCounts, type DailyCounts } from './contrib.ts';
 import { Dossier } from '../dossiers/models.ts';
+import { Payment } from '../payments/models.ts';
+import { DossierRating, FeedbackCase } from '../feedback/models.ts';
 import { getOrgByCode, getOrgsByIds } from '../orgs/service.ts';
 import { db, inTransaction } from '../store/index.ts';
 import { BadRequest } from '../errors.ts';
@@ -37,21 +42,52 @@ export interface StatsRow extends DailyCounts {
   averageHours: number | null;
   pendingWithinTime: number;
   pendingOverdue: number;
+  /** Share of ratings very satisfied or satisfied, 0–100 (null with no rating). */
+  satisfactionRate: number | null;
+  /** Feedback cases answered, and the share answered on time, 0–100 (null with none answered). */
+  feedbackAnswered: number;
+  feedbackOnTimeRate: number | null;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 function sumRow(key: string, label: string): StatsRow {
-  return { key, label, ...zeroCounts(), carriedOver: 0, received: 0, resolved: 0, onTimeRate: null, averageHours: null, pendingWithinTime: 0, pendingOverdue: 0 };
+  return { key, label, ...zeroCounts(), carriedOver: 0, received: 0, resolved: 0, onTimeRate: null, averageHours: null, pendingWithinTime: 0, pendingOverdue: 0,
+    satisfactionRate: null, feedbackAnswered: 0, feedbackOnTimeRate: null };
 }
+
+const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 10 : null);
 
 function finish(r: StatsRow): StatsRow {
   r.received = r.receivedOnline + r.receivedDirect;
   r.resolved = r.resolvedEarly + r.resolvedOnTime + r.resolvedLate;
-  r.onTimeRate = r.resolved ? Math.round(((r.resolvedEarly + r.resolvedOnTime) / r.resolved) * 1000) / 10 : null;
+  r.onTimeRate = rate(r.resolvedEarly + r.resolvedOnTime, r.resolved);
+  r.satisfactionRate = rate(r.verySatisfied + r.satisfied, r.rated);
+  r.feedbackAnswered = r.feedbackOnTime + r.feedbackLate;
+  r.feedbackOnTimeRate = rate(r.feedbackOnTime, r.feedbackAnswered);
   r.averageHours = r.resolved ? Math.round((r.handlingHours / r.resolved) * 10) / 10 : null;
   r.handlingHours = Math.round(r.handlingHours * 10) / 10;
   return r;
+}
+
+const lastDayOf = (month: string) => `${month}-${String(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate()).padStart(2, '0')}`;
+const shiftMonth = (month: string, by: number) => {
+  const d = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1 + by, 1));
+  return d.toISOString().slice(0, 7);
+};
+
+/**
+ * How a period is read: the whole months inside it (first and last, or null) from the monthly rows, the days
+ * before the first whole month and after the last one from the daily rows.
+ */
+export function spanOf(from: string, to: string): { months: [string, string] | null; days: Array<[string, string]> } {
+  const first = from.endsWith('-01') ? from.slice(0, 7) : shiftMonth(from.slice(0, 7), 1);
+  const last = to === lastDayOf(to.slice(0, 7)) ? to.slice(0, 7) : shiftMonth(to.slice(0, 7), -1);
+  if (first > last) return { months: null, days: [[from, to]] };
+  const days: Array<[string, string]> = [];
+  if (from < `${first}-01`) days.push([from, lastDayOf(shiftMonth(first, -1))]);
+  if (to > lastDayOf(last)) days.push([`${shiftMonth(last, 1)}-01`, to]);
+  return { months: [first, last], days };
 }
 
 /** The statistics: one row per group plus the total. Reads rollup rows only. */
@@ -63,18 +99,32 @@ export async function statistics(q: StatsQuery, now = new Date()): Promise<{ row
   const scope: WhereOptions = {};
   if (root) Object.assign(scope, { orgPath: { [Op.like]: `${root.path}%` } });
   if (q.field) Object.assign(scope, { field: q.field });
-  const cols = DAILY_COLUMNS.map(([name, c]) => [db().fn('SUM', db().col(c)), name] as [ReturnType<ReturnType<typeof db>['fn']>, string]);
-  const keyCols = groupBy === 'unit' ? ['orgPath'] : groupBy === 'field' ? ['field'] : ['day'];
-  const [inRange, before, open] = await Promise.all([
-    InsightDaily.findAll({ where: { ...scope, day: { [Op.between]: [q.from, q.to] } }, attributes: [...keyCols, ...cols], group: keyCols, raw: true }) as unknown as Promise<Array<Record<string, unknown>>>,
+  const sums = (table: typeof InsightDaily | typeof InsightMonthly, time: 'day' | 'month', range: Record<symbol, unknown>) => {
+    const cols = DAILY_COLUMNS.map(([name, c]) => [db().fn('SUM', db().col(c)), name] as [ReturnType<ReturnType<typeof db>['fn']>, string]);
+    const keyCols = groupBy === 'unit' ? ['orgPath'] : groupBy === 'field' ? ['field'] : [time];
+    return (table as ModelStatic<Model>).findAll({ where: { ...scope, [time]: range }, attributes: [...keyCols, ...cols], group: keyCols, raw: true }) as unknown as Promise<Array<Record<string, unknown>>>;
+  };
+  const span = spanOf(q.from, q.to);
+  const none = Promise.resolve([] as Array<Record<string, unknown>>);
+  const monthStart = `${q.from.slice(0, 7)}-01`;
+  const keyCols = groupBy === 'unit' ? ['orgPath'] : groupBy === 'field' ? ['field'] : [];
+  const parts = await Promise.all([
+    span.months ? sums(InsightMonthly, 'month', { [Op.between]: span.months }) : none,
+    ...span.days.map((d) => sums(InsightDaily, 'day', { [Op.between]: d })),
     // Carried over: received before the period and not resolved or withdrawn before it.
-    groupBy === 'month' ? Promise.resolve([]) : InsightDaily.findAll({ where: { ...scope, day: { [Op.lt]: q.from } }, attributes: [...keyCols, ...cols], group: keyCols, raw: true }) as unknown as Promise<Array<Record<string, unknown>>>,
-    groupBy === 'month' ? Promise.resolve([]) : InsightOpen.findAll({ where: scope, attributes: [...keyCols.filter((k) => k !== 'day'), 'dueDay', [db().fn('SUM', db().col('open')), 'open']], group: [...keyCols.filter((k) => k !== 'day'), 'dueDay'], raw: true }) as unknown as Promise<Array<Record<string, unknown>>>,
+    groupBy === 'month' ? none : sums(InsightMonthly, 'month', { [Op.lt]: q.from.slice(0, 7) }),
+    groupBy === 'month' || monthStart === q.from ? none : sums(InsightDaily, 'day', { [Op.gte]: monthStart, [Op.lt]: q.from }),
+    groupBy === 'month' ? none : InsightOpen.findAll({ where: scope, attributes: [...keyCols, 'dueDay', [db().fn('SUM', db().col('open')), 'open']], group: [...keyCols, 'dueDay'], raw: true }) as unknown as Promise<Array<Record<string, unknown>>>,
   ]);
+  const open = parts.pop()!;
+  const beforeDays = parts.pop()!;
+  const beforeMonths = parts.pop()!;
+  const inRange = parts.flat();
+  const before = [...beforeMonths, ...beforeDays];
   // Units group to the children of the scope: the path segment just below the root's.
   const groupKey = (r: Record<string, unknown>): string => {
     if (groupBy === 'field') return String(r.field || '');
-    if (groupBy === 'month') return String(r.day).slice(0, 7);
+    if (groupBy === 'month') return String(r.day ?? r.month).slice(0, 7);
     const segs = String(r.orgPath).split('/').filter(Boolean);
     return segs[rootDepth] ?? segs[rootDepth - 1] ?? '';
   };
@@ -115,12 +165,13 @@ export async function statistics(q: StatsQuery, now = new Date()): Promise<{ row
     total.pendingWithinTime += r.pendingWithinTime;
     total.pendingOverdue += r.pendingOverdue;
   }
+  total.amountPaid = Math.round(total.amountPaid);
   return { rows, total: finish(total), scope: { code: root?.code ?? null, name: root?.name ?? null } };
 }
 
 /** One difference the rebuild found between the kept rollups and a recount. */
 export interface RebuildDifference {
-  table: 'insight_daily' | 'insight_open';
+  table: 'insight_daily' | 'insight_monthly' | 'insight_open';
   key: string;
   column: string;
   kept: number;
@@ -129,33 +180,67 @@ export interface RebuildDifference {
 
 const REBUILD_PAGE = 5000;
 
-/**
- * Recounts the rollups from the dossiers, reports every difference from the kept rows and, unless `dryRun`,
- * replaces them (one transaction).
- */
-export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promise<{ dossiers: number; differences: RebuildDifference[] }> {
-  const delta: Delta = { daily: new Map(), open: new Map() };
-  let dossiers = 0;
+/** Reads a table in pages by id and hands each page on. */
+async function eachPage(model: ModelStatic<Model>, where: WhereOptions, attributes: string[], fn: (rows: Array<Record<string, unknown>>) => Promise<void> | void): Promise<number> {
+  let n = 0;
   for (let lastId = 0; ;) {
-    const page = await Dossier.findAll({ where: { id: { [Op.gt]: lastId } }, order: [['id', 'ASC']], limit: REBUILD_PAGE, attributes: ['id', 'status', 'orgCode', 'orgPath', 'procedureCode', 'channel', 'receivedAt', 'dueAt', 'decidedAt', 'finishedAt', 'updatedAt'], raw: true });
-    if (!page.length) break;
-    for (const d of page) addContribution(delta, factsOf(d as unknown as Record<string, unknown>), 1);
-    dossiers += page.length;
-    lastId = (page[page.length - 1] as unknown as { id: number }).id;
+    const page = await model.findAll({ where: { ...where, id: { [Op.gt]: lastId } }, order: [['id', 'ASC']], limit: REBUILD_PAGE, attributes, raw: true }) as unknown as Array<Record<string, unknown>>;
+    if (!page.length) return n;
+    await fn(page);
+    n += page.length;
+    lastId = Number(page[page.length - 1].id);
   }
-  const differences: RebuildDifference[] = [];
-  const kept = await InsightDaily.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>;
+}
+
+/** Every contribution recounted from the raw rows: dossiers, paid payments, ratings and answered feedback cases. */
+async function recountAll(): Promise<{ delta: Delta; dossiers: number }> {
+  const delta = emptyDelta();
+  const dossiers = await eachPage(Dossier, {}, ['id', 'status', 'orgCode', 'orgPath', 'procedureCode', 'channel', 'receivedAt', 'dueAt', 'decidedAt', 'finishedAt', 'updatedAt'], (page) => {
+    for (const d of page) addContribution(delta, factsOf(d), 1);
+  });
+  // Payments and ratings count for dossiers that exist (a deleted dossier takes them out of the statistics).
+  await eachPage(Payment, { status: 'paid' }, ['id', 'dossierId', 'status', 'amount', 'paidAt'], async (page) => {
+    const places = await placesOf(page.map((p) => Number(p.dossierId)));
+    for (const p of page) addParts(delta, paymentRowParts(p, places), 1);
+  });
+  await eachPage(DossierRating, {}, ['id', 'dossierId', 'day', 'orgCode', 'orgPath', 'procedureCode', 'overall'], async (page) => {
+    const places = await placesOf(page.map((r) => Number(r.dossierId)));
+    for (const r of page) if (places.has(Number(r.dossierId))) addParts(delta, ratingRowParts(r), 1);
+  });
+  await eachPage(FeedbackCase, { status: [...ANSWERED_CASE_STATUSES] }, ['id', 'status', 'answeredAt', 'dueAt', 'orgCode', 'orgPath'], (page) => {
+    for (const c of page) addParts(delta, feedbackRowParts(c), 1);
+  });
+  return { delta, dossiers };
+}
+
+/** The differences between kept counter rows and recounted ones (missing rows count as zeros). */
+function compareCounters(table: 'insight_daily' | 'insight_monthly', time: 'day' | 'month', kept: Array<Record<string, unknown>>, recounted: Delta['daily']): RebuildDifference[] {
+  const out: RebuildDifference[] = [];
   const seen = new Set<string>();
   for (const k of kept) {
-    const key = `${k.day}|${k.orgCode}|${k.procedureCode}`;
+    const key = `${k[time]}|${k.orgCode}|${k.procedureCode}`;
     seen.add(key);
-    const re = delta.daily.get(key)?.counts ?? zeroCounts();
-    for (const [name, column] of DAILY_COLUMNS) if (Math.abs(Number(k[name]) - re[name]) > 1e-6) differences.push({ table: 'insight_daily', key, column, kept: Number(k[name]), recounted: re[name] });
+    const re = recounted.get(key)?.counts ?? zeroCounts();
+    for (const [name, column] of DAILY_COLUMNS) if (Math.abs(Number(k[name]) - re[name]) > 1e-6) out.push({ table, key, column, kept: Number(k[name]), recounted: re[name] });
   }
-  for (const [key, row] of delta.daily) {
+  for (const [key, row] of recounted) {
     if (seen.has(key)) continue;
-    for (const [name, column] of DAILY_COLUMNS) if (Math.abs(row.counts[name]) > 1e-6) differences.push({ table: 'insight_daily', key, column, kept: 0, recounted: row.counts[name] });
+    for (const [name, column] of DAILY_COLUMNS) if (Math.abs(row.counts[name]) > 1e-6) out.push({ table, key, column, kept: 0, recounted: row.counts[name] });
   }
+  return out;
+}
+
+/**
+ * Recounts the rollups (daily, monthly, open) from the raw rows, reports every difference from the kept rows and,
+ * unless `dryRun`, replaces them (one transaction).
+ */
+export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promise<{ dossiers: number; differences: RebuildDifference[] }> {
+  const { delta, dossiers } = await recountAll();
+  const months = monthlyOf(delta);
+  const differences: RebuildDifference[] = [
+    ...compareCounters('insight_daily', 'day', await InsightDaily.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>, delta.daily),
+    ...compareCounters('insight_monthly', 'month', await InsightMonthly.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>, months),
+  ];
   const keptOpen = await InsightOpen.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>;
   const seenOpen = new Set<string>();
   for (const k of keptOpen) {
@@ -167,11 +252,14 @@ export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promis
   for (const [key, row] of delta.open) if (!seenOpen.has(key) && row.n) differences.push({ table: 'insight_open', key, column: 'open', kept: 0, recounted: row.n });
   if (!opts.dryRun && differences.length) {
     await inTransaction(async (t) => {
-      await db().query('DELETE FROM insight_daily', { type: QueryTypes.DELETE, transaction: t });
-      await db().query('DELETE FROM insight_open', { type: QueryTypes.DELETE, transaction: t });
-      const daily = [];
-      for (const r of delta.daily.values()) daily.push({ day: r.day, orgCode: r.orgCode, procedureCode: r.procedureCode, orgPath: r.orgPath, field: await fieldOf(r.procedureCode, t), ...r.counts });
-      for (let i = 0; i < daily.length; i += 1000) await InsightDaily.bulkCreate(daily.slice(i, i + 1000), { transaction: t });
+      for (const table of ['insight_daily', 'insight_monthly', 'insight_open']) await db().query(`DELETE FROM ${table}`, { type: QueryTypes.DELETE, transaction: t });
+      const write = async (model: ModelStatic<Model>, time: 'day' | 'month', rows: Delta['daily']) => {
+        const out = [];
+        for (const r of rows.values()) out.push({ [time]: r.day, orgCode: r.orgCode, procedureCode: r.procedureCode, orgPath: r.orgPath, field: await fieldOf(r.procedureCode, t), ...r.counts });
+        for (let i = 0; i < out.length; i += 1000) await model.bulkCreate(out.slice(i, i + 1000), { transaction: t });
+      };
+      await write(InsightDaily, 'day', delta.daily);
+      await write(InsightMonthly, 'month', months);
       const open = [];
       for (const r of delta.open.values()) if (r.n) open.push({ orgCode: r.orgCode, procedureCode: r.procedureCode, dueDay: r.dueDay, orgPath: r.orgPath, field: await fieldOf(r.procedureCode, t), open: r.n });
       for (let i = 0; i < open.length; i += 1000) await InsightOpen.bulkCreate(open.slice(i, i + 1000), { transaction: t });

@@ -1,9 +1,14 @@
-// Keeps the statistics rollups current as dossiers move: every create, update or delete of a dossier row adds
-// the difference of its contribution (src/insight/contrib.ts) to the rollup rows, in the same transaction.
-import { QueryTypes, type Transaction } from 'sequelize';
+// Keeps the statistics rollups current as dossiers, payments, ratings and feedback cases move: every create, update
+// or delete of such a row adds the difference of its contribution (src/insight/contrib.ts) to the daily and monthly
+// rollup rows, in the same transaction.
+import { Op, QueryTypes, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
 import { Dossier } from '../dossiers/models.ts';
+import { Payment } from '../payments/models.ts';
+import { DossierRating, FeedbackCase } from '../feedback/models.ts';
 import { Procedure } from '../catalog/models.ts';
-import { contributionOf, DAILY_COLUMNS, zeroCounts, type DailyCounts, type DossierFacts } from './contrib.ts';
+import {
+  contributionOf, DAILY_COLUMNS, feedbackParts, paymentParts, ratingParts, zeroCounts, type DailyCounts, type DossierFacts, type DossierPlace, type RollupPart,
+} from './contrib.ts';
 import { db, isMysql } from '../store/index.ts';
 
 /** The field (lĩnh vực) of each procedure; a cache that is safe to lose. */
@@ -35,20 +40,26 @@ export interface Delta {
   open: Map<string, { orgCode: string; procedureCode: string; dueDay: string; orgPath: string; n: number }>;
 }
 
-function emptyDelta(): Delta {
+/** An empty delta. */
+export function emptyDelta(): Delta {
   return { daily: new Map(), open: new Map() };
+}
+
+/** Adds `sign` × some rollup parts to a delta. */
+export function addParts(delta: Delta, parts: readonly RollupPart[], sign: 1 | -1): void {
+  for (const p of parts) {
+    const k = `${p.day}|${p.orgCode}|${p.procedureCode}`;
+    let row = delta.daily.get(k);
+    if (!row) delta.daily.set(k, (row = { day: p.day, orgCode: p.orgCode, procedureCode: p.procedureCode, orgPath: p.orgPath, counts: zeroCounts() }));
+    for (const [name] of DAILY_COLUMNS) row.counts[name] += sign * (p.counts[name] ?? 0);
+  }
 }
 
 /** Adds `sign` × a dossier's contribution to a delta. */
 export function addContribution(delta: Delta, facts: DossierFacts | null, sign: 1 | -1): void {
   if (!facts) return;
   const c = contributionOf(facts);
-  for (const d of c.daily) {
-    const k = `${d.day}|${facts.orgCode}|${facts.procedureCode}`;
-    let row = delta.daily.get(k);
-    if (!row) delta.daily.set(k, (row = { day: d.day, orgCode: facts.orgCode, procedureCode: facts.procedureCode, orgPath: facts.orgPath, counts: zeroCounts() }));
-    for (const [name] of DAILY_COLUMNS) row.counts[name] += sign * (d.counts[name] ?? 0);
-  }
+  addParts(delta, c.daily.map((d) => ({ day: d.day, orgCode: facts.orgCode, orgPath: facts.orgPath, procedureCode: facts.procedureCode, counts: d.counts })), sign);
   if (c.openDueDay !== null) {
     const k = `${facts.orgCode}|${facts.procedureCode}|${c.openDueDay}`;
     let row = delta.open.get(k);
@@ -57,21 +68,40 @@ export function addContribution(delta: Delta, facts: DossierFacts | null, sign: 
   }
 }
 
-/** Writes a delta into the rollup rows (upserts that add), in the given transaction. */
+/** The monthly rows a delta of daily rows changes (month = the first seven characters of the day). */
+export function monthlyOf(delta: Delta): Delta['daily'] {
+  const months: Delta['daily'] = new Map();
+  for (const r of delta.daily.values()) {
+    const month = r.day.slice(0, 7);
+    const k = `${month}|${r.orgCode}|${r.procedureCode}`;
+    let row = months.get(k);
+    if (!row) months.set(k, (row = { day: month, orgCode: r.orgCode, procedureCode: r.procedureCode, orgPath: r.orgPath, counts: zeroCounts() }));
+    for (const [name] of DAILY_COLUMNS) row.counts[name] += r.counts[name];
+  }
+  return months;
+}
+
+const isZero = (c: DailyCounts) => DAILY_COLUMNS.every(([name]) => Math.abs(c[name]) < 1e-9);
+
+/** Writes a delta into the daily, monthly and open rollup rows (upserts that add), in the given transaction. */
 export async function applyDelta(delta: Delta, t?: Transaction | null): Promise<void> {
   const s = db();
   const opts = { transaction: t ?? undefined, type: QueryTypes.INSERT };
-  const conflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT (day, org_code, procedure_code) DO UPDATE SET';
   const ref = (c: string) => (isMysql() ? `VALUES(${c})` : `excluded.${c}`);
-  for (const row of delta.daily.values()) {
-    if (DAILY_COLUMNS.every(([name]) => Math.abs(row.counts[name]) < 1e-9)) continue;
-    const cols = DAILY_COLUMNS.map(([, c]) => c);
-    const field = await fieldOf(row.procedureCode, t);
-    await s.query(
-      `INSERT INTO insight_daily (day, org_code, procedure_code, org_path, field, ${cols.join(', ')}) VALUES (?, ?, ?, ?, ?, ${cols.map(() => '?').join(', ')}) ${conflict} ${cols.map((c) => `${c} = ${c} + ${ref(c)}`).join(', ')}`,
-      { ...opts, replacements: [row.day, row.orgCode, row.procedureCode, row.orgPath, field, ...DAILY_COLUMNS.map(([name]) => row.counts[name])] },
-    );
-  }
+  const cols = DAILY_COLUMNS.map(([, c]) => c);
+  const upsert = async (table: string, keyCol: string, rows: Delta['daily']) => {
+    const conflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : `ON CONFLICT (${keyCol}, org_code, procedure_code) DO UPDATE SET`;
+    for (const row of rows.values()) {
+      if (isZero(row.counts)) continue;
+      const field = await fieldOf(row.procedureCode, t);
+      await s.query(
+        `INSERT INTO ${table} (${keyCol}, org_code, procedure_code, org_path, field, ${cols.join(', ')}) VALUES (?, ?, ?, ?, ?, ${cols.map(() => '?').join(', ')}) ${conflict} ${cols.map((c) => `${c} = ${c} + ${ref(c)}`).join(', ')}`,
+        { ...opts, replacements: [row.day, row.orgCode, row.procedureCode, row.orgPath, field, ...DAILY_COLUMNS.map(([name]) => row.counts[name])] },
+      );
+    }
+  };
+  await upsert('insight_daily', 'day', delta.daily);
+  await upsert('insight_monthly', 'month', monthlyOf(delta));
   const openConflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT (org_code, procedure_code, due_day) DO UPDATE SET';
   for (const row of delta.open.values()) {
     if (row.n === 0) continue;
@@ -91,26 +121,183 @@ export async function trackChange(before: DossierFacts | null, after: DossierFac
   await applyDelta(delta, t);
 }
 
-const HOOKS = ['afterCreate', 'afterUpdate', 'beforeBulkUpdate', 'beforeBulkDestroy', 'afterDestroy'] as const;
+type Row = Record<string, unknown>;
+type Opts = { transaction?: Transaction | null; where?: WhereOptions };
 
-/** Installs the dossier hooks, after the models are defined on a connection (defining them again drops hooks). */
+const date = (x: unknown) => (x === null || x === undefined ? null : x instanceof Date ? x : new Date(String(x)));
+
+/** The place (unit, procedure) of a dossier row. */
+function placeOf(d: Row): DossierPlace {
+  return { orgCode: String(d.orgCode), orgPath: String(d.orgPath), procedureCode: String(d.procedureCode) };
+}
+
+/** What a payment row adds, given the places of dossiers by id. */
+export function paymentRowParts(p: Row, places: ReadonlyMap<number, DossierPlace>): RollupPart[] {
+  return paymentParts({ status: String(p.status), amount: Number(p.amount), paidAt: date(p.paidAt) }, places.get(Number(p.dossierId)) ?? null);
+}
+
+/** What a rating row adds. */
+export function ratingRowParts(r: Row): RollupPart[] {
+  return ratingParts({ day: String(r.day), orgCode: String(r.orgCode), orgPath: String(r.orgPath), procedureCode: String(r.procedureCode), overall: String(r.overall) });
+}
+
+/** What a feedback case row adds. */
+export function feedbackRowParts(c: Row): RollupPart[] {
+  return feedbackParts({ status: String(c.status), answeredAt: date(c.answeredAt), dueAt: date(c.dueAt), orgCode: String(c.orgCode), orgPath: String(c.orgPath) });
+}
+
+/** The places of the dossiers with these ids. */
+export async function placesOf(ids: readonly number[], t?: Transaction | null): Promise<Map<number, DossierPlace>> {
+  const out = new Map<number, DossierPlace>();
+  if (!ids.length) return out;
+  const rows = await Dossier.findAll({ where: { id: [...new Set(ids)] }, attributes: ['id', 'orgCode', 'orgPath', 'procedureCode'], raw: true, transaction: t ?? undefined }) as unknown as Row[];
+  for (const d of rows) out.set(Number(d.id), placeOf(d));
+  return out;
+}
+
+/** How one tracked model's rows become rollup changes. */
+interface Tracker {
+  model: ModelStatic<Model>;
+  /** Adds `sign` × what these rows (all before, or all after, one change) add to the rollups. */
+  add(delta: Delta, rows: Row[], sign: 1 | -1, t: Transaction | null, change: 'create' | 'update' | 'destroy'): Promise<void>;
+}
+
+const samePlace = (a: Row, b: Row) => a.orgCode === b.orgCode && a.orgPath === b.orgPath && a.procedureCode === b.procedureCode;
+
+const trackers: Tracker[] = [
+  {
+    model: Dossier,
+    async add(delta, rows, sign, t, change) {
+      for (const r of rows) addContribution(delta, factsOf(r), sign);
+      // A dossier's payments count for its unit and procedure: they move with it, and leave with it when it is deleted
+      // (its ratings are deleted with it by the database).
+      if (change === 'create') return;
+      const ids = rows.map((r) => Number(r.id));
+      if (!ids.length) return;
+      const moved = new Set(change === 'destroy' ? ids : rows.filter((r) => !samePlace(r, (r as { _other?: Row })._other ?? r)).map((r) => Number(r.id)));
+      if (!moved.size) return;
+      const places = new Map(rows.filter((r) => moved.has(Number(r.id))).map((r) => [Number(r.id), placeOf(r)]));
+      const payments = await Payment.findAll({ where: { dossierId: [...moved], status: 'paid' }, raw: true, transaction: t ?? undefined }) as unknown as Row[];
+      for (const p of payments) addParts(delta, paymentRowParts(p, places), sign);
+      if (change === 'destroy') {
+        const ratings = await DossierRating.findAll({ where: { dossierId: [...moved] }, raw: true, transaction: t ?? undefined }) as unknown as Row[];
+        for (const r of ratings) addParts(delta, ratingRowParts(r), sign);
+      }
+    },
+  },
+  {
+    model: Payment,
+    async add(delta, rows, sign, t) {
+      const paid = rows.filter((p) => p.status === 'paid');
+      const places = await placesOf(paid.map((p) => Number(p.dossierId)), t);
+      for (const p of paid) addParts(delta, paymentRowParts(p, places), sign);
+    },
+  },
+  {
+    model: DossierRating,
+    async add(delta, rows, sign) {
+      for (const r of rows) addParts(delta, ratingRowParts(r), sign);
+    },
+  },
+  {
+    model: FeedbackCase,
+    async add(delta, rows, sign) {
+      for (const c of rows) addParts(delta, feedbackRowParts(c), sign);
+    },
+  },
+];
+
+/** The rows a change is about to touch, read (and locked, on MySQL) in its transaction, so the "before" is the current one. */
+async function lockedRows(model: ModelStatic<Model>, where: WhereOptions | undefined, t: Transaction | null): Promise<Row[]> {
+  if (!where) return [];
+  return model.findAll({ where, raw: true, transaction: t ?? undefined, ...(t ? { lock: t.LOCK.UPDATE } : {}) }) as unknown as Promise<Row[]>;
+}
+
+async function rowsById(model: ModelStatic<Model>, ids: unknown[], t: Transaction | null): Promise<Row[]> {
+  if (!ids.length) return [];
+  return model.findAll({ where: { id: { [Op.in]: ids } }, raw: true, transaction: t ?? undefined }) as unknown as Promise<Row[]>;
+}
+
+const HOOKS = ['afterCreate', 'afterBulkCreate', 'beforeUpdate', 'afterUpdate', 'beforeBulkUpdate', 'afterBulkUpdate', 'beforeDestroy', 'afterDestroy', 'beforeBulkDestroy', 'afterBulkDestroy'] as const;
+
+/** The rows read before a change, by the change's options object (or instance) until its after-hook runs. */
+const pending = new WeakMap<object, Row[]>();
+/** What a delete takes away, computed before it, by the change's options object (or instance). */
+const pendingDelete = new WeakMap<object, Delta>();
+
+function install(tr: Tracker): void {
+  const { model } = tr;
+  for (const h of HOOKS) model.removeHook(h, 'insight');
+  const apply = async (before: Row[], after: Row[], t: Transaction | null, change: 'create' | 'update' | 'destroy') => {
+    const delta = emptyDelta();
+    // For an update, each row knows its other side, so a dossier that changes unit moves its payments.
+    if (change === 'update') {
+      const afterById = new Map(after.map((r) => [String(r.id), r]));
+      for (const b of before) Object.defineProperty(b, '_other', { value: afterById.get(String(b.id)), enumerable: false });
+      const beforeById = new Map(before.map((r) => [String(r.id), r]));
+      for (const a of after) Object.defineProperty(a, '_other', { value: beforeById.get(String(a.id)), enumerable: false });
+    }
+    await tr.add(delta, after, 1, t, change);
+    await tr.add(delta, before, -1, t, change);
+    await applyDelta(delta, t);
+  };
+  model.addHook('afterCreate', 'insight', async (m: Model, o: Opts) => {
+    await apply([], [m.get({ plain: true }) as Row], o.transaction ?? null, 'create');
+  });
+  model.addHook('afterBulkCreate', 'insight', async (ms: Model[], o: Opts) => {
+    await apply([], ms.map((m) => m.get({ plain: true }) as Row), o.transaction ?? null, 'create');
+  });
+  // An instance's own values may be stale: the rows before and after are read from the database in the transaction.
+  model.addHook('beforeUpdate', 'insight', async (m: Model, o: Opts & { individualHooks?: boolean }) => {
+    if (pending.has(o)) return; // a bulk update's row hooks: the bulk hooks track it
+    pending.set(m, await lockedRows(model, { id: m.get('id') } as WhereOptions, o.transaction ?? null));
+  });
+  model.addHook('afterUpdate', 'insight', async (m: Model, o: Opts) => {
+    const before = pending.get(m);
+    if (!before) return;
+    pending.delete(m);
+    await apply(before, await rowsById(model, [m.get('id')], o.transaction ?? null), o.transaction ?? null, 'update');
+  });
+  model.addHook('beforeBulkUpdate', 'insight', async (o: Opts) => {
+    pending.set(o, await lockedRows(model, o.where, o.transaction ?? null));
+  });
+  model.addHook('afterBulkUpdate', 'insight', async (o: Opts) => {
+    const before = pending.get(o) ?? [];
+    pending.delete(o);
+    await apply(before, await rowsById(model, before.map((r) => r.id), o.transaction ?? null), o.transaction ?? null, 'update');
+  });
+  // What a delete takes away is counted before it, while the rows the database deletes with it (ratings) are still there.
+  const destroyDelta = async (before: Row[], t: Transaction | null) => {
+    const delta = emptyDelta();
+    await tr.add(delta, before, -1, t, 'destroy');
+    return delta;
+  };
+  model.addHook('beforeDestroy', 'insight', async (m: Model, o: Opts) => {
+    if (pendingDelete.has(o)) return;
+    const t = o.transaction ?? null;
+    pendingDelete.set(m, await destroyDelta(await lockedRows(model, { id: m.get('id') } as WhereOptions, t), t));
+  });
+  model.addHook('afterDestroy', 'insight', async (m: Model, o: Opts) => {
+    const delta = pendingDelete.get(m);
+    if (!delta) return;
+    pendingDelete.delete(m);
+    await applyDelta(delta, o.transaction ?? null);
+  });
+  model.addHook('beforeBulkDestroy', 'insight', async (o: Opts) => {
+    const t = o.transaction ?? null;
+    pendingDelete.set(o, await destroyDelta(await lockedRows(model, o.where, t), t));
+  });
+  model.addHook('afterBulkDestroy', 'insight', async (o: Opts) => {
+    const delta = pendingDelete.get(o);
+    pendingDelete.delete(o);
+    if (delta) await applyDelta(delta, o.transaction ?? null);
+  });
+}
+
+/**
+ * Installs the statistics hooks on dossiers, payments, ratings and feedback cases, after the models are defined on a
+ * connection (defining them again drops hooks).
+ */
 export function installDossierHooks(): void {
-  for (const h of HOOKS) Dossier.removeHook(h, 'insight');
-  Dossier.addHook('afterCreate', 'insight', async (d: Dossier, options: { transaction?: Transaction | null }) => {
-    await trackChange(null, factsOf(d.get()), options.transaction);
-  });
-  Dossier.addHook('afterUpdate', 'insight', async (d: Dossier, options: { transaction?: Transaction | null }) => {
-    const prev = (d as unknown as { _previousDataValues: Record<string, unknown> })._previousDataValues;
-    await trackChange(factsOf(prev), factsOf(d.get()), options.transaction);
-  });
-  // A bulk update or destroy runs the row hooks too, so every way of changing a dossier keeps the rollups right.
-  Dossier.addHook('beforeBulkUpdate', 'insight', (options: { individualHooks?: boolean }) => {
-    options.individualHooks = true;
-  });
-  Dossier.addHook('beforeBulkDestroy', 'insight', (options: { individualHooks?: boolean }) => {
-    options.individualHooks = true;
-  });
-  Dossier.addHook('afterDestroy', 'insight', async (d: Dossier, options: { transaction?: Transaction | null }) => {
-    await trackChange(factsOf(d.get()), null, options.transaction);
-  });
+  for (const tr of trackers) install(tr);
 }

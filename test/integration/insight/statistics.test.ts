@@ -1,13 +1,16 @@
-// Statistics kept current as dossiers move equal a recount from the raw dossier rows, after a generated history
-// with every kind of outcome; the rebuild finds a tampered rollup row and puts it right.
+// Statistics kept current as dossiers, payments, ratings and feedback cases move equal a recount from the raw rows,
+// after a generated history with every kind of outcome; the rebuild finds a tampered daily or monthly row and puts it right.
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { Op } from 'sequelize';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { importOrgs } from '../../../src/orgs/import.ts';
 import { getOrgByCode } from '../../../src/orgs/service.ts';
 import { Dossier } from '../../../src/dossiers/models.ts';
-import { InsightDaily } from '../../../src/insight/models.ts';
+import { InsightDaily, InsightMonthly } from '../../../src/insight/models.ts';
+import { Payment } from '../../../src/payments/models.ts';
+import { DossierRating, FeedbackCase } from '../../../src/feedback/models.ts';
 import { rebuildStatistics, statistics } from '../../../src/insight/service.ts';
 import { inTransaction } from '../../../src/store/index.ts';
 import { importProcedures } from '../../../src/catalog/import.ts';
@@ -50,8 +53,48 @@ test.before(async () => {
     if (outcome === 'refused') await d.update({ status: 'refused', decidedAt: new Date(receivedAt.getTime() + 24 * H) });
     if (outcome === 'withdrawn') await d.update({ status: 'withdrawn', finishedAt: new Date(receivedAt.getTime() + 24 * H) });
   }
-  // One dossier is removed altogether (a test dossier an admin deletes).
-  await Dossier.destroy({ where: { id: 3 } });
+  // Payments: paid (confirmed the way the gateway notification does it), failed, still pending, paid twice.
+  const resolved = await Dossier.findAll({ where: { status: ['done', 'refused', 'processing'] }, order: [['id', 'ASC']] });
+  for (const [i, d] of resolved.entries()) {
+    const kind = pick(['paid', 'paid', 'failed', 'pending', 'none', 'twice']);
+    if (kind === 'none') continue;
+    const paidAt = new Date(d.receivedAt!.getTime() + Math.floor(rand() * 30) * 24 * H);
+    for (let k = 0; k < (kind === 'twice' ? 2 : 1); k++) {
+      const p = await Payment.create({ txnRef: `T${i}-${k}`, dossierId: d.id, gateway: 'vnpay', amount: 15000 * (1 + (i % 7)), status: 'pending', orderInfo: 'x' });
+      if (kind === 'pending') continue;
+      await inTransaction((t) => Payment.update({ status: kind === 'failed' ? 'failed' : 'paid', paidAt: kind === 'failed' ? null : paidAt }, { where: { id: p.id, status: 'pending' }, transaction: t }));
+      // A late repeat of the same notification finds nothing pending and changes nothing.
+      await Payment.update({ status: 'paid', paidAt: new Date() }, { where: { id: p.id, status: 'pending' } });
+    }
+  }
+  // Ratings of done dossiers, one of them taken back.
+  const done = await Dossier.findAll({ where: { status: 'done' }, order: [['id', 'ASC']] });
+  for (const d of done) {
+    if (rand() < 0.3) continue;
+    const ratedAt = new Date(d.finishedAt!.getTime() + Math.floor(rand() * 5) * 24 * H);
+    await DossierRating.create({
+      dossierId: d.id, dossierCode: `D${d.id}`, procedureCode: d.procedureCode, field: '', orgCode: d.orgCode, orgPath: d.orgPath, via: 'code',
+      overall: pick(['very_satisfied', 'satisfied', 'unsatisfied']), answersJson: '{}', day: new Date(ratedAt.getTime() + 7 * H).toISOString().slice(0, 10), ratedAt,
+    });
+  }
+  await DossierRating.destroy({ where: { dossierId: done[1].id } });
+  // Feedback cases: answered on time, late, published, reopened and waiting again, still being handled.
+  for (let i = 0; i < 40; i++) {
+    const u = pick(units);
+    const receivedAt = new Date(Date.parse('2026-09-01T02:00:00Z') + Math.floor(rand() * 85) * 24 * H);
+    const dueAt = new Date(receivedAt.getTime() + 10 * 24 * H);
+    const c = await FeedbackCase.create({
+      code: `PA-${i}`, subject: 'x', content: 'x', source: 'web', status: 'received', orgCode: u.code, orgPath: u.path, orgName: u.name, contactName: 'x', locale: 'vi', receivedAt, dueAt,
+    });
+    const kind = pick(['onTime', 'late', 'published', 'reopened', 'open']);
+    if (kind === 'open') continue;
+    const answeredAt = new Date(receivedAt.getTime() + (kind === 'late' ? 14 : 4) * 24 * H);
+    await inTransaction((t) => FeedbackCase.update({ status: 'answered', answer: 'y', answeredAt }, { where: { id: c.id, status: 'received' }, transaction: t }));
+    if (kind === 'published' || kind === 'reopened') await c.update({ status: 'published', publishedAt: answeredAt });
+    if (kind === 'reopened') await FeedbackCase.update({ status: 'reopened', reopenCount: 1, dueAt: new Date(answeredAt.getTime() + 10 * 24 * H) }, { where: { id: c.id } });
+  }
+  // One dossier is removed altogether (a test dossier an admin deletes), with its payments and rating.
+  await Dossier.destroy({ where: { id: done[0].id } });
 });
 
 test.after.always(async () => {
@@ -62,7 +105,29 @@ test.after.always(async () => {
 async function recount(from: string, to: string) {
   const vn = (x: Date) => new Date(x.getTime() + 7 * H).toISOString().slice(0, 10);
   const rows = await Dossier.findAll();
-  const r = { received: 0, online: 0, direct: 0, early: 0, onTime: 0, late: 0, withdrawn: 0, carried: 0, within: 0, overdue: 0 };
+  const r = {
+    received: 0, online: 0, direct: 0, early: 0, onTime: 0, late: 0, withdrawn: 0, carried: 0, within: 0, overdue: 0,
+    paid: 0, amount: 0, rated: 0, very: 0, satisfied: 0, unsatisfied: 0, fbOnTime: 0, fbLate: 0,
+  };
+  const inRange = (day: string) => day >= from && day <= to;
+  const ids = new Set(rows.map((d) => d.id));
+  for (const p of await Payment.findAll({ where: { status: 'paid' } })) {
+    if (!ids.has(p.dossierId) || !inRange(vn(p.paidAt!))) continue;
+    r.paid++;
+    r.amount += p.amount;
+  }
+  for (const x of await DossierRating.findAll()) {
+    if (!ids.has(x.dossierId) || !inRange(x.day)) continue;
+    r.rated++;
+    if (x.overall === 'very_satisfied') r.very++;
+    else if (x.overall === 'satisfied') r.satisfied++;
+    else r.unsatisfied++;
+  }
+  for (const c of await FeedbackCase.findAll()) {
+    if (!['answered', 'published', 'closed'].includes(c.status) || !c.answeredAt || !inRange(vn(c.answeredAt))) continue;
+    if (c.answeredAt > c.dueAt) r.fbLate++;
+    else r.fbOnTime++;
+  }
   for (const d of rows) {
     if (d.status === 'draft' || !d.receivedAt) continue;
     const rd = vn(d.receivedAt);
@@ -88,14 +153,18 @@ async function recount(from: string, to: string) {
   return r;
 }
 
-for (const [from, to] of [['2026-09-01', '2026-12-31'], ['2026-10-01', '2026-10-31']] as const) {
+for (const [from, to] of [['2026-09-01', '2026-12-31'], ['2026-10-01', '2026-10-31'], ['2026-09-10', '2026-11-20'], ['2026-10-03', '2026-10-17']] as const) {
   test.serial(`the kept statistics for ${from}…${to} equal a recount from the dossiers`, async (t) => {
     const { total } = await statistics({ from, to }, NOW);
     const r = await recount(from, to);
     t.true(r.received > 20);
+    t.true(r.paid > 3 && r.rated > 3 && r.fbOnTime + r.fbLate > 2);
     t.like(total, {
       received: r.received, receivedOnline: r.online, receivedDirect: r.direct, resolvedEarly: r.early, resolvedOnTime: r.onTime, resolvedLate: r.late,
       withdrawn: r.withdrawn, carriedOver: r.carried, pendingWithinTime: r.within, pendingOverdue: r.overdue,
+      paymentsPaid: r.paid, amountPaid: r.amount, rated: r.rated, verySatisfied: r.very, satisfied: r.satisfied, unsatisfied: r.unsatisfied,
+      feedbackOnTime: r.fbOnTime, feedbackLate: r.fbLate, feedbackAnswered: r.fbOnTime + r.fbLate,
+      satisfactionRate: Math.round(((r.very + r.satisfied) / r.rated) * 1000) / 10,
     });
   });
 }
@@ -121,5 +190,15 @@ test.serial('the rebuild finds no difference in kept rows, then finds and mends 
   const found = await rebuildStatistics();
   t.is(found.differences.length, 1);
   t.like(found.differences[0], { table: 'insight_daily', column: 'received_online', kept: row.receivedOnline + 5, recounted: row.receivedOnline });
+  t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
+});
+
+test.serial('the rebuild finds a tampered monthly row of payments and ratings, and mends it', async (t) => {
+  const row = (await InsightMonthly.findOne({ where: { paymentsPaid: { [Op.gt]: 0 } } }))!;
+  const where = { month: row.month, orgCode: row.orgCode, procedureCode: row.procedureCode };
+  await InsightMonthly.update({ amountPaid: row.amountPaid + 1000, rated: row.rated + 1 }, { where });
+  const found = await rebuildStatistics();
+  t.deepEqual(found.differences.map((d) => [d.table, d.column, d.kept - d.recounted]).sort(), [['insight_monthly', 'amount_paid', 1000], ['insight_monthly', 'rated', 1]]);
+  t.like(await InsightMonthly.findOne({ where }), { amountPaid: row.amountPaid, rated: row.rated });
   t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
 });
