@@ -15,7 +15,8 @@ import { actorOf } from '../auth/service.ts';
 import type { Viewer } from '../access/index.ts';
 import { NotFound, BadRequest } from '../errors.ts';
 import { getConfig } from '../config.ts';
-import { db, inTransaction } from '../store/index.ts';
+import { db, inTransaction, isMysql } from '../store/index.ts';
+import { dbTime, placeholders, selectRows, withTx } from '../engine/sql.ts';
 import { log } from '../log.ts';
 import type { Locale } from '../i18n/index.ts';
 
@@ -127,9 +128,9 @@ export function retryDelayMs(attempt: number, base = getConfig().notifyRetryMs, 
 }
 
 /**
- * What delivery reads of a message: the columns it needs, as plain values. Delivery reads them raw (no
- * model instances, and only these columns) because building and parsing rows was the largest part of
- * its cost beyond SMTP itself (see the benchmark in docs/notify.md).
+ * What delivery reads of a message: the columns it needs, as plain values. Delivery reads and writes
+ * them with raw statements (no model instances, no Sequelize query pipeline) because those were the
+ * largest part of its cost beyond SMTP itself (see the benchmark in docs/notify.md).
  */
 interface Claimed {
   id: number;
@@ -145,7 +146,7 @@ interface Claimed {
   sendingOwner: string | null;
 }
 
-const CLAIMED_ATTRIBUTES = ['id', 'channel', 'recipient', 'subject', 'body', 'status', 'attempts', 'tries', 'nextAttemptAt', 'sendingUntil', 'sendingOwner'];
+const CLAIMED_COLUMNS = 'id, channel, recipient, subject, body, status, attempts, tries, next_attempt_at, sending_until, sending_owner';
 
 /** A raw DATE value as a Date: MariaDB's driver gives Dates, SQLite the stored text. */
 function asDate(v: unknown): Date | null {
@@ -153,11 +154,11 @@ function asDate(v: unknown): Date | null {
   return v instanceof Date ? v : new Date(String(v));
 }
 
-async function readClaimed(where: WhereOptions): Promise<Claimed[]> {
-  const rows = (await NotifyMessage.findAll({ where, attributes: CLAIMED_ATTRIBUTES, raw: true })) as unknown as Array<Record<string, unknown>>;
+async function readClaimed(where: string, params: unknown[]): Promise<Claimed[]> {
+  const rows = await selectRows<Record<string, unknown>>(`SELECT ${CLAIMED_COLUMNS} FROM notify_messages WHERE ${where}`, params);
   return rows.map((r) => ({
     id: Number(r.id), channel: r.channel as Channel, recipient: String(r.recipient), subject: String(r.subject), body: String(r.body), status: r.status as Status,
-    attempts: Number(r.attempts), tries: Number(r.tries), nextAttemptAt: asDate(r.nextAttemptAt), sendingUntil: asDate(r.sendingUntil), sendingOwner: (r.sendingOwner as string | null) ?? null,
+    attempts: Number(r.attempts), tries: Number(r.tries), nextAttemptAt: asDate(r.next_attempt_at), sendingUntil: asDate(r.sending_until), sendingOwner: (r.sending_owner as string | null) ?? null,
   }));
 }
 
@@ -178,12 +179,6 @@ interface Outcome {
   ms: number | null;
 }
 
-/**
- * Records the outcomes of the tries a claim holds. The attempt rows are written first: they are the
- * fact, and a node that dies before the statuses follow leaves them for the next run of the job to
- * apply. Deliveries and permanent failures are one UPDATE per kind, without a transaction (on SQLite
- * each transaction opens a connection); a retry writes its status and its next job together.
- */
 /** Writes attempt rows in one multi-row INSERT without model instances (plain facts, nothing reads them back here). */
 async function insertAttempts(outcomes: Outcome[], node: string, at: Date): Promise<void> {
   await db().getQueryInterface().bulkInsert(NotifyAttempt.getTableName() as string, outcomes.map(({ m, result, ms }) => ({
@@ -191,6 +186,12 @@ async function insertAttempts(outcomes: Outcome[], node: string, at: Date): Prom
   })));
 }
 
+/**
+ * Applies the outcomes of tries whose attempt rows are written (failures at the end of a job, and a
+ * takeover finishing a dead node's try from its row): deliveries and permanent failures are one UPDATE
+ * per kind, without a transaction; a retry writes its status and its next job together. All guarded by
+ * the claim's token.
+ */
 async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?: boolean } = {}): Promise<void> {
   if (!outcomes.length) return;
   const cfg = getConfig();
@@ -215,10 +216,85 @@ async function finishTries(token: string, outcomes: Outcome[], opts: { hasRows?:
   }
 }
 
+/** An answer waiting for the group commit, with the claim that holds its message. */
+interface Recording {
+  token: string;
+  outcome: Outcome;
+  done: (err?: unknown) => void;
+}
+
+/** Answers per write at most (each binds 5 values; SQLite allows 999 values and 500 UNION terms per statement). */
+const RECORD_BATCH = 100;
+
+const recordQueue: Recording[] = [];
+let recording: Promise<void> | null = null;
+
+/**
+ * Records the answer of one try and resolves when it is committed: its attempt row and, for a
+ * delivery, the message's `delivered` status, in one transaction. Group commit: the answers that arrive
+ * while a write is in flight (from every job of this process) go together in the next write, so a burst
+ * costs one multi-row INSERT and one UPDATE per claim instead of a commit per message, and no answer
+ * waits longer than about two writes. The caller starts no other try before this resolves, so a node
+ * killed at any moment leaves at most its tries in flight without a recorded answer.
+ */
+function recordOutcome(token: string, outcome: Outcome): Promise<void> {
+  return new Promise((resolve, reject) => {
+    recordQueue.push({ token, outcome, done: (err) => (err ? reject(err) : resolve()) });
+    recording ??= drainRecords();
+  });
+}
+
+async function drainRecords(): Promise<void> {
+  // The answers that arrive in the same turn of the event loop join the first write.
+  await new Promise((r) => setImmediate(r));
+  try {
+    while (recordQueue.length) {
+      const batch = recordQueue.splice(0, RECORD_BATCH);
+      try {
+        await writeOutcomes(batch);
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.done(err);
+      }
+    }
+  } finally {
+    recording = null;
+  }
+}
+
+/**
+ * One transaction: the attempt rows of the answers whose message its claim still holds (the row's
+ * sequence is the message's current try; a message taken over meanwhile gets no row from the late
+ * answer, and a row the takeover wrote first is kept), then per claim one UPDATE of the delivered ones,
+ * guarded by the token and by their `delivered` row.
+ */
+async function writeOutcomes(batch: Recording[]): Promise<void> {
+  const at = dbTime(new Date());
+  const terms = batch.map(() => 'SELECT ? AS id, ? AS owner, ? AS outcome, ? AS response, ? AS ms').join(' UNION ALL ');
+  const values = batch.flatMap(({ token, outcome: { m, result, ms } }) => [m.id, token, result.outcome, result.response.slice(0, 4000), ms]);
+  const delivered = new Map<string, number[]>();
+  for (const { token, outcome } of batch) if (outcome.result.outcome === 'delivered') delivered.set(token, [...(delivered.get(token) ?? []), outcome.m.id]);
+  await withTx(async (tx) => {
+    void tx.queue(
+      `${isMysql() ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO notify_attempts (message_id, seq, node, outcome, response, ms, at) `
+      + `SELECT m.id, m.tries, ?, v.outcome, v.response, v.ms, ? FROM notify_messages m JOIN (${terms}) v ON v.id = m.id AND v.owner = m.sending_owner WHERE m.status = 'sending'`,
+      [getConfig().nodeName, at, ...values],
+    );
+    for (const [token, ids] of delivered) {
+      void tx.queue(
+        `UPDATE notify_messages SET status = 'delivered', sending_until = NULL, sending_owner = NULL, next_attempt_at = NULL, last_error = NULL, delivered_at = ?, updated_at = ? `
+        + `WHERE id IN (${placeholders(ids.length)}) AND status = 'sending' AND sending_owner = ? `
+        + `AND EXISTS (SELECT 1 FROM notify_attempts a WHERE a.message_id = notify_messages.id AND a.seq = notify_messages.tries AND a.outcome = 'delivered')`,
+        [at, at, ...ids, token],
+      );
+    }
+  });
+}
+
 /** Most tries of one job in flight at once (the SMTP pool has as many connections). */
 const SEND_CONCURRENCY = 8;
 
-async function sendAll(rows: Claimed[], stopAt: number): Promise<{ outcomes: Outcome[]; untried: Claimed[] }> {
+async function sendAll(token: string, rows: Claimed[], stopAt: number): Promise<{ outcomes: Outcome[]; untried: Claimed[] }> {
   const out: Outcome[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, rows.length) }, async () => {
@@ -235,9 +311,10 @@ async function sendAll(rows: Claimed[], stopAt: number): Promise<{ outcomes: Out
       }
       if (result.outcome !== 'delivered') log.warn('notification not delivered', { id: m.id, channel: m.channel, attempt: m.attempts, outcome: result.outcome, response: result.response });
       const outcome = { m, result, ms: Date.now() - started };
-      // The attempt row is the fact of this try, written as soon as the channel answers: a node that dies
-      // later in the job leaves it for the takeover, which then does not send the message again.
-      await insertAttempts([outcome], getConfig().nodeName, new Date());
+      // The answer is the fact of this try, committed (group commit) before this lane starts another:
+      // a node that dies later in the job leaves it for the takeover, which then does not send the
+      // message again.
+      await recordOutcome(token, outcome);
       out.push(outcome);
     }
   }));
@@ -261,8 +338,9 @@ let claimSeq = 0;
 
 /** Delivers the messages whose try is due (the `notify.deliver` job). Safe to run twice, on any node. */
 export async function deliverMessages(ids: number[]): Promise<void> {
+  if (!ids.length) return;
   const cfg = getConfig();
-  const rows = await readClaimed({ id: { [Op.in]: ids } });
+  const rows = await readClaimed(`id IN (${placeholders(ids.length)})`, ids);
   const now = Date.now();
   const heldElsewhere = rows.filter((m) => m.status === 'sending' && m.sendingUntil && m.sendingUntil.getTime() > now);
   if (heldElsewhere.length) {
@@ -283,23 +361,30 @@ export async function deliverMessages(ids: number[]): Promise<void> {
   const due = rows.filter((m) => m.status !== 'sending' && m.status !== 'delivered' && m.status !== 'permanent-failure' && m.nextAttemptAt && m.nextAttemptAt.getTime() <= now + 1000);
   if (!due.length) return;
   const token = `${cfg.nodeName}#${++claimSeq}#${crypto.randomBytes(4).toString('hex')}`;
-  const [won] = await NotifyMessage.update(
-    { status: 'sending', attempts: literal('attempts + 1'), tries: literal('tries + 1'), sendingUntil: new Date(now + cfg.jobLeaseMs), sendingOwner: token },
-    { where: { id: { [Op.in]: due.map((m) => m.id) }, status: { [Op.in]: ['created', 'temporary-failure', 'technical-failure'] }, nextAttemptAt: { [Op.lte]: new Date(now + 1000) } }, ...PLAIN },
-  );
+  const dueIds = due.map((m) => m.id);
+  // One guarded UPDATE: a row already `sending` (another node's claim) or not due does not match.
+  const claim = await withTx(async (tx) => ({
+    result: tx.queue(
+      `UPDATE notify_messages SET status = 'sending', attempts = attempts + 1, tries = tries + 1, sending_until = ?, sending_owner = ?, updated_at = ? `
+      + `WHERE id IN (${placeholders(dueIds.length)}) AND status IN ('created', 'temporary-failure', 'technical-failure') AND next_attempt_at <= ?`,
+      [dbTime(new Date(now + cfg.jobLeaseMs)), token, dbTime(new Date()), ...dueIds, dbTime(new Date(now + 1000))],
+    ),
+  }));
+  const won = (await claim.result).changes;
   if (!won) return;
   // All won (the usual case): the rows in hand are the claimed ones, one try further. Otherwise
   // another node took some in between; read back exactly those carrying this claim's token.
   const mine = won === due.length
     ? due.map((m): Claimed => ({ ...m, status: 'sending', attempts: m.attempts + 1, tries: m.tries + 1, sendingOwner: token }))
-    : await readClaimed({ sendingOwner: token });
+    : await readClaimed('sending_owner = ?', [token]);
   // Tries start during the first half of the hold. While they run, the hold is renewed, so a slow try
   // (a loaded node, a slow mail server) is never taken over as interrupted and sent twice; only a node
   // that stopped lets its hold run out.
   const stopRenewing = renewHold(token, cfg.jobLeaseMs);
   try {
-    const { outcomes, untried } = await sendAll(mine, now + cfg.jobLeaseMs / 2);
-    await finishTries(token, outcomes, { hasRows: true });
+    const { outcomes, untried } = await sendAll(token, mine, now + cfg.jobLeaseMs / 2);
+    // Deliveries are final with their recorded answer; failures get their status and retry here.
+    await finishTries(token, outcomes.filter((o) => o.result.outcome !== 'delivered'), { hasRows: true });
     await releaseUntried(token, untried);
   } finally {
     stopRenewing();
