@@ -1,9 +1,8 @@
 // Sequelize models of the statistics rollups (migrations 0950, 0960; docs/insight.md).
 import { DataTypes, Model, type Sequelize } from 'sequelize';
 
-/** Received and resolved dossiers of one Vietnam day, receiving unit and procedure. */
-export class InsightDaily extends Model {
-  declare day: string;
+/** The counters of one rollup row (a day or a month, a receiving unit and a procedure). */
+abstract class InsightCounters extends Model {
   declare orgCode: string;
   declare procedureCode: string;
   declare orgPath: string;
@@ -26,29 +25,14 @@ export class InsightDaily extends Model {
   declare feedbackLate: number;
 }
 
+/** Received and resolved dossiers of one Vietnam day, receiving unit and procedure. */
+export class InsightDaily extends InsightCounters {
+  declare day: string;
+}
+
 /** The same counters for one Vietnam month (YYYY-MM), receiving unit and procedure. */
-export class InsightMonthly extends Model {
+export class InsightMonthly extends InsightCounters {
   declare month: string;
-  declare orgCode: string;
-  declare procedureCode: string;
-  declare orgPath: string;
-  declare field: string;
-  declare receivedOnline: number;
-  declare receivedDirect: number;
-  declare resolvedEarly: number;
-  declare resolvedOnTime: number;
-  declare resolvedLate: number;
-  declare refused: number;
-  declare withdrawn: number;
-  declare handlingHours: number;
-  declare paymentsPaid: number;
-  declare amountPaid: number;
-  declare rated: number;
-  declare verySatisfied: number;
-  declare satisfied: number;
-  declare unsatisfied: number;
-  declare feedbackOnTime: number;
-  declare feedbackLate: number;
 }
 
 /** Dossiers still open, by receiving unit, procedure and the day they are due. */

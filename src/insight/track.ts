@@ -158,8 +158,11 @@ export async function placesOf(ids: readonly number[], t?: Transaction | null): 
 /** How one tracked model's rows become rollup changes. */
 interface Tracker {
   model: ModelStatic<Model>;
-  /** Adds `sign` × what these rows (all before, or all after, one change) add to the rollups. */
-  add(delta: Delta, rows: Row[], sign: 1 | -1, t: Transaction | null, change: 'create' | 'update' | 'destroy'): Promise<void>;
+  /**
+   * Adds `sign` × what these rows (all before, or all after, one change) add to the rollups; `other` gives
+   * an updated row's other side (after for a row before, before for a row after).
+   */
+  add(delta: Delta, rows: Row[], sign: 1 | -1, t: Transaction | null, change: 'create' | 'update' | 'destroy', other: (r: Row) => Row | undefined): Promise<void>;
 }
 
 const samePlace = (a: Row, b: Row) => a.orgCode === b.orgCode && a.orgPath === b.orgPath && a.procedureCode === b.procedureCode;
@@ -167,14 +170,14 @@ const samePlace = (a: Row, b: Row) => a.orgCode === b.orgCode && a.orgPath === b
 const trackers: Tracker[] = [
   {
     model: Dossier,
-    async add(delta, rows, sign, t, change) {
+    async add(delta, rows, sign, t, change, other) {
       for (const r of rows) addContribution(delta, factsOf(r), sign);
       // A dossier's payments count for its unit and procedure: they move with it, and leave with it when it is deleted
       // (its ratings are deleted with it by the database).
       if (change === 'create') return;
       const ids = rows.map((r) => Number(r.id));
       if (!ids.length) return;
-      const moved = new Set(change === 'destroy' ? ids : rows.filter((r) => !samePlace(r, (r as { _other?: Row })._other ?? r)).map((r) => Number(r.id)));
+      const moved = new Set(change === 'destroy' ? ids : rows.filter((r) => !samePlace(r, other(r) ?? r)).map((r) => Number(r.id)));
       if (!moved.size) return;
       const places = new Map(rows.filter((r) => moved.has(Number(r.id))).map((r) => [Number(r.id), placeOf(r)]));
       const payments = await Payment.findAll({ where: { dossierId: [...moved], status: 'paid' }, raw: true, transaction: t ?? undefined }) as unknown as Row[];
@@ -230,15 +233,11 @@ function install(tr: Tracker): void {
   for (const h of HOOKS) model.removeHook(h, 'insight');
   const apply = async (before: Row[], after: Row[], t: Transaction | null, change: 'create' | 'update' | 'destroy') => {
     const delta = emptyDelta();
-    // For an update, each row knows its other side, so a dossier that changes unit moves its payments.
-    if (change === 'update') {
-      const afterById = new Map(after.map((r) => [String(r.id), r]));
-      for (const b of before) Object.defineProperty(b, '_other', { value: afterById.get(String(b.id)), enumerable: false });
-      const beforeById = new Map(before.map((r) => [String(r.id), r]));
-      for (const a of after) Object.defineProperty(a, '_other', { value: beforeById.get(String(a.id)), enumerable: false });
-    }
-    await tr.add(delta, after, 1, t, change);
-    await tr.add(delta, before, -1, t, change);
+    // For an update, each row's other side, so a dossier that changes unit moves its payments.
+    const beforeById = new Map(before.map((r) => [String(r.id), r]));
+    const afterById = new Map(after.map((r) => [String(r.id), r]));
+    await tr.add(delta, after, 1, t, change, (r) => beforeById.get(String(r.id)));
+    await tr.add(delta, before, -1, t, change, (r) => afterById.get(String(r.id)));
     await applyDelta(delta, t);
   };
   model.addHook('afterCreate', 'insight', async (m: Model, o: Opts) => {
@@ -269,7 +268,7 @@ function install(tr: Tracker): void {
   // What a delete takes away is counted before it, while the rows the database deletes with it (ratings) are still there.
   const destroyDelta = async (before: Row[], t: Transaction | null) => {
     const delta = emptyDelta();
-    await tr.add(delta, before, -1, t, 'destroy');
+    await tr.add(delta, before, -1, t, 'destroy', () => undefined);
     return delta;
   };
   model.addHook('beforeDestroy', 'insight', async (m: Model, o: Opts) => {
@@ -298,6 +297,6 @@ function install(tr: Tracker): void {
  * Installs the statistics hooks on dossiers, payments, ratings and feedback cases, after the models are defined on a
  * connection (defining them again drops hooks).
  */
-export function installDossierHooks(): void {
+export function installInsightHooks(): void {
   for (const tr of trackers) install(tr);
 }

@@ -15,7 +15,7 @@ import { initApiClientModels } from '../engine-rest/models.ts';
 import { initDossierModels } from '../dossiers/models.ts';
 import { initPaymentModels } from '../payments/models.ts';
 import { initInsightModels } from '../insight/models.ts';
-import { installDossierHooks } from '../insight/track.ts';
+import { installInsightHooks } from '../insight/track.ts';
 import { initFeedbackModels, initRatingModels } from '../feedback/models.ts';
 
 const initializers: Array<(s: Sequelize) => void> = [
@@ -41,5 +41,5 @@ const initializers: Array<(s: Sequelize) => void> = [
 /** Defines all models of all domains on a connection. */
 export function initModels(sequelize: Sequelize): void {
   for (const init of initializers) init(sequelize);
-  installDossierHooks();
+  installInsightHooks();
 }
