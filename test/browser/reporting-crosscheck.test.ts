@@ -88,7 +88,7 @@ test.serial('the officer finds the figures pre-filled from dossiers, changes one
   t.true((await warnings.innerText()).includes(`Báo cáo này: ${early} — giải trình: Hồ sơ 0002 trả kết quả đúng ngày hẹn theo sổ theo dõi.`), await warnings.innerText());
   await warnings.getByRole('link').first().click();
   await leader.waitForURL(/\/crosscheck\/HS_DAGQ_TRUOCHAN\.xa$/);
-  t.is(await leader.locator('h1').textContent(), 'Hồ sơ sau số liệu: 2.1. Giải quyết trước hạn — Cấp xã');
+  t.is(await leader.locator('h1').textContent(), 'Danh sách hồ sơ theo chỉ tiêu: 2.1. Giải quyết trước hạn — Cấp xã');
   t.is(await leader.getByTestId('crosscheck-summary').innerText(), 'Theo hồ sơ trên hệ thống: 2 hồ sơ · Đơn vị báo cáo: 1 · khác số liệu hồ sơ');
   const items = leader.getByTestId('crosscheck-dossiers').locator('li');
   t.is(await items.count(), 2);
