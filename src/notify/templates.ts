@@ -16,7 +16,7 @@ export const NOTIFY_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(impo
 export const EVENTS = [
   'task-assigned', 'returned-for-revision', 'approved', 'signed', 'deadline-reminder', 'overdue', 'child-submitted',
   'dossier-received', 'dossier-needs-documents', 'dossier-result-ready', 'dossier-status', 'test', 'admin-alert',
-  'feedback-received', 'feedback-answered', 'feedback-published', 'dossier-tracking-code',
+  'feedback-received', 'feedback-answered', 'feedback-published', 'dossier-tracking-code', 'payment-confirmed',
 ] as const;
 export type NotifyEvent = (typeof EVENTS)[number];
 

@@ -15,11 +15,17 @@ import { inTransaction } from '../store/index.ts';
 import { AppError, Conflict, Forbidden, NotFound } from '../errors.ts';
 import { getConfig } from '../config.ts';
 import { log } from '../log.ts';
+import { findUser } from '../auth/service.ts';
+import { getChannels, queueMessage, type QueueInput } from '../notify/service.ts';
+import type { Channel } from '../notify/models.ts';
+import type { Locale } from '../i18n/index.ts';
 
 /** The gateway used when none is named. */
 export const DEFAULT_GATEWAY = 'vnpay';
 /** The message the handling process waits for where the procedure has a fee. */
 export const MESSAGE_PAID = 'dossier.paid';
+/** The citizen's message when a payment is confirmed (templates/notify/payment-confirmed.*.njk). */
+export const EVENT_PAYMENT_CONFIRMED = 'payment-confirmed';
 /** The job that tells the handling process a dossier was paid (queued in the confirming transaction). */
 export const JOB_CORRELATE_PAID = 'payments.correlatePaid';
 /** Minutes a payment request stays valid at the gateway (vnp_ExpireDate). */
@@ -161,10 +167,43 @@ async function logNotice(gateway: string, txnRef: string | null, paymentId: numb
   await PaymentNotification.create({ gateway, txnRef: txnRef?.slice(0, 64) ?? null, paymentId, outcome, paramsJson: JSON.stringify(Object.fromEntries(params)), receivedAt: new Date() }, { transaction: t });
 }
 
+/** Who hears of a confirmed payment: the dossier's owner on the channels they chose, else the applicant's e-mail and phone. */
+interface PayerAudience { locale: Locale; name: string; to: Array<{ channel: Channel; to: string; userId: number | null }> }
+
+/** Reads the audience before the confirming transaction opens (on SQLite the one writer would wait on itself). */
+async function payerAudience(dossierId: number): Promise<{ dossier: Dossier; audience: PayerAudience } | null> {
+  const dossier = await Dossier.findByPk(dossierId);
+  if (!dossier) return null;
+  const user = dossier.ownerUserId ? await findUser({ userId: dossier.ownerUserId }) : null;
+  if (user) {
+    const to: PayerAudience['to'] = [];
+    for (const channel of await getChannels(user.id)) {
+      const address = channel === 'email' ? user.email : channel === 'sms' ? user.phone : String(user.id);
+      if (address) to.push({ channel, to: address, userId: user.id });
+    }
+    return { dossier, audience: { locale: user.locale === 'en' ? 'en' : 'vi', name: user.fullName, to } };
+  }
+  const to: PayerAudience['to'] = [];
+  if (dossier.applicantEmail) to.push({ channel: 'email', to: dossier.applicantEmail, userId: null });
+  if (dossier.applicantPhone) to.push({ channel: 'sms', to: dossier.applicantPhone, userId: null });
+  return { dossier, audience: { locale: 'vi', name: dossier.applicantName ?? '', to } };
+}
+
+/** The `payment-confirmed` messages of a paid payment, one per channel of the audience. */
+function confirmedMessages(payer: { dossier: Dossier; audience: PayerAudience }, payment: Payment, receiptNo: string | null, at: Date): QueueInput[] {
+  const { dossier, audience } = payer;
+  const data = {
+    recipientName: audience.name, dossierCode: dossier.code, procedureName: dossier.procedureName, amount: payment.amount, receiptNo, paidAt: at,
+    link: `${getConfig().baseUrl}/dossiers/${dossier.id}/payment`,
+  };
+  return audience.to.map((r) => ({ channel: r.channel, event: EVENT_PAYMENT_CONFIRMED, locale: audience.locale, to: r.to, recipientUserId: r.userId, senderOrgCode: dossier.orgCode, reference: `payment:${payment.txnRef}`, data }));
+}
+
 /**
  * Takes a gateway's server-to-server notification. In this order, as VNPay's merchant guide checks: the signature,
  * the order, the amount against the stored one, then whether it was already settled; a repeated or late notification
- * changes nothing. A success marks the payment paid, writes the dossier's history and queues the `dossier.paid` message.
+ * changes nothing. A success marks the payment paid, writes the dossier's history, queues the `dossier.paid` message and
+ * the citizen's `payment-confirmed` notification, all in one transaction.
  */
 export async function handleNotification(gatewayName: string, params: ReadonlyMap<string, string>): Promise<NoticeOutcome> {
   const gateway = gatewayNamed(gatewayName);
@@ -180,6 +219,7 @@ export async function handleNotification(gatewayName: string, params: ReadonlyMa
     if (!found) return await early('notFound');
     if (notice.amount === null || notice.amount !== found.amount) return await early('wrongAmount', found.id);
     if (found.status !== 'pending') return await early('alreadyConfirmed', found.id);
+    const payer = notice.isSuccess ? await payerAudience(found.dossierId) : null;
     return await inTransaction(async (t) => {
       const at = new Date();
       const status = notice.isSuccess ? 'paid' : 'failed';
@@ -202,6 +242,10 @@ export async function handleNotification(gatewayName: string, params: ReadonlyMa
         data: { status, gateway: gateway.name, txnRef: found.txnRef, amount: found.amount, receiptNo, gatewayTxnNo: notice.gatewayTxnNo, responseCode: notice.responseCode, duplicateOf: earlier?.txnRef ?? null },
       }, t);
       if (notice.isSuccess && !earlier) await enqueueJob(JOB_CORRELATE_PAID, { dossierId: found.dossierId, txnRef: found.txnRef }, at, { transaction: t });
+      // The citizen hears of the first confirmed payment only; a repeated notification never reaches this point.
+      if (notice.isSuccess && !earlier && payer) {
+        for (const m of confirmedMessages(payer, found, receiptNo, at)) await queueMessage(m, { transaction: t });
+      }
       await logNotice(gateway.name, notice.txnRef, found.id, 'confirmed', params, t);
       return 'confirmed' as const;
     });

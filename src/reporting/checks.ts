@@ -2,6 +2,8 @@
 // (within a tolerance), change against the previous period beyond a threshold, and outliers among
 // sibling units by the modified z-score (median and MAD, Iglewicz–Hoaglin). Each finding is a warning
 // that needs an explanation before the report is sent.
+// Forms on procedures are also checked against the unit's own dossiers (dossier-crosscheck.ts, rule ids
+// `xc.dossiers.KEY`); the report's save runs both.
 import { getValue, type Issue, type Plan } from '../forms/engine.ts';
 import type { FormValues } from '../forms/definition.ts';
 

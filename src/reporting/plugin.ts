@@ -21,6 +21,7 @@ import { presentReportPage, presentStatus } from './presenters.ts';
 import { planOf } from '../forms/service.ts';
 import { screenRoutes } from './screens.ts';
 import { reviewOf } from './review.ts';
+import { crosscheckView } from './dossier-crosscheck.ts';
 
 const STAFF: Role[] = ['admin', 'designer', 'officer', 'leader'];
 const DESIGN: Role[] = ['admin', 'designer'];
@@ -60,12 +61,15 @@ async function reportPage(request: Request, h: ResponseToolkit, p: P, ctx: Recor
   const regime = await getRegime(p.regime);
   const form = await regimeForm(regime);
   const history = await reportHistory(viewer, p.regime, p.period, p.unit);
-  const page = presentReportPage(locale, form, planOf(form), report, history, {
+  // A form on procedures shows the unit's own dossier figures, and starts from them while nobody has saved yet.
+  const dossierCheck = await crosscheckView(regime.formKey, planOf(form), report);
+  const shown = dossierCheck?.prefill ? { ...report, values: dossierCheck.prefill } : report;
+  const page = presentReportPage(locale, form, planOf(form), shown, history, {
     canFill: canAccessOrg(viewer, report.orgPath, ['officer']),
     canLead: canAccessOrg(viewer, report.orgPath, ['leader']),
   });
   const review = await reviewOf(viewer, planOf(form), p.regime, p.period, p.unit, locale);
-  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), review, previousText: periodLabel(review.previousPeriod, locale), ...ctx });
+  return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), review, previousText: periodLabel(review.previousPeriod, locale), dossierCheck, ...ctx });
 }
 
 function failText(locale: Locale, err: AppError): string {

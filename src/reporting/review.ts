@@ -11,6 +11,7 @@ import type { FormValues } from '../forms/definition.ts';
 import type { Viewer } from '../access/index.ts';
 import { formatNumber, t, type Locale } from '../i18n/index.ts';
 import { formatVn } from '../time.ts';
+import { crosscheckHref } from './dossier-crosscheck.ts';
 
 /** One figure against the previous period. */
 export interface PreviousCell { previous: string; change: string; isUp: boolean | null }
@@ -26,6 +27,10 @@ export interface ReviewView {
 
 const href = (regime: string, period: string, unit: string, cell?: string) =>
   `/reporting/${encodeURIComponent(regime)}/${encodeURIComponent(period)}/${encodeURIComponent(unit)}${cell ? `#c-${encodeURIComponent(cell)}` : ''}`;
+
+/** Where a warning leads: the list of dossiers behind a figure that differs from them, else the report's cell. */
+const warningHref = (regime: string, period: string, unit: string, w: { rule?: string; target?: string }) =>
+  w.rule?.startsWith('xc.dossiers.') && w.target ? crosscheckHref(regime, period, unit, w.target) : href(regime, period, unit, w.target);
 
 /** The relative change from `prev` to `value` as a signed percentage text, or '' when it has no meaning. */
 export function changeText(value: number, prev: number, locale: Locale): string {
@@ -51,7 +56,7 @@ export async function reviewOf(viewer: Viewer, plan: Plan, regimeCode: string, p
   }
   const warnings: ReviewView['warnings'] = [];
   for (const w of describeIssues(locale, report.issues.filter((i) => i.severity === 'warning'))) {
-    warnings.push({ unit: report.unit, message: w.message, explanation: (w.rule && report.explanations[w.rule]) || '', href: href(regime.code, report.period, report.unit, w.target), isOwn: true });
+    warnings.push({ unit: report.unit, message: w.message, explanation: (w.rule && report.explanations[w.rule]) || '', href: warningHref(regime.code, report.period, report.unit, w), isOwn: true });
   }
   const kids = await Report.findAll({ where: { regimeId: regime.id, period: report.period, parentCode: report.unit, id: { [Op.ne]: report.id } }, attributes: ['orgCode', 'status', 'isLate', 'submittedAt', 'issues', 'explanations'], order: [['orgCode', 'ASC']] });
   const children: ReviewView['children'] = [];
@@ -62,7 +67,7 @@ export async function reviewOf(viewer: Viewer, plan: Plan, regimeCode: string, p
     children.push({ unit: k.orgCode, status: k.status, statusText: t(locale, `reporting.status.${k.status}`), isLate: k.isLate, submittedText: k.submittedAt ? formatVn(k.submittedAt) : '', href: href(regime.code, report.period, k.orgCode), warnings: childWarnings.length });
     for (const w of childWarnings) {
       const explanation = w.rule && Object.hasOwn(explanations, w.rule) ? explanations[w.rule] : '';
-      warnings.push({ unit: k.orgCode, message: w.message, explanation, href: href(regime.code, report.period, k.orgCode, w.target), isOwn: false });
+      warnings.push({ unit: k.orgCode, message: w.message, explanation, href: warningHref(regime.code, report.period, k.orgCode, w), isOwn: false });
     }
   }
   return { previousPeriod: prevId, previous, children, warnings };

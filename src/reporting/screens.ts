@@ -7,7 +7,8 @@ import { t } from '../i18n/index.ts';
 import { mustViewer } from '../web/route-helpers.ts';
 import type { Role } from '../auth/models.ts';
 import { AppError } from '../errors.ts';
-import { getRegime, listRegimes } from './service.ts';
+import { getRegime, getReport, listRegimes, regimeForm } from './service.ts';
+import { crosscheckList, presentCrosscheck } from './dossier-crosscheck.ts';
 import { statusBoard } from './status-board.ts';
 import { resultsOf, resultsPdf, resultsXlsx } from './exports.ts';
 import { listRequests, requestableUnits, sendRequest, type RequestInput } from './requests.ts';
@@ -111,6 +112,22 @@ export function screenRoutes(): ServerRoute[] {
         const p = request.params as UnitP;
         const r = await resultsOf(mustViewer(request), p.regime, p.period, p.unit, request.app.locale);
         return h.response(await resultsPdf(p.regime, r, request.app.locale)).type('application/pdf').header('content-disposition', fileName(p, 'pdf'));
+      },
+    },
+    {
+      method: 'GET', path: '/reporting/{regime}/{period}/{unit}/crosscheck/{indicator}',
+      options: { plugins: { govflow: { roles: STAFF } }, validate: { params: unitParams.keys({ indicator: Joi.string().trim().max(80).pattern(/^[A-Za-z0-9_.]+$/).required() }) } },
+      handler: async (request, h) => {
+        const p = request.params as UnitP & { indicator: string };
+        const viewer = mustViewer(request);
+        const locale = request.app.locale;
+        // The report first: outside the viewer's scope it is a 404, as the report page is.
+        const report = await getReport(viewer, p.regime, p.period, p.unit);
+        const regime = await getRegime(p.regime);
+        const form = await regimeForm(regime);
+        const list = await crosscheckList(viewer, regime.formKey, report.unit, report.period, p.indicator);
+        const x = presentCrosscheck(locale, form.definition, report.values, list);
+        return h.view('pages/reporting/crosscheck', { pageTitle: t(locale, 'reporting.crosscheck.title', { name: x.name }), x, regime, report, periodText: periodLabel(report.period, locale) });
       },
     },
     {

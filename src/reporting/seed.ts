@@ -29,8 +29,27 @@ async function viewer(username: string): Promise<Viewer | null> {
   return (await loadViewerByUsername(username))?.viewer ?? null;
 }
 
+/** The demo regime whose form is cross-checked against the dossiers (quarterly, Hà Nội's units). */
+export const DEMO_TTHC_REGIME = 'TTHC-QUY-HN';
+
+/** Seeds the quarterly regime on procedures for Hà Nội and opens its current quarter; nothing when it exists. */
+export async function seedTthcRegime(print: (line: string) => void = () => {}): Promise<void> {
+  try {
+    await getRegime(DEMO_TTHC_REGIME);
+    return;
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status !== 404) throw err;
+  }
+  await deployShippedProcesses();
+  await importRegime(null, JSON.parse(fs.readFileSync(path.join(root, 'seed/regime-tthc-quy-hn.json'), 'utf8')));
+  const period = periodContaining('quarter', new Date()).period;
+  const opened = await openCycle(DEMO_TTHC_REGIME, period);
+  print(`reporting: regime ${DEMO_TTHC_REGIME}, cycle ${period} opened for ${opened.created} units (figures pre-filled from dossiers)`);
+}
+
 /** Seeds the regime, opens the current cycle and moves a few Hà Nội reports along; safe to run again. */
 export async function seedReporting(print: (line: string) => void = () => {}): Promise<void> {
+  await seedTthcRegime(print);
   try {
     await getRegime(DEMO_REGIME);
     return;

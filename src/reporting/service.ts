@@ -10,6 +10,7 @@ import { assertKnownKeys, describeIssues, getPublished, planOf, prepareInput, ty
 import { evaluateForm, getValue, type Issue, type Plan } from '../forms/engine.ts';
 import { rollupValues } from '../forms/rollup.ts';
 import { crossCheck, DEFAULT_CHECKS, type CheckSettings } from './checks.ts';
+import { crosscheckDossiers } from './dossier-crosscheck.ts';
 import type { FormValues } from '../forms/definition.ts';
 import { readXlsxOffThread } from '../forms/render-pool.ts';
 import { assertWorkbookWithinLimits } from '../forms/zip-limits.ts';
@@ -672,7 +673,7 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
   return present(saved, regime);
 }
 
-/** The cross-check warnings of values about to be saved: against the previous period, the siblings and, for a parent, its children's sum. */
+/** The cross-check warnings of values about to be saved: against the previous period, the siblings, for a parent its children's sum, and the unit's dossiers. */
 async function crossChecksOf(report: Report, regime: RegimeView, plan: Plan, values: FormValues, prev: FormValues | null): Promise<Issue[]> {
   const siblings = report.parentCode
     ? (await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.parentCode, id: { [Op.ne]: report.id }, valuesJson: { [Op.ne]: null } }, attributes: ['valuesJson'], raw: true })).map((r) => JSON.parse(r.valuesJson!) as FormValues)
@@ -682,7 +683,9 @@ async function crossChecksOf(report: Report, regime: RegimeView, plan: Plan, val
     const kids = await Report.findAll({ where: { cycleId: report.cycleId, parentCode: report.orgCode, status: 'submitted' }, attributes: ['valuesJson'], raw: true });
     rolled = kids.length ? rollupValues(plan, kids.map((k) => JSON.parse(k.valuesJson ?? '{}'))) : null;
   }
-  return crossCheck(plan, values, { settings: regime.checks, prev, rolled, own: rolled ? values : null, siblings });
+  const found = crossCheck(plan, values, { settings: regime.checks, prev, rolled, own: rolled ? values : null, siblings });
+  // Forms on receiving and resolving procedures are also checked against the unit's own dossiers.
+  return [...found, ...await crosscheckDossiers(regime.formKey, plan, report.orgCode, report.period, values)];
 }
 
 /** A parent's values: the roll-up, with the cells its own officer typed taking precedence. */

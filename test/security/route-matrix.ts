@@ -209,6 +209,7 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /reporting/requests': ['admin', 'leader'],
   'GET /reporting/status': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results': STAFF,
+  'GET /reporting/{regime}/{period}/{unit}/crosscheck/{indicator}': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results.xlsx': STAFF,
   'GET /reporting/{regime}/{period}/{unit}/results.pdf': STAFF,
   'POST /reporting/requests': ['admin', 'leader'],
