@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as elements from 'bpmn-elements';
+import type { Transaction } from 'sequelize';
 import { Machine } from './machine.ts';
 import { EngineIncident, EngineInstance, EngineJob, EngineSubscription, EngineTask } from './models.ts';
 import { loadDefinition, latestDefinition, SERVICE_TYPES, type ElementMeta, type LoadedDefinition } from './definitions.ts';
@@ -81,7 +82,7 @@ interface HistoryRow {
 type Action =
   | { kind: 'start'; startElementId?: string; messageRefId?: string; fireStartTimers?: boolean }
   | { kind: 'resume' }
-  | { kind: 'task'; task: EngineTask; variables: Record<string, unknown>; actor: string | null; comment: string | null }
+  | { kind: 'task'; task: EngineTask; variables: Record<string, unknown>; actor: string | null; comment: string | null; join?: Transaction }
   | { kind: 'message'; refId: string; variables: Record<string, unknown> }
   | { kind: 'signal'; refId: string; variables: Record<string, unknown> }
   | { kind: 'retryService'; executionId: string; actor?: string | null; fresh?: boolean }
@@ -1072,6 +1073,8 @@ interface PersistOptions {
   recall?: { executionId: string; elementId: string };
   /** Remember this start's answer under the caller's idempotency key (same transaction). */
   idempotency?: IdempotencyRecord;
+  /** The caller's open transaction: the action's writes go into a savepoint of it and commit with it. */
+  join?: Transaction;
 }
 
 interface Persisted {
@@ -1083,7 +1086,10 @@ interface Persisted {
 
 async function persist(run: Run, sit: Situation, opts: PersistOptions): Promise<Persisted> {
   const prepared = await prepare(run, sit, opts);
-  const done = await retryTransient(() => withTx((tx) => queueWrite(tx, run, sit, opts, prepared)));
+  // A deadlock inside the caller's transaction undoes all of it: only the caller may retry then.
+  const done = opts.join
+    ? await withTx((tx) => queueWrite(tx, run, sit, opts, prepared), { join: opts.join })
+    : await retryTransient(() => withTx((tx) => queueWrite(tx, run, sit, opts, prepared)));
   return committed(run, sit, opts, prepared, done);
 }
 
@@ -1750,12 +1756,22 @@ async function actOnce(instanceId: string, action: Action, patch?: StatePatch): 
   const persisted = await persist(run, sit, {
     isNew: false,
     expectedVersion: entry.version,
-    ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment } } : {}),
+    ...(action.kind === 'task' ? { completeTask: { task: action.task, variables: action.variables, actor: action.actor, comment: action.comment }, join: action.join } : {}),
     ...(action.kind === 'retryService' ? { resolveIncidentsOf: { executionId: action.executionId, actor: action.actor ?? null } } : {}),
     ...(action.kind === 'callDone' ? { calledBack: action.executionId } : {}),
     ...(action.kind === 'retryService' && !retried?.values ? recallOf(run, action.executionId) : {}),
   });
   run.prev = persisted.next;
+  const join = action.kind === 'task' ? action.join : undefined;
+  if (join) {
+    // Nothing is announced before the caller's transaction commits, and a kept engine could outlive a
+    // rollback of it: the next action recovers the instance from its row instead.
+    afterCommitOf(join, () => {
+      emitAfterCommit(run, persisted);
+      emit('task.completed', { taskId: (action as { task: EngineTask }).task.id, instanceId, actor: (action as { actor: string | null }).actor });
+    });
+    return persisted.instance;
+  }
   if (persisted.instance.status === 'active') remember({ ...entry, version: persisted.instance.version });
   emitAfterCommit(run, persisted);
   if (action.kind === 'task') emit('task.completed', { taskId: action.task.id, instanceId, actor: action.actor });
@@ -1772,9 +1788,22 @@ export async function deliverExternal(instanceId: string, outcome: ExternalOutco
   return act(instanceId, { kind: 'external', outcome });
 }
 
+/** Where an engine action writes: by default its own transaction; `transaction` joins the caller's (a savepoint). */
+export interface JoinOptions {
+  /** An open transaction of the caller: the action commits or rolls back with it, and announces itself after its commit. */
+  transaction?: Transaction;
+}
+
+/** Runs fn once the outermost transaction of t has committed (a savepoint's own commit is not the end). */
+export function afterCommitOf(t: Transaction, fn: () => void): void {
+  let root = t as Transaction & { parent?: Transaction };
+  while (root.parent) root = root.parent as Transaction & { parent?: Transaction };
+  root.afterCommit(() => fn());
+}
+
 /** Completes a user task row inside the engine (authorization is the caller's). */
-export async function signalTask(task: EngineTask, variables: Record<string, unknown>, actor: string | null, comment: string | null): Promise<EngineInstance> {
-  return act(task.instanceId, { kind: 'task', task, variables, actor, comment });
+export async function signalTask(task: EngineTask, variables: Record<string, unknown>, actor: string | null, comment: string | null, opts: JoinOptions = {}): Promise<EngineInstance> {
+  return act(task.instanceId, { kind: 'task', task, variables, actor, comment, ...(opts.transaction ? { join: opts.transaction } : {}) });
 }
 
 /** Retries a failed service execution now (a retry job, or an admin after an incident). */

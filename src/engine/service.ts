@@ -10,7 +10,7 @@ import { modelsOf, selectRows } from './sql.ts';
 import './jobs.ts';
 
 export { deployDefinition, deployDirectory, analyzeXml, listDefinitions, getDefinitionRow, definitionWarnings, type DeployProblem, type DeployResult } from './definitions.ts';
-export { startProcess, startProcesses, correlateMessage, broadcastSignal, cancelInstance, retryIncident, setInstanceVariables, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput } from './runtime.ts';
+export { startProcess, startProcesses, correlateMessage, broadcastSignal, cancelInstance, retryIncident, setInstanceVariables, moveTimer, resumeInstance, findInstances, engineEvents, type InstanceOrg, type StartInput, type JoinOptions } from './runtime.ts';
 export { definitionsStartedBy } from './definitions.ts';
 export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFor, reassignTask, commentOnTask, completeTaskBy, completeTaskAsSystem, type TaskFilter, type AlongWith } from './tasks.ts';
 export { BpmnError, registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';

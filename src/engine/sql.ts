@@ -178,7 +178,7 @@ abstract class SequentialTx extends QueuedTx {
   }
 }
 
-/** Over a Sequelize transaction (an in-memory SQLite database). */
+/** Over a Sequelize transaction (an in-memory SQLite database, or a caller's transaction joined). */
 class SequelizeTx extends SequentialTx {
   constructor(private readonly transaction: Transaction | undefined) {
     super();
@@ -261,7 +261,17 @@ function connectionOf(): Promise<mysql.PoolConnection> {
  * BEGIN travels with the first statements and COMMIT with the last queued ones, so an action whose
  * results are read only after commit costs one round trip.
  */
-export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
+export async function withTx<T>(fn: (tx: Tx) => Promise<T>, opts: { readCommitted?: boolean; join?: Transaction } = {}): Promise<T> {
+  if (opts.join) {
+    // A savepoint of the caller's transaction, on its connection: a conflict undoes only this action's
+    // statements, and everything commits with the caller. No write queue: the caller already holds the writer.
+    return db().transaction({ transaction: opts.join }, async (t) => {
+      const tx = new SequelizeTx(t);
+      const result = await fn(tx);
+      await tx.flush();
+      return result;
+    });
+  }
   if (!isMysql()) {
     const links = sqliteConnections();
     if (!links) {

@@ -3,7 +3,7 @@
 // caller (src/workflow/ through src/access/); the engine only stores who a task is for.
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import { EngineHistory, EngineTask } from './models.ts';
-import { signalTask } from './runtime.ts';
+import { signalTask, type JoinOptions } from './runtime.ts';
 import { modelsOf, selectRows } from './sql.ts';
 import { engineTransaction } from './write-lock.ts';
 import { Conflict, NotFound } from '../errors.ts';
@@ -112,10 +112,13 @@ export async function completeTaskBy(task: EngineTask, username: string, variabl
   return signalTask(task, variables, username, comment);
 }
 
-/** Completes a task as a script or the CLI (no person to check). */
-export async function completeTaskAsSystem(id: number, variables: Record<string, unknown> = {}, actor = 'system') {
+/**
+ * Completes a task as a script, the CLI or a domain service (no person to check). With `transaction`
+ * the completion joins the caller's open transaction (a savepoint): both commit or roll back together.
+ */
+export async function completeTaskAsSystem(id: number, variables: Record<string, unknown> = {}, actor = 'system', opts: JoinOptions = {}) {
   const task = await openTask(id);
-  return signalTask(task, variables, actor, null);
+  return signalTask(task, variables, actor, null, opts);
 }
 
 async function history(task: EngineTask, event: string, actor: string, comment: string | null, outcome: string | null = null, transaction?: Transaction): Promise<void> {

@@ -100,6 +100,27 @@ export class ReportingRequest extends Model {
   declare createdAt: Date;
 }
 
+/** The PDF of a report as its leader signed it (one row per signing; withdrawn when the report is reopened). */
+export class ReportSignedPdf extends Model {
+  declare id: number;
+  declare reportId: number;
+  declare round: number;
+  declare status: 'current' | 'withdrawn';
+  /** Public id of the signature record over the PDF (its QR code links to /verify/ID). */
+  declare pdfSignatureId: string;
+  /** Public id of the signature record over the report's canonical JSON, made with the same PIN entry. */
+  declare dataSignatureId: string;
+  declare pdf: Buffer;
+  declare sha256: string;
+  declare sizeBytes: number;
+  declare signedBy: number | null;
+  declare signedAt: Date;
+  declare withdrawnAt: Date | null;
+  declare withdrawnBy: number | null;
+  declare withdrawReason: string | null;
+  declare createdAt: Date;
+}
+
 /** Defines the reporting models on a connection. */
 export function initReportingModels(sequelize: Sequelize): void {
   ReportingRegime.init({
@@ -180,4 +201,20 @@ export function initReportingModels(sequelize: Sequelize): void {
     period: { type: DataTypes.STRING(16), allowNull: true },
     cycleId: { type: DataTypes.INTEGER, allowNull: true },
   }, { sequelize, tableName: 'reporting_requests', underscored: true, timestamps: true, updatedAt: false });
+  ReportSignedPdf.init({
+    id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+    reportId: { type: DataTypes.INTEGER, allowNull: false },
+    round: { type: DataTypes.INTEGER, allowNull: false },
+    status: { type: DataTypes.STRING(12), allowNull: false },
+    pdfSignatureId: { type: DataTypes.STRING(36), allowNull: false },
+    dataSignatureId: { type: DataTypes.STRING(36), allowNull: false },
+    pdf: { type: DataTypes.BLOB('long'), allowNull: false },
+    sha256: { type: DataTypes.STRING(64), allowNull: false },
+    sizeBytes: { type: DataTypes.INTEGER, allowNull: false },
+    signedBy: { type: DataTypes.INTEGER, allowNull: true },
+    signedAt: { type: DataTypes.DATE(3), allowNull: false },
+    withdrawnAt: { type: DataTypes.DATE(3), allowNull: true },
+    withdrawnBy: { type: DataTypes.INTEGER, allowNull: true },
+    withdrawReason: { type: DataTypes.TEXT, allowNull: true },
+  }, { sequelize, tableName: 'reporting_signed_pdfs', underscored: true, timestamps: true, updatedAt: false });
 }

@@ -14,7 +14,7 @@ import { AppError } from '../errors.ts';
 import { canAccessOrg, hasRole, scopePaths } from '../access/index.ts';
 import {
   approveReport, cycleStatus, dashboard, exportDataValueSet, exportRegime, getRegime, getReport, importDataValueSet, importRegime, listCycleReports, listRegimes,
-  regimeForm, reopenReport, reportHistory, reportPageOfInstance, returnReport, saveReport, signReport, uploadReport,
+  getSignedPdf, regimeForm, reopenReport, reportHistory, reportPageOfInstance, reportSignedPdfs, returnReport, saveReport, signReport, uploadReport,
 } from './service.ts';
 import { periodContaining, periodLabel } from './periods.ts';
 import { presentReportPage, presentStatus } from './presenters.ts';
@@ -64,10 +64,11 @@ async function reportPage(request: Request, h: ResponseToolkit, p: P, ctx: Recor
   // A form on procedures shows the unit's own dossier figures, and starts from them while nobody has saved yet.
   const dossierCheck = await crosscheckView(regime.formKey, planOf(form), report);
   const shown = dossierCheck?.prefill ? { ...report, values: dossierCheck.prefill } : report;
+  const signedPdfs = await reportSignedPdfs(viewer, p.regime, p.period, p.unit);
   const page = presentReportPage(locale, form, planOf(form), shown, history, {
     canFill: canAccessOrg(viewer, report.orgPath, ['officer']),
     canLead: canAccessOrg(viewer, report.orgPath, ['leader']),
-  });
+  }, signedPdfs);
   const review = await reviewOf(viewer, planOf(form), p.regime, p.period, p.unit, locale);
   return h.view('pages/reporting/report', { pageTitle: `${regime.name} — ${page.unitLabel}`, regime, report: page, periodText: periodLabel(report.period, locale), review, previousText: periodLabel(review.previousPeriod, locale), dossierCheck, ...ctx });
 }
@@ -181,6 +182,16 @@ export const reportingPlugin: Plugin<void> = {
             return (await reportPage(request, h, p, { error: failText(locale, err), errorDetails: details })).code(err.status);
           }
           return h.redirect(`/reporting/${encodeURIComponent(p.regime)}/${encodeURIComponent(p.period)}/${encodeURIComponent(p.unit)}?done=${body.action}`);
+        },
+      },
+      {
+        // The PDF the leader signed, while the report stands submitted; a reopened report's PDF is withdrawn (404).
+        method: 'GET', path: '/reporting/{regime}/{period}/{unit}/signed.pdf',
+        options: { plugins: staff, validate: { params } },
+        handler: async (request, h) => {
+          const p = request.params as P;
+          const f = await getSignedPdf(mustViewer(request), p.regime, p.period, p.unit);
+          return h.response(f.pdf).type('application/pdf').header('content-disposition', `attachment; filename="${f.filename}"`).header('cache-control', 'private, no-store');
         },
       },
       {

@@ -6,6 +6,7 @@ import { describeIssues, type FormVersionView } from '../forms/service.ts';
 import { getValue, type Plan } from '../forms/engine.ts';
 import type { ReportEvent } from './models.ts';
 import type { ReportView } from './service.ts';
+import type { SignedPdfEntry } from './signed-pdf.ts';
 
 /** Status label and display texts of one report in a list. */
 export function presentStatus(locale: Locale, r: ReportView) {
@@ -25,7 +26,7 @@ function text(v: unknown, locale: Locale, decimals?: number): string {
 }
 
 /** The view model of a report page: fields, indicator cards, checks, history, what the viewer may do. */
-export function presentReportPage(locale: Locale, form: FormVersionView, plan: Plan, r: ReportView, history: ReportEvent[], may: { canFill: boolean; canLead: boolean }) {
+export function presentReportPage(locale: Locale, form: FormVersionView, plan: Plan, r: ReportView, history: ReportEvent[], may: { canFill: boolean; canLead: boolean }, signedPdfs: SignedPdfEntry[] = []) {
   const editable = may.canFill && ['open', 'draft', 'returned'].includes(r.status) && r.isEntryOpen;
   const issues = describeIssues(locale, r.issues);
   const byTarget = new Map<string, string[]>();
@@ -68,5 +69,23 @@ export function presentReportPage(locale: Locale, form: FormVersionView, plan: P
     canReopen: may.canLead && (r.status === 'approved' || r.status === 'submitted'),
     canUpload: editable,
     completenessText: r.completeness ? t(locale, 'reporting.report.completeness', { ...r.completeness }) : '',
+    ...presentSignedPdfs(locale, r, signedPdfs),
+  };
+}
+
+/** The current signed PDF's links (only while the report stands submitted) and every signed PDF for the history. */
+function presentSignedPdfs(locale: Locale, r: ReportView, rows: SignedPdfEntry[]) {
+  const base = `/reporting/${encodeURIComponent(r.regime)}/${encodeURIComponent(r.period)}/${encodeURIComponent(r.unit)}`;
+  const current = r.status === 'submitted' ? rows.filter((x) => x.status === 'current').at(-1) : undefined;
+  return {
+    signedPdf: current ? { href: `${base}/signed.pdf`, verifyHref: `/verify/${encodeURIComponent(current.pdfSignatureId)}` } : null,
+    signedPdfs: rows.map((x) => ({
+      round: t(locale, 'reporting.signedPdf.round', { n: x.round }),
+      isCurrent: x.status === 'current' && !!current,
+      statusText: t(locale, x.status === 'current' && current ? 'reporting.signedPdf.current' : 'reporting.signedPdf.withdrawn'),
+      signedText: t(locale, 'reporting.signedPdf.signedAt', { at: formatVn(x.signedAt) }),
+      withdrawnText: x.withdrawnAt ? t(locale, 'reporting.signedPdf.withdrawnAt', { at: formatVn(x.withdrawnAt), reason: x.withdrawReason ?? '' }) : '',
+      verifyHref: `/verify/${encodeURIComponent(x.pdfSignatureId)}`,
+    })),
   };
 }

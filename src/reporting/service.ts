@@ -23,7 +23,8 @@ import { getChannels, queueMessage, type Recipient } from '../notify/service.ts'
 import type { Channel } from '../notify/models.ts';
 import { taskRecipients } from '../notify/recipients.ts';
 import { cancelInstance, completeTaskAsSystem, ensureShippedProcesses, enqueueJob, findInstances, openTasksOf, registerJobKind, startProcesses, type StartInput } from '../engine/service.ts';
-import { signData } from '../signing/service.ts';
+import { signDataAndPdf } from '../signing/service.ts';
+import { currentSignedPdf, renderReportPdf, signedPdfsOf, storeSignedPdf, withdrawSignedPdfs, type SignedPdfEntry } from './signed-pdf.ts';
 import { BadRequest, Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
 import { getConfig } from '../config.ts';
@@ -559,6 +560,20 @@ export async function reportHistory(viewer: Viewer | null, regimeCode: string, p
   return ReportEvent.findAll({ where: { reportId: report.id }, order: [['id', 'ASC']] });
 }
 
+/** The report's current signed PDF for a viewer who may read the report (404 outside scope, or when none is current). */
+export async function getSignedPdf(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<{ pdf: Buffer; filename: string; pdfSignatureId: string }> {
+  const { report, regime } = await loadReport(viewer, regimeCode, periodId, unitCode);
+  const row = report.status === 'submitted' ? await currentSignedPdf(report.id) : null;
+  if (!row) throw NotFound('reporting.signedPdf.none');
+  return { pdf: Buffer.from(row.pdf), filename: `${regime.code}-${report.period}-${report.orgCode}-signed.pdf`, pdfSignatureId: row.pdfSignatureId };
+}
+
+/** Every signed PDF of a report (current and withdrawn), for its history. */
+export async function reportSignedPdfs(viewer: Viewer | null, regimeCode: string, periodId: string, unitCode: string): Promise<SignedPdfEntry[]> {
+  const { report } = await loadReport(viewer, regimeCode, periodId, unitCode);
+  return signedPdfsOf(report.id);
+}
+
 /** The previous period's values of the same unit and regime, for rules that read `prev`. */
 async function previousValues(report: Report): Promise<FormValues | null> {
   const prev = await Report.findOne({ where: { regimeId: report.regimeId, orgUnitId: report.orgUnitId, period: previousPeriod(report.period) }, attributes: ['valuesJson'] });
@@ -610,12 +625,27 @@ async function instanceOf(report: Report, regime: RegimeView): Promise<string> {
   return startInstanceOf(report, regime);
 }
 
-/** Completes the open task of a report's instance at this element (the engine moves the flow on). */
-async function advanceFlow(report: Report, regime: RegimeView, elementId: string, variables: Record<string, unknown>, actor: string): Promise<void> {
+/** The engine task a step completes, found before the step's transaction opens. */
+interface FlowStep { instanceId: string; elementId: string; taskId: number | null }
+
+/** Finds the open task of a report's instance at this element, starting the instance first when it has none. */
+async function flowStep(report: Report, regime: RegimeView, elementId: string): Promise<FlowStep> {
   const instanceId = await instanceOf(report, regime);
   const task = (await openTasksOf(instanceId)).find((tk) => tk.elementId === elementId);
-  if (task) await completeTaskAsSystem(task.id, variables, actor);
-  else log.warn('report flow out of step', { report: report.id, instanceId, elementId });
+  return { instanceId, elementId, taskId: task?.id ?? null };
+}
+
+/**
+ * Completes a step's engine task inside the step's own transaction (a savepoint of it): the report's
+ * new state and the engine's move commit together, or neither does (a task completed meanwhile is a
+ * 409 that undoes the step).
+ */
+async function completeStep(step: FlowStep, report: Report, variables: Record<string, unknown>, actor: string, t: Transaction): Promise<void> {
+  if (step.taskId === null) {
+    log.warn('report flow out of step', { report: report.id, instanceId: step.instanceId, elementId: step.elementId });
+    return;
+  }
+  await completeTaskAsSystem(step.taskId, variables, actor, { transaction: t });
 }
 
 /** Options of a save. */
@@ -654,6 +684,7 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
     const unexplained = evaluation.issues.filter((i) => i.severity === 'warning' && i.rule && !explanations[i.rule]);
     if (unexplained.length) throw Invalid('reporting.report.needExplanation', { count: unexplained.length }, describeIssues(locale, unexplained));
   }
+  const step = opts.submit ? await flowStep(pre, regime, 'Task_fillReport') : null;
   const saved = await inTransaction(async (tx) => {
     const { report } = await loadReport(viewer, regimeCode, periodId, unitCode, FILL_ROLES, tx, regime);
     if (!PENDING.includes(report.status)) throw Conflict('reporting.report.locked', { status: report.status });
@@ -666,10 +697,10 @@ export async function saveReport(viewer: Viewer | null, regimeCode: string, peri
       status: opts.submit ? 'review' : 'draft', reviewedAt: opts.submit ? new Date() : report.reviewedAt, lockVersion: report.lockVersion + 1,
     }, { transaction: tx });
     await event(report, opts.submit ? 'sendForReview' : `save${opts.via ? `:${opts.via}` : ''}`, viewer, null, tx);
+    if (step) await completeStep(step, report, {}, viewer?.username ?? 'system', tx);
     await appendAudit(actorOf(viewer), { action: opts.submit ? 'reporting.report.sendForReview' : 'reporting.report.save', targetType: 'report', targetId: report.id, detail: { regime: regime.code, period: report.period, unit: report.orgCode, via: opts.via ?? 'web' } }, tx);
     return report;
   });
-  if (opts.submit) await advanceFlow(saved, regime, 'Task_fillReport', {}, viewer?.username ?? 'system');
   return present(saved, regime);
 }
 
@@ -717,16 +748,17 @@ export async function returnReport(viewer: Viewer, regimeCode: string, periodId:
   if (!text) throw BadRequest('reporting.report.commentRequired');
   const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
   const officers = await audience(`officer@${pre.orgCode}`);
+  const step = await flowStep(pre, regime, 'Task_reviewReport');
   const report = await inTransaction(async (tx) => {
     const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await event(r, 'return', viewer, text, tx);
     await r.update({ status: 'returned', round: r.round + 1, lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await completeStep(step, r, { decision: 'return', comment: text }, viewer.username, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.return', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, comment: text } }, tx);
     await tell(officers, 'returned-for-revision', { title: `${regime.name} — ${r.period}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
-  await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'return', comment: text }, viewer.username);
   return present(report, regime);
 }
 
@@ -734,46 +766,55 @@ export async function returnReport(viewer: Viewer, regimeCode: string, periodId:
 export async function approveReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string): Promise<ReportView> {
   const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
   const officers = await audience(`officer@${pre.orgCode}`);
+  const step = await flowStep(pre, regime, 'Task_reviewReport');
   const report = await inTransaction(async (tx) => {
     const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'review') throw Conflict('reporting.report.notInReview', { status: r.status });
     await r.update({ status: 'approved', approvedAt: new Date(), approvedBy: viewer.userId, lockVersion: r.lockVersion + 1 }, { transaction: tx });
     await event(r, 'approve', viewer, null, tx);
+    await completeStep(step, r, { decision: 'approve' }, viewer.username, tx);
     await appendAudit(actorOf(viewer), { action: 'reporting.report.approve', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode } }, tx);
     await tell(officers, 'approved', { title: `${regime.name} — ${r.period}`, approverName: viewer.fullName, at: new Date(), link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
     return r;
   });
-  await advanceFlow(report, regime, 'Task_reviewReport', { decision: 'approve' }, viewer.username);
   return present(report, regime);
 }
 
 /**
- * The leader signs an approved report (a detached signature over its data through the signing
- * service) and it is submitted to the unit it reports to, late when after the deadline; the parent's
- * roll-up is brought up to date and its officers are told.
+ * The leader signs an approved report and it is submitted to the unit it reports to, late when after
+ * the deadline; the parent's roll-up is brought up to date and its officers are told. One PIN entry
+ * signs both the report's data (a detached CMS over its canonical JSON) and its PDF (the form's A4
+ * document with the signature block and a QR code to /verify); a wrong PIN signs nothing. The report's
+ * new state, both signature records, the stored PDF and the engine's move commit in one transaction.
  */
 export async function signReport(viewer: Viewer, regimeCode: string, periodId: string, unitCode: string, pin?: string): Promise<ReportView> {
   const { report: pre, regime } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES);
   if (pre.status !== 'approved') throw Conflict('reporting.report.notApproved', { status: pre.status });
-  const { signature } = await signData({ userId: viewer.userId, pin, ip: viewer.ip }, {
-    regime: regime.code, form: `${regime.formKey}@${regime.formVersion}`, period: pre.period, unit: pre.orgCode, round: pre.round, values: pre.valuesJson ? JSON.parse(pre.valuesJson) : {},
-  }, { label: `${regime.name} — ${pre.period} — ${pre.orgCode}`, targetType: 'report', targetId: pre.id });
+  const form = await regimeForm(regime);
+  const unitName = (await getOrgByCode(pre.orgCode).catch(() => null))?.name ?? pre.orgCode;
+  const values: FormValues = pre.valuesJson ? JSON.parse(pre.valuesJson) : {};
+  const signed = await signDataAndPdf({ userId: viewer.userId, pin, ip: viewer.ip }, {
+    regime: regime.code, form: `${regime.formKey}@${regime.formVersion}`, period: pre.period, unit: pre.orgCode, round: pre.round, values,
+  }, (stamp) => renderReportPdf(form, values, { unitName, period: pre.period, stamp }), { label: `${regime.name} — ${pre.period} — ${pre.orgCode}`, targetType: 'report', targetId: pre.id });
   const parentOfficers = pre.parentCode ? await audience(`officer@${pre.parentCode}`) : null;
   const up = pre.parentCode ? await rollupContext(regime, pre.parentCode) : null;
+  const step = await flowStep(pre, regime, 'Task_signReport');
   const report = await inTransaction(async (tx) => {
     const { report: r } = await loadReport(viewer, regimeCode, periodId, unitCode, LEAD_ROLES, tx, regime);
     if (r.status !== 'approved' || r.lockVersion !== pre.lockVersion) throw Conflict('reporting.report.changed');
     const now = new Date();
-    await r.update({ status: 'submitted', signatureId: signature.id, submittedAt: now, isLate: now.getTime() > r.deadline.getTime(), lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    const signatures = await signed.record(tx);
+    await r.update({ status: 'submitted', signatureId: signatures.data.id, submittedAt: now, isLate: now.getTime() > r.deadline.getTime(), lockVersion: r.lockVersion + 1 }, { transaction: tx });
+    await storeSignedPdf(r, { pdf: signed.pdf, pdfSignatureId: signatures.pdf.id, dataSignatureId: signatures.data.id, signedAt: signed.signedAt, signedBy: viewer.userId }, tx);
     await event(r, 'sign', viewer, null, tx);
-    await appendAudit(actorOf(viewer), { action: 'reporting.report.sign', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, signature: signature.id, isLate: r.isLate } }, tx);
+    await completeStep(step, r, { signatureId: signatures.data.id, pdfSignatureId: signatures.pdf.id }, viewer.username, tx);
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.sign', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, signature: signatures.data.id, pdfSignature: signatures.pdf.id, isLate: r.isLate } }, tx);
     if (r.parentCode) {
       await tell(parentOfficers!, 'child-submitted', { title: `${regime.name} — ${r.period}`, unitName: r.orgCode, at: now, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
       await rollupParent(r.cycleId, r.parentCode, tx, up!);
     }
     return r;
   });
-  await advanceFlow(report, regime, 'Task_signReport', { signatureId: signature.id }, viewer.username);
   return present(report, regime);
 }
 
@@ -794,7 +835,8 @@ export async function reopenReport(viewer: Viewer, regimeCode: string, periodId:
     await event(r, 'reopen', viewer, text, tx);
     const wasSubmitted = r.status === 'submitted';
     await r.update({ status: 'draft', round: r.round + 1, signatureId: null, approvedAt: null, approvedBy: null, submittedAt: null, isLate: false, instanceId: null, lockVersion: r.lockVersion + 1 }, { transaction: tx });
-    await appendAudit(actorOf(viewer), { action: 'reporting.report.reopen', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, reason: text, wasSubmitted } }, tx);
+    const withdrawn = await withdrawSignedPdfs(r.id, viewer.userId, text, tx);
+    await appendAudit(actorOf(viewer), { action: 'reporting.report.reopen', targetType: 'report', targetId: r.id, detail: { regime: regime.code, period: r.period, unit: r.orgCode, reason: text, wasSubmitted, withdrawnPdfs: withdrawn } }, tx);
     if (r.parentCode) {
       await tell(parentOfficers!, 'returned-for-revision', { title: `${regime.name} — ${r.period} — ${r.orgCode}`, comment: text, link: reportLink(regime.code, r.period, r.orgCode) }, tx, `report:${r.id}`);
       if (wasSubmitted) await rollupParent(r.cycleId, r.parentCode, tx, up!);

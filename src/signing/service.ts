@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { Op, literal } from 'sequelize';
+import { Op, literal, type Transaction } from 'sequelize';
 import { getConfig } from '../config.ts';
 import { inTransaction } from '../store/index.ts';
 import { appendAudit, type Actor } from '../audit/service.ts';
@@ -254,7 +254,7 @@ function presentSignature(s: Signature): SignatureView {
   };
 }
 
-async function record(user: User, cert: SigningCertificate, f: { publicId: string; kind: 'pdf' | 'data'; signedAt: Date; contentHash: string; cms: Buffer; data: string | null }, ctx: SignContext, ip: string | null | undefined): Promise<Signature> {
+async function record(user: User, cert: SigningCertificate, f: { publicId: string; kind: 'pdf' | 'data'; signedAt: Date; contentHash: string; cms: Buffer; data: string | null }, ctx: SignContext, ip: string | null | undefined, outer?: Transaction): Promise<Signature> {
   return inTransaction(async (tx) => {
     // Audit first, as in storeCertificate: the head row lock orders concurrent signers.
     await appendAudit(actorOfUser(user, ip), { action: f.kind === 'pdf' ? 'signing.signPdf' : 'signing.signData', targetType: 'signature', targetId: f.publicId, detail: { hash: f.contentHash, fingerprint: cert.fingerprint, label: ctx.label ?? null, target: ctx.targetType ? `${ctx.targetType}:${ctx.targetId}` : null } }, tx);
@@ -264,7 +264,7 @@ async function record(user: User, cert: SigningCertificate, f: { publicId: strin
       label: ctx.label ?? null, targetType: ctx.targetType ?? null, targetId: ctx.targetId === undefined || ctx.targetId === null ? null : String(ctx.targetId),
       cms: f.cms.toString('base64'), data: f.data,
     }, { transaction: tx });
-  });
+  }, outer);
 }
 
 /** The canonical form (RFC 8785, JSON Canonicalization Scheme) of a JSON value. */
@@ -315,6 +315,54 @@ export async function signPdf(signer: SignerRef, pdf: Buffer, ctx: SignContext &
   const sig = readPdfSignatures(signed).at(-1)!;
   const row = await record(user, cert, { publicId, kind: 'pdf', signedAt, contentHash: sha256Hex(sig.signedBytes), cms: sig.cms, data: null }, ctx, signer.ip);
   return { pdf: signed, signature: presentSignature(row) };
+}
+
+/** A data signature and a PDF signature made with one opening of the signer's key, not recorded yet. */
+export interface PreparedSignatures {
+  /** The canonical JSON that was signed and its detached CMS. */
+  canonical: string;
+  cms: Buffer;
+  /** The signed PDF (its visible block and QR code name the PDF signature's public id). */
+  pdf: Buffer;
+  dataSignatureId: string;
+  pdfSignatureId: string;
+  signedAt: Date;
+  /** Writes both signature records (and their audit rows) in the caller's transaction. */
+  record(t: Transaction): Promise<{ data: SignatureView; pdf: SignatureView }>;
+}
+
+/**
+ * Signs a value's canonical JSON and a document with ONE opening of the signer's key, so a person with
+ * an uploaded PKCS#12 enters the PIN once for both (a wrong PIN fails before anything is signed, and
+ * counts as one try). `render` draws the PDF with the stamp of its visible signature block (name, title,
+ * time, QR to /verify). Nothing is written until `record(t)` runs in the caller's transaction, so the
+ * caller's own change and both signature records commit together or not at all.
+ */
+export async function signDataAndPdf(signer: SignerRef, value: unknown, render: (stamp: SignatureStamp) => Promise<Buffer>, ctx: SignContext & { reason?: string; location?: string } = {}): Promise<PreparedSignatures> {
+  const canonical = canonicalJson(value);
+  const user = await findUser(signer);
+  const { cert, id } = await identityOf(user.id, signer.pin);
+  const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const stamp = await makeStamp({ signerName: cert.commonName, signerTitle: cert.title, signingTime: signedAt, baseUrl: getConfig().baseUrl });
+  const bytes = Buffer.from(canonical, 'utf8');
+  const cms = await signDetached(id, bytes, signedAt);
+  let pdf: Buffer;
+  try {
+    pdf = await signPdfBytes(await render(stamp), id, { signerName: cert.commonName, reason: ctx.reason ?? t('vi', 'signing.pdfReason'), location: ctx.location ?? 'Việt Nam', contactInfo: stamp.verifyUrl, signingTime: signedAt });
+  } catch (err) {
+    if (err instanceof PdfFormatError) throw BadRequest('signing.pdfUnsupported');
+    throw err;
+  }
+  const sig = readPdfSignatures(pdf).at(-1)!;
+  const dataSignatureId = crypto.randomUUID();
+  return {
+    canonical, cms, pdf, dataSignatureId, pdfSignatureId: stamp.publicId, signedAt,
+    async record(tx) {
+      const data = await record(user, cert, { publicId: dataSignatureId, kind: 'data', signedAt, contentHash: sha256Hex(bytes), cms, data: canonical }, ctx, signer.ip, tx);
+      const onPdf = await record(user, cert, { publicId: stamp.publicId, kind: 'pdf', signedAt, contentHash: sha256Hex(sig.signedBytes), cms: sig.cms, data: null }, ctx, signer.ip, tx);
+      return { data: presentSignature(data), pdf: presentSignature(onPdf) };
+    },
+  };
 }
 
 /** One checked signature, as the verify page and API show it. */

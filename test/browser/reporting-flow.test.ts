@@ -2,25 +2,27 @@
 // leader returns it with a comment, the officer sees the comment and fixes it, the leader approves and
 // signs, and the province's officer sees the roll-up and the status dashboard — each step checked by
 // what the page says.
+import fs from 'node:fs';
 import test from 'ava';
 import type { Page } from 'playwright-core';
 import { startBrowserApp, loginAs, type BrowserApp } from '../helpers/browser.ts';
 import { makeUser } from '../helpers/server.ts';
 import { checkPageA11y } from '../helpers/a11y.ts';
-import { setupCa } from '../helpers/signing.ts';
+import { nssDbTrusting, pdfsig, setupCa } from '../helpers/signing.ts';
 import { issueUserCertificate } from '../../src/signing/service.ts';
 import { deployShippedProcesses, runDueJobs } from '../../src/engine/service.ts';
 import { importRegime, openCycle } from '../../src/reporting/service.ts';
 import { periodContaining } from '../../src/reporting/periods.ts';
 
 let b: BrowserApp;
+let nss: string;
 const period = periodContaining('month', new Date()).period;
 const url = `/reporting/KTXH-HN/${period}/00004`;
 
 test.before(async () => {
   b = await startBrowserApp();
   await deployShippedProcesses();
-  await setupCa();
+  nss = await nssDbTrusting(await setupCa());
   await makeUser('officer', '00004', { username: 'canbo.badinh', fullName: 'Nguyễn Thu Trang' });
   await makeUser('leader', '00004', { username: 'lanhdao.badinh', fullName: 'Phạm Quốc Hùng' });
   await makeUser('officer', '01', { username: 'canbo.tinh', fullName: 'Lê Thị Tỉnh' });
@@ -32,6 +34,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await b?.close();
+  if (nss) fs.rmSync(nss, { recursive: true, force: true });
 });
 
 async function checkPage(t: import('ava').ExecutionContext, page: Page, path: string): Promise<void> {
@@ -88,6 +91,15 @@ test.serial('officer fills and sends, leader returns, officer fixes, leader appr
   t.true(await leader.getByRole('link', { name: 'Chữ ký số', exact: true }).isVisible());
   const history = (await leader.getByTestId('report-history').textContent()) ?? '';
   for (const step of ['Trình lãnh đạo', 'Trả lại', 'Phê duyệt', 'Ký số và gửi']) t.true(history.includes(step), `history shows ${step}`);
+  // The same signing made a signed PDF: the page links it and lists it in the history as current
+  await checkPage(t, leader, url);
+  t.regex((await leader.getByTestId('signed-pdf-history').textContent()) ?? '', /Vòng 2 — hiệu lực — ký lúc/);
+  const [download] = await Promise.all([leader.waitForEvent('download'), leader.getByTestId('signed-pdf').getByRole('link', { name: 'Tải báo cáo PDF đã ký số' }).click()]);
+  t.regex(download.suggestedFilename(), /^KTXH-HN-.*-00004-signed\.pdf$/);
+  const verdict = await pdfsig(nss, await download.path());
+  t.regex(verdict, /Signer Certificate Common Name: Phạm Quốc Hùng/);
+  t.regex(verdict, /Signature Validation: Signature is Valid/);
+  t.regex(verdict, /Total document signed/);
 
   // The province's officer sees the roll-up and the dashboard
   const province = await b.newPage({ phone: true });

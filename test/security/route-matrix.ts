@@ -200,6 +200,7 @@ export const ROUTE_MATRIX: Record<string, Audience> = {
   'GET /reporting/{regime}/{period}/{unit}': STAFF,
   'POST /reporting/{regime}/{period}/{unit}': STAFF,
   'POST /reporting/{regime}/{period}/{unit}/upload': STAFF,
+  'GET /reporting/{regime}/{period}/{unit}/signed.pdf': STAFF,
   'GET /reporting/regimes/new': DESIGN,
   'POST /reporting/regimes/new': DESIGN,
   'GET /reporting/regimes/{code}/edit': DESIGN,
