@@ -7,6 +7,7 @@ import { dueDate } from '../calendar/service.ts';
 import { cancelInstance, ensureShippedProcesses, enqueueJob, findInstances, registerBatchJobKind, startProcesses } from '../engine/service.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
 import { getConfig } from '../config.ts';
+import { factsOf, trackChange } from '../insight/track.ts';
 import { BadRequest } from '../errors.ts';
 
 /** The process every online dossier runs unless its procedure names another. */
@@ -107,7 +108,8 @@ export interface ReceiveInput {
 /**
  * Receives a dossier in the caller's transaction: gives it its code, receipt time, counted-from and due date,
  * status `submitted`, writes the history entry and queues the job that starts its handling process. Every read
- * is in the transaction, so many receipts at once never wait on each other for pool connections.
+ * is in the transaction, so many receipts at once never wait on each other for pool connections. The row must
+ * be as created or read (locked) in `t`: its values are the statistics' "before" of the change.
  */
 export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: Transaction): Promise<Dossier> {
   const at = input.at ?? new Date();
@@ -115,11 +117,15 @@ export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: T
   const electronicId = dossier.electronicId ?? electronicIdOf({ code: dossier.orgCode });
   const seq = await nextSequence(electronicId, vnDay(at), t);
   const code = formatDossierCode(electronicId, at, seq);
+  // The statistics' change is applied here from the row in hand: the insight hooks would read the row before and
+  // after the update (two SELECTs per receipt) to learn what the caller's transaction already holds.
+  const before = factsOf(dossier.get({ plain: true }));
   await dossier.update({
     code, electronicId, status: 'submitted', stage: 'receive', channel: input.channel ?? dossier.channel,
     submittedAt: at, receivedAt: at, countedFrom, dueAt: due, limitDays: input.limit.unit === 'workday' ? input.limit.amount : dossier.limitDays,
     version: dossier.version + 1,
-  }, { transaction: t });
+  }, { transaction: t, hooks: false });
+  await trackChange(before, factsOf(dossier.get({ plain: true })), t);
   await addEvent(dossier.id, 'submitted', { at, actor: input.actor ?? null, actorName: input.actorName ?? null, orgCode: dossier.orgCode, data: { channel: dossier.channel, due: due?.toISOString() ?? null } }, t);
   await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, at, { transaction: t });
   return dossier;

@@ -11,6 +11,8 @@ import { batchStartCounts } from '../../../src/engine/runtime.ts';
 import { importOrgs } from '../../../src/orgs/import.ts';
 import { getOrgByCode } from '../../../src/orgs/service.ts';
 import { inTransaction } from '../../../src/store/index.ts';
+import { rebuildStatistics } from '../../../src/insight/service.ts';
+import { InsightDaily, InsightOpen } from '../../../src/insight/models.ts';
 
 let db: TestDb;
 
@@ -77,6 +79,10 @@ test.serial('120 submitted dossiers end with exactly one instance each, with the
     t.is((await Dossier.findByPk(d.id))!.instanceId, instance.id);
   }
   t.is((await startJobsLeft()).length, 0);
+  // The statistics counted each receipt once: what they keep equals a recount from the dossiers.
+  t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
+  t.is(await InsightDaily.sum('receivedOnline'), 120);
+  t.is(await InsightOpen.sum('open'), 120);
   // Running the jobs again (nothing due) starts nothing more.
   await runDueJobs();
   t.is(await EngineInstance.count({ where: { definitionKey: PLAIN } }), 120);
