@@ -162,9 +162,20 @@ async function startGroup(processKey: string, dossiers: ToStart[]): Promise<Map<
   for (const i of started) found.set(i.businessKey!, i.id);
   for (const d of dossiers) ids.set(d.id, found.get(businessKeyOf(d.id))!);
   await recordInstances(ids);
-  // A dossier withdrawn while its instance started was not there to cancel: cancel it now.
-  const withdrawn = await Dossier.findAll({ where: { id: [...ids.keys()], status: 'withdrawn' }, attributes: ['id'] });
-  for (const d of withdrawn) await cancelInstance(ids.get(d.id)!, null).catch(() => {});
+  // What the dossiers hold now. A start racing this one (the counter's direct start and its job) may have recorded
+  // its instance first: ours is then a duplicate and is cancelled. A dossier withdrawn meanwhile had no instance to
+  // cancel yet: its instance is cancelled now.
+  const ours = new Set(started.map((i) => i.id));
+  const now = await Dossier.findAll({ where: { id: [...ids.keys()] }, attributes: ['id', 'instanceId', 'status'] });
+  for (const d of now) {
+    const mine = ids.get(d.id)!;
+    if (d.instanceId && d.instanceId !== mine) {
+      if (ours.has(mine)) await cancelInstance(mine, null).catch(() => {});
+      ids.set(d.id, d.instanceId);
+    } else if (d.status === 'withdrawn') {
+      await cancelInstance(mine, null).catch(() => {});
+    }
+  }
   return ids;
 }
 

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { Dossier } from '../../../src/dossiers/models.ts';
-import { businessKeyOf, receiveDossier, JOB_START_HANDLING } from '../../../src/dossiers/core.ts';
+import { businessKeyOf, receiveDossier, startHandling, JOB_START_HANDLING } from '../../../src/dossiers/core.ts';
 import { EngineInstance, EngineJob } from '../../../src/engine/models.ts';
 import { deployDefinition, runDueJobs, startProcess } from '../../../src/engine/service.ts';
 import { batchStartCounts } from '../../../src/engine/runtime.ts';
@@ -152,4 +152,14 @@ test.serial('withdrawn dossiers and dossiers that already have an instance are s
   t.is((await Dossier.findByPk(started.id))!.instanceId, existing.id);
   t.is((await instancesOf(waiting)).length, 1);
   t.is((await startJobsLeft()).length, 0);
+});
+
+test.serial('two starts of one dossier at once (the counter start and its job) leave one active instance, the one the dossier holds', async (t) => {
+  const [d] = await submit(1, PLAIN);
+  const answers = await Promise.all([startHandling(d.id, PLAIN), startHandling(d.id, PLAIN), runDueJobs()]);
+  const active = (await instancesOf(d)).filter((i) => i.status === 'active');
+  t.is(active.length, 1);
+  const held = (await Dossier.findByPk(d.id))!.instanceId;
+  t.is(held, active[0].id);
+  t.deepEqual(answers.slice(0, 2), [held, held]);
 });
