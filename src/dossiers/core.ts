@@ -4,9 +4,10 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { Dossier, DossierEvent, type DossierChannel, type DossierEventKind } from './models.ts';
 import { dueDate } from '../calendar/service.ts';
-import { ensureShippedProcesses, enqueueJob, findInstances, registerJobKind, startProcess } from '../engine/service.ts';
+import { cancelInstance, ensureShippedProcesses, enqueueJob, findInstances, registerBatchJobKind, startProcesses } from '../engine/service.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
 import { getConfig } from '../config.ts';
+import { factsOf, trackChange } from '../insight/track.ts';
 import { BadRequest } from '../errors.ts';
 
 /** The process every online dossier runs unless its procedure names another. */
@@ -107,7 +108,8 @@ export interface ReceiveInput {
 /**
  * Receives a dossier in the caller's transaction: gives it its code, receipt time, counted-from and due date,
  * status `submitted`, writes the history entry and queues the job that starts its handling process. Every read
- * is in the transaction, so many receipts at once never wait on each other for pool connections.
+ * is in the transaction, so many receipts at once never wait on each other for pool connections. The row must
+ * be as created or read (locked) in `t`: its values are the statistics' "before" of the change.
  */
 export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: Transaction): Promise<Dossier> {
   const at = input.at ?? new Date();
@@ -115,11 +117,15 @@ export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: T
   const electronicId = dossier.electronicId ?? electronicIdOf({ code: dossier.orgCode });
   const seq = await nextSequence(electronicId, vnDay(at), t);
   const code = formatDossierCode(electronicId, at, seq);
+  // The statistics' change is applied here from the row in hand: the insight hooks would read the row before and
+  // after the update (two SELECTs per receipt) to learn what the caller's transaction already holds.
+  const before = factsOf(dossier.get({ plain: true }));
   await dossier.update({
     code, electronicId, status: 'submitted', stage: 'receive', channel: input.channel ?? dossier.channel,
     submittedAt: at, receivedAt: at, countedFrom, dueAt: due, limitDays: input.limit.unit === 'workday' ? input.limit.amount : dossier.limitDays,
     version: dossier.version + 1,
-  }, { transaction: t });
+  }, { transaction: t, hooks: false });
+  await trackChange(before, factsOf(dossier.get({ plain: true })), t);
   await addEvent(dossier.id, 'submitted', { at, actor: input.actor ?? null, actorName: input.actorName ?? null, orgCode: dossier.orgCode, data: { channel: dossier.channel, due: due?.toISOString() ?? null } }, t);
   await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, at, { transaction: t });
   return dossier;
@@ -130,27 +136,130 @@ export function businessKeyOf(dossierId: number): string {
   return `dossier:${dossierId}`;
 }
 
-/** Starts a dossier's handling instance unless it has one (a repeated job or a second node starts none). */
-export async function startHandling(dossierId: number, processKey = DEFAULT_PROCESS): Promise<string | null> {
-  const dossier = await Dossier.findByPk(dossierId);
-  if (!dossier || dossier.instanceId || dossier.status === 'withdrawn' || dossier.status === 'draft') return dossier?.instanceId ?? null;
-  await ensureShippedProcesses();
-  const businessKey = businessKeyOf(dossierId);
-  const [already] = await findInstances({ definitionKey: processKey, businessKey });
-  const instance = already ?? await startProcess(processKey, {
-    businessKey,
-    variables: { dossierId, dossierCode: dossier.code, procedure: dossier.procedureCode, orgCode: dossier.orgCode, channel: dossier.channel },
-    org: { code: dossier.orgCode, path: dossier.orgPath },
-  });
-  await inTransaction(async (t) => {
-    await Dossier.update({ instanceId: instance.id }, { where: { id: dossierId, instanceId: null }, transaction: t });
-  });
-  return instance.id;
+/** What starting one dossier's handling gave: its instance id, null when it needs none, or why it failed. */
+export type HandlingStart = { instanceId: string | null } | { error: unknown };
+
+/** A received dossier whose handling is to start, as the start needs it. */
+type ToStart = Pick<Dossier, 'id' | 'code' | 'procedureCode' | 'orgCode' | 'orgPath' | 'channel'>;
+
+/**
+ * Starts the handling instances of received dossiers of one process in one engine batch (one transaction) and
+ * records them on the dossiers. An instance that a crashed run started but did not record is found by its
+ * business key and recorded instead of starting a second one. All or nothing, as the engine's batch start.
+ */
+async function startGroup(processKey: string, dossiers: ToStart[]): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  const keys = dossiers.map((d) => businessKeyOf(d.id));
+  // Newest first, so the newest of several instances with one business key wins (as startHandling always chose).
+  const found = new Map<string, string>();
+  for (const i of await findInstances({ definitionKey: processKey, businessKey: keys })) if (i.businessKey && !found.has(i.businessKey)) found.set(i.businessKey, i.id);
+  const missing = dossiers.filter((d) => !found.has(businessKeyOf(d.id)));
+  const started = await startProcesses(processKey, missing.map((d) => ({
+    businessKey: businessKeyOf(d.id),
+    variables: { dossierId: d.id, dossierCode: d.code, procedure: d.procedureCode, orgCode: d.orgCode, channel: d.channel },
+    org: { code: d.orgCode, path: d.orgPath },
+  })));
+  for (const i of started) found.set(i.businessKey!, i.id);
+  for (const d of dossiers) ids.set(d.id, found.get(businessKeyOf(d.id))!);
+  await recordInstances(ids);
+  // What the dossiers hold now. A start racing this one (the counter's direct start and its job) may have recorded
+  // its instance first: ours is then a duplicate and is cancelled. A dossier withdrawn meanwhile had no instance to
+  // cancel yet: its instance is cancelled now.
+  const ours = new Set(started.map((i) => i.id));
+  const now = await Dossier.findAll({ where: { id: [...ids.keys()] }, attributes: ['id', 'instanceId', 'status'] });
+  for (const d of now) {
+    const mine = ids.get(d.id)!;
+    if (d.instanceId && d.instanceId !== mine) {
+      if (ours.has(mine)) await cancelInstance(mine, null).catch(() => {});
+      ids.set(d.id, d.instanceId);
+    } else if (d.status === 'withdrawn') {
+      await cancelInstance(mine, null).catch(() => {});
+    }
+  }
+  return ids;
 }
 
-registerJobKind(JOB_START_HANDLING, async (job) => {
+/**
+ * Writes the instance ids of dossiers that have none, in one statement. Plain SQL on purpose: the instance id is
+ * no figure of the statistics, so the insight hooks (two reads per row and an empty delta) have nothing to do.
+ */
+async function recordInstances(ids: Map<number, string>): Promise<void> {
+  if (!ids.size) return;
+  const entries = [...ids];
+  await inTransaction(async (t) => {
+    await db().query(
+      `UPDATE dossiers SET instance_id = CASE id ${entries.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE instance_id IS NULL AND id IN (${entries.map(() => '?').join(', ')})`,
+      { replacements: [...entries.flat(), ...entries.map(([id]) => id)], type: QueryTypes.UPDATE, transaction: t },
+    );
+  });
+}
+
+/**
+ * Starts the handling instances of several received dossiers, each unless it has one (a repeated job or a second
+ * node starts none), grouped by process into engine batch starts. When a batch fails, each of its dossiers is
+ * started alone, so one bad dossier costs the others nothing. Answers per dossier id.
+ */
+export async function startHandlings(items: ReadonlyArray<{ dossierId: number; processKey?: string | null }>): Promise<Map<number, HandlingStart>> {
+  const out = new Map<number, HandlingStart>();
+  if (!items.length) return out;
+  const rows = await Dossier.findAll({ where: { id: [...new Set(items.map((i) => i.dossierId))] }, attributes: ['id', 'code', 'procedureCode', 'orgCode', 'orgPath', 'channel', 'status', 'instanceId'] });
+  const byId = new Map(rows.map((d) => [d.id, d]));
+  const groups = new Map<string, ToStart[]>();
+  for (const item of items) {
+    if (out.has(item.dossierId)) continue;
+    const d = byId.get(item.dossierId);
+    if (!d || d.instanceId || d.status === 'withdrawn' || d.status === 'draft') {
+      out.set(item.dossierId, { instanceId: d?.instanceId ?? null });
+      continue;
+    }
+    out.set(d.id, { instanceId: null });
+    const key = item.processKey || DEFAULT_PROCESS;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  if (!groups.size) return out;
+  await ensureShippedProcesses();
+  for (const [key, dossiers] of groups) {
+    try {
+      for (const [id, instanceId] of await startGroup(key, dossiers)) out.set(id, { instanceId });
+    } catch (batchError) {
+      if (dossiers.length === 1) {
+        out.set(dossiers[0].id, { error: batchError });
+        continue;
+      }
+      for (const d of dossiers) {
+        try {
+          out.set(d.id, { instanceId: (await startGroup(key, [d])).get(d.id)! });
+        } catch (err) {
+          out.set(d.id, { error: err });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Starts a dossier's handling instance unless it has one (a repeated job or a second node starts none). */
+export async function startHandling(dossierId: number, processKey = DEFAULT_PROCESS): Promise<string | null> {
+  const r = (await startHandlings([{ dossierId, processKey }])).get(dossierId)!;
+  if ('error' in r) throw r.error;
+  return r.instanceId;
+}
+
+registerBatchJobKind(JOB_START_HANDLING, async (job) => {
   const p = job.payload as { dossierId: number; processKey?: string };
   await startHandling(p.dossierId, p.processKey || DEFAULT_PROCESS);
+}, {
+  max: 50,
+  async runMany(jobs) {
+    const items = jobs.map((j) => j.payload as { dossierId: number; processKey?: string });
+    const results = await startHandlings(items);
+    const failures = new Map<number, unknown>();
+    for (const [i, j] of jobs.entries()) {
+      const r = results.get(items[i].dossierId);
+      if (r && 'error' in r) failures.set(j.id, r.error);
+    }
+    return failures;
+  },
 });
 
 /** What the handling asks of the payments domain, which registers itself here (dossiers do not import it). */

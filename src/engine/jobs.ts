@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import { EngineJob } from './models.ts';
-import { jobHandler, registerJobKind, type JobCall } from './handlers.ts';
+import { jobHandler, registerJobKind, type JobCall, type JobHandler } from './handlers.ts';
 import { JOB_CALL, JOB_CALL_CANCEL, JOB_CALL_DONE, JOB_CALL_FAILED, JOB_SERVICE, JOB_TIMER, JOB_TIMER_START, callFailed, cancelCalledProcess, resumeInstance, retryServiceExecution, returnFromCall, startByTimer, startCalledProcess } from './runtime.ts';
 import { onDeployed } from './definitions.ts';
 import { durationMs, resolveString } from './feel.ts';
@@ -42,11 +42,11 @@ function sqlTime(d: Date): string {
   return d.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-/** Claims up to `limit` due jobs for this node; returns them leased. */
-export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Promise<EngineJob[]> {
+/** Claims up to `limit` due jobs for this node (only of `kind` when given); returns them leased. */
+export async function claimJobs(limit = BATCH, owner = getConfig().nodeName, kind?: string): Promise<EngineJob[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await claimOnce(limit, owner);
+      return await claimOnce(limit, owner, kind);
     } catch (err) {
       // Claims of several nodes can deadlock on the index; the loser simply claims again.
       if (!isTransient(err) || attempt >= 3) throw err;
@@ -55,7 +55,7 @@ export async function claimJobs(limit = BATCH, owner = getConfig().nodeName): Pr
 }
 
 
-async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
+async function claimOnce(limit: number, owner: string, kind?: string): Promise<EngineJob[]> {
   const now = new Date();
   const leaseUntil = new Date(now.getTime() + getConfig().jobLeaseMs);
   // A unique token per claim lets us read back exactly the rows this claim took.
@@ -66,8 +66,8 @@ async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
     // trips: lock the due rows, then lease them, read them back and commit.
     const claimed = await withTx(async (tx) => {
       const due = await tx.all<{ id: number }>(
-        `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
-        [sqlTime(now), sqlTime(now)]);
+        `SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?)${kind === undefined ? '' : ' AND kind = ?'} ORDER BY run_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+        kind === undefined ? [sqlTime(now), sqlTime(now)] : [sqlTime(now), sqlTime(now), kind]);
       if (!due.length) return null;
       const ids = due.map((r) => Number(r.id));
       void tx.queue(`UPDATE engine_jobs SET lease_owner = ?, lease_until = ? WHERE id IN (${placeholders(ids.length)})`, [token, sqlTime(leaseUntil), ...ids]);
@@ -76,9 +76,10 @@ async function claimOnce(limit: number, owner: string): Promise<EngineJob[]> {
     }, { readCommitted: true });
     return claimed ? modelsOf(EngineJob, await claimed.rows) : [];
   }
+  const ofKind = kind === undefined ? '' : ` AND kind = ${sequelize.escape(kind)}`;
   await EngineJob.update({ leaseOwner: token, leaseUntil }, {
     where: {
-      id: { [Op.in]: sequelize.literal(`(SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))} AND (lease_until IS NULL OR lease_until < ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))}) ORDER BY run_at LIMIT ${Number(limit)})`) },
+      id: { [Op.in]: sequelize.literal(`(SELECT id FROM engine_jobs WHERE status = 'pending' AND run_at <= ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))} AND (lease_until IS NULL OR lease_until < ${sequelize.escape(now.toISOString().replace('T', ' ').replace('Z', ' +00:00'))})${ofKind} ORDER BY run_at LIMIT ${Number(limit)})`) },
     },
   });
   return EngineJob.findAll({ where: { leaseOwner: token }, order: [['runAt', 'ASC']] });
@@ -98,28 +99,102 @@ export async function runJob(job: EngineJob): Promise<void> {
     // wanted (not due yet by the engine's clock) and is claimed again when its lease runs out.
     if (!ENGINE_KINDS.has(job.kind)) await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
   } catch (err) {
-    if (err instanceof AppError && err.code === 'engine.instanceNotActive') {
-      // The instance ended meanwhile; its jobs have nothing left to do.
-      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
-      return;
-    }
-    if ((err instanceof AppError && err.status === 409) || isTransient(err)) {
-      // Another node moved the instance first; try again shortly from the new state.
-      await EngineJob.update({ leaseOwner: null, leaseUntil: null, runAt: new Date(Date.now() + 50) }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
-      return;
-    }
-    if (err instanceof AppError && err.status === 404 && job.instanceId) {
-      await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
-      return;
-    }
-    const attempts = job.attempts + 1;
-    const failed = attempts >= MAX_JOB_ATTEMPTS;
-    log.warn('job failed', { id: job.id, kind: job.kind, attempts, error: String((err as Error)?.message ?? err) });
-    await EngineJob.update({
-      attempts, lastError: String((err as Error)?.stack ?? err).slice(0, 4000), leaseOwner: null, leaseUntil: null,
-      status: failed ? 'failed' : 'pending', runAt: new Date(Date.now() + 1000 * 2 ** attempts),
-    }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+    await jobFailed(job, err);
   }
+}
+
+/** What a failed try of a claimed job leaves: the row removed, released for another try, or marked failed. */
+async function jobFailed(job: EngineJob, err: unknown): Promise<void> {
+  if (err instanceof AppError && err.code === 'engine.instanceNotActive') {
+    // The instance ended meanwhile; its jobs have nothing left to do.
+    await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+    return;
+  }
+  if ((err instanceof AppError && err.status === 409) || isTransient(err)) {
+    // Another node moved the instance first; try again shortly from the new state.
+    await EngineJob.update({ leaseOwner: null, leaseUntil: null, runAt: new Date(Date.now() + 50) }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+    return;
+  }
+  if (err instanceof AppError && err.status === 404 && job.instanceId) {
+    await EngineJob.destroy({ where: { id: job.id, leaseOwner: job.leaseOwner } });
+    return;
+  }
+  const attempts = job.attempts + 1;
+  const failed = attempts >= MAX_JOB_ATTEMPTS;
+  log.warn('job failed', { id: job.id, kind: job.kind, attempts, error: String((err as Error)?.message ?? err) });
+  await EngineJob.update({
+    attempts, lastError: String((err as Error)?.stack ?? err).slice(0, 4000), leaseOwner: null, leaseUntil: null,
+    status: failed ? 'failed' : 'pending', runAt: new Date(Date.now() + 1000 * 2 ** attempts),
+  }, { where: { id: job.id, leaseOwner: job.leaseOwner } });
+}
+
+/** A job kind whose due jobs run together, several in one call (e.g. one batch start for many rows). */
+export interface BatchJobKind {
+  /** Most jobs one call takes (default 50). */
+  max?: number;
+  /**
+   * Runs several claimed jobs of the kind at once. Answers the jobs that failed, by job id, with their errors
+   * (each then takes the usual retry path); the other jobs are done and removed. A throw fails no job by
+   * itself: the worker then runs each job of the call alone through the kind's one-job handler.
+   */
+  runMany(jobs: JobCall[]): Promise<ReadonlyMap<number, unknown> | void>;
+}
+
+const batchKinds = new Map<string, Required<BatchJobKind>>();
+
+/**
+ * Registers a job kind that runs one job through `run` (a retry, a batch's fallback) and several due
+ * jobs at once through `runMany`: when a worker's claim holds jobs of the kind, it claims more due jobs
+ * of that kind up to `max` and hands them over together, under the same leases as any job.
+ */
+export function registerBatchJobKind(kind: string, run: JobHandler, spec: BatchJobKind): void {
+  registerJobKind(kind, run);
+  batchKinds.set(kind, { max: Math.max(1, Math.floor(spec.max ?? BATCH)), runMany: spec.runMany.bind(spec) });
+}
+
+/** Removes done jobs that this node still holds, one statement per claim token. */
+async function removeHeld(jobs: EngineJob[]): Promise<void> {
+  const byToken = new Map<string, number[]>();
+  for (const j of jobs) byToken.set(j.leaseOwner ?? '', [...(byToken.get(j.leaseOwner ?? '') ?? []), j.id]);
+  for (const [token, ids] of byToken) await EngineJob.destroy({ where: { id: ids, leaseOwner: token } });
+}
+
+/**
+ * Renews the leases of jobs about to run together and keeps those still held by this node: a job whose lease
+ * ran out while it waited may have been claimed by another node, which then runs it instead.
+ */
+async function renewLeases(jobs: EngineJob[]): Promise<EngineJob[]> {
+  const now = new Date();
+  const leaseUntil = new Date(now.getTime() + getConfig().jobLeaseMs);
+  const byToken = new Map<string, EngineJob[]>();
+  for (const j of jobs) byToken.set(j.leaseOwner ?? '', [...(byToken.get(j.leaseOwner ?? '') ?? []), j]);
+  const held: EngineJob[] = [];
+  for (const [token, group] of byToken) {
+    const [count] = await EngineJob.update({ leaseUntil }, { where: { id: group.map((j) => j.id), leaseOwner: token, status: 'pending' } });
+    if (count === group.length) {
+      held.push(...group);
+      continue;
+    }
+    const still = new Set((await EngineJob.findAll({ where: { id: group.map((j) => j.id), leaseOwner: token }, attributes: ['id'] })).map((j) => j.id));
+    held.push(...group.filter((j) => still.has(j.id)));
+  }
+  return held;
+}
+
+/** Runs claimed jobs of one batch kind together, falling back to one at a time when the batch call throws. */
+async function runBatch(spec: Required<BatchJobKind>, claimed: EngineJob[]): Promise<void> {
+  const jobs = await renewLeases(claimed);
+  if (!jobs.length) return;
+  let failures: ReadonlyMap<number, unknown>;
+  try {
+    failures = (await spec.runMany(jobs.map(toCall))) ?? new Map();
+  } catch (err) {
+    log.warn('job batch failed; running its jobs one by one', { kind: jobs[0].kind, jobs: jobs.length, error: String((err as Error)?.message ?? err) });
+    for (const job of jobs) await runJob(job);
+    return;
+  }
+  await removeHeld(jobs.filter((j) => !failures.has(j.id)));
+  for (const job of jobs) if (failures.has(job.id)) await jobFailed(job, failures.get(job.id));
 }
 
 /** Claims and runs due jobs until none is due; returns how many ran (tests and the CLI call this directly). */
@@ -128,12 +203,36 @@ export async function runDueJobs(owner?: string): Promise<number> {
   for (;;) {
     const jobs = await claimJobs(BATCH, owner);
     if (!jobs.length) return total;
-    await runAll(jobs);
-    total += jobs.length;
+    total += await runAll(jobs, owner);
   }
 }
 
-async function runAll(jobs: EngineJob[]): Promise<void> {
+/** Runs claimed jobs (and the further due jobs of batch kinds among them it claims); returns how many ran. */
+async function runAll(claimed: EngineJob[], owner?: string): Promise<number> {
+  const jobs: EngineJob[] = [];
+  const batches: Array<{ spec: Required<BatchJobKind>; jobs: EngineJob[] }> = [];
+  const ofKind = new Map<string, EngineJob[]>();
+  for (const j of claimed) {
+    const spec = batchKinds.get(j.kind);
+    if (!spec) jobs.push(j);
+    else ofKind.set(j.kind, [...(ofKind.get(j.kind) ?? []), j]);
+  }
+  let ran = claimed.length;
+  for (const [kind, some] of ofKind) {
+    const spec = batchKinds.get(kind)!;
+    const more = some.length < spec.max ? await claimJobs(spec.max - some.length, owner, kind) : [];
+    ran += more.length;
+    const all = [...some, ...more];
+    for (let i = 0; i < all.length; i += spec.max) batches.push({ spec, jobs: all.slice(i, i + spec.max) });
+  }
+  // Batches write in one transaction each: they run one after another, beside the other jobs.
+  await Promise.all([runLanes(jobs), (async () => {
+    for (const b of batches) await runBatch(b.spec, b.jobs);
+  })()]);
+  return ran;
+}
+
+async function runLanes(jobs: EngineJob[]): Promise<void> {
   // Jobs of one instance run one after the other; different instances run side by side.
   const byInstance = new Map<string, EngineJob[]>();
   for (const j of jobs) {

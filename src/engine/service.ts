@@ -16,7 +16,7 @@ export { taskById, openTask, openTasksOf, findTasks, claimTaskFor, unclaimTaskFo
 export { BpmnError, registerServiceHandler, registerJobKind, registerAssignmentCheck, type ServiceHandler, type ServiceCall, type JobHandler, type JobCall, type AssignmentCheck, type AssignmentProposal, type CandidateGroup } from './handlers.ts';
 export { findIdempotent, reserveIdempotent, finishIdempotent, releaseIdempotent, purgeIdempotent, isDuplicateKey, type IdempotentEntry } from './idempotency.ts';
 export { processFacts, instanceData, factsOfXml, parseDecisionCondition, type ProcessFacts, type UserTaskFacts, type TaskDecision, type FormLink } from './model-info.ts';
-export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob } from './jobs.ts';
+export { enqueueJob, startJobWorker, stopJobWorker, runDueJobs, listJobs, retryFailedJob, registerBatchJobKind, type BatchJobKind } from './jobs.ts';
 export { fetchAndLock, completeExternalTask, externalBpmnError, failExternalTask, extendExternalLock, unlockExternalTask, getExternalTask, listExternalTasks, type ExternalTask, type LockedTask, type FetchRequest, type TopicRequest } from './external.ts';
 
 /** The folder of BPMN files shipped with the product. */
