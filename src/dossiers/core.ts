@@ -127,7 +127,8 @@ export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: T
   }, { transaction: t, hooks: false });
   await trackChange(before, factsOf(dossier.get({ plain: true })), t);
   await addEvent(dossier.id, 'submitted', { at, actor: input.actor ?? null, actorName: input.actorName ?? null, orgCode: dossier.orgCode, data: { channel: dossier.channel, due: due?.toISOString() ?? null } }, t);
-  await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, at, { transaction: t });
+  // The handling starts now, whatever the receipt time says (a desk entering a dossier received earlier).
+  await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, new Date(), { transaction: t });
   return dossier;
 }
 

@@ -159,12 +159,13 @@ test.serial('the leader refuses with reasons; the citizen is told and the proces
 });
 
 test.serial('a completeness request stops the clock; resubmitted after the weekend, the due date moves by the paused working days', async (t) => {
-  // Received Wednesday 2 Dec 2026 09:00: 3 working days, the day of receipt not counted → due Monday 7 Dec, end of day.
-  const receivedAt = new Date('2026-12-02T09:00:00+07:00');
+  // Received Wednesday 6 Oct 2027 09:00: 3 working days, the day of receipt not counted → due Monday 11 Oct, end of day.
+  // (Dates ahead of the real clock: the step's overdue timer must not fire during the test.)
+  const receivedAt = new Date('2027-10-06T09:00:00+07:00');
   const d0 = await receivedDossier(citizen, THREE_DAYS, { at: receivedAt });
   t.is(d0.dueAt!.toISOString(), (await dueDate(receivedAt, 3)).due.toISOString());
-  const friday = new Date('2026-12-04T10:00:00+07:00');
-  const monday = new Date('2026-12-07T09:30:00+07:00');
+  const friday = new Date('2027-10-08T10:00:00+07:00');
+  const monday = new Date('2027-10-11T09:30:00+07:00');
   await rejects(t, requestSupplement(officer, d0.id, { missing: ['', ' '] }), 400, 'dossiers.handling.missingRequired');
   let d = await requestSupplement(officer, d0.id, { missing: ['Bản sao CCCD của chủ hộ kinh doanh'], note: 'Ảnh chụp bị mờ', at: friday });
   t.is(d.status, 'supplement');
@@ -183,7 +184,7 @@ test.serial('a completeness request stops the clock; resubmitted after the weeke
   t.is(d.pausedAt, null);
   // Saturday and Sunday do not count; Monday, the day of resubmission, does: one working day.
   t.is(d.pausedWorkingDays, 1);
-  t.is(d.dueAt!.toISOString(), new Date('2026-12-08T17:00:00+07:00').toISOString());
+  t.is(d.dueAt!.toISOString(), new Date('2027-10-12T17:00:00+07:00').toISOString());
   t.deepEqual(await openTaskIds(d), ['receive']);
   t.deepEqual(await kinds(d.id), ['submitted', 'supplement-requested', 'paused', 'resubmitted', 'resumed']);
   t.is(await DossierFile.count({ where: { dossierId: d.id, kind: 'attachment', name: 'cccd.pdf' } }), 1);
