@@ -133,6 +133,16 @@ test.serial('a dossier without its result cannot be rated and shows no rate butt
   t.false(ratePage.payload.includes('name="overall"'));
 });
 
+test.serial('a refused dossier has its result too and can be rated', async (t) => {
+  const d = await receivedDossier(citizen, PROCEDURE);
+  await acceptDossier(officer, d.id);
+  await completeHandling(officer, d.id);
+  await decideDossier(leader, d.id, { decision: 'refused', reason: 'Hồ sơ không đủ điều kiện đăng ký.' });
+  t.is((await Dossier.findByPk(d.id))!.status, 'refused');
+  const res = await rateApi(sessions.citizen, d.id, { answers: answers('satisfied') });
+  t.is(res.statusCode, 201, res.payload);
+});
+
 test.serial('an unsatisfied answer opens a feedback case linked to the dossier, at its agency, with its flow started', async (t) => {
   const d = await doneDossier();
   const res = await rateApi(sessions.citizen, d.id, { answers: answers('satisfied', { attitude: 'unsatisfied', contacts: 'unsatisfied' }), comment: 'Phải đến bộ phận một cửa ba lần.' });
