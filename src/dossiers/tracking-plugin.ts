@@ -9,6 +9,8 @@ import { clientIp, mustViewer } from '../web/route-helpers.ts';
 import { registerNav } from '../web/nav.ts';
 import { t } from '../i18n/index.ts';
 import { AppError } from '../errors.ts';
+import { ratingStateOf } from '../feedback/ratings.ts';
+import { presentRating } from '../feedback/ratings-presenters.ts';
 
 const pub = { govflow: { public: true } };
 const loggedIn = { govflow: { roles: [] } };
@@ -99,7 +101,10 @@ export const dossierTrackingPlugin: Plugin<void> = {
           const view = await trackDossier(mustViewer(request), (request.params as { id: number }).id);
           if (view.dossier.status === 'draft') return h.redirect(`/dossiers/${view.dossier.id}/edit`);
           const d = await presentTracking(view, request.app.locale);
-          return h.view('pages/dossiers/tracking/dossier', { pageTitle: t(request.app.locale, 'dossiers.tracking.pageTitle', { code: d.code }), d });
+          // The owner sees the "rate" button once the dossier has its result, and the rating once given.
+          const state = view.isOwner ? await ratingStateOf(view.dossier) : null;
+          const rating = state?.rating ? presentRating(state.rating, request.app.locale) : null;
+          return h.view('pages/dossiers/tracking/dossier', { pageTitle: t(request.app.locale, 'dossiers.tracking.pageTitle', { code: d.code }), d, isRateable: !!state?.isRateable, rating });
         },
       },
       {

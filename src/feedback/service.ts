@@ -184,7 +184,11 @@ interface NewCase {
   dossier?: { id: number | null; code: string | null };
 }
 
-async function createCase(n: NewCase): Promise<{ case: FeedbackCase; trackingCode: string | null }> {
+/**
+ * Creates a case and starts its flow. Inside an outer transaction the case is written there and its flow starts
+ * once that transaction commits (the engine writes on connections of its own).
+ */
+async function createCase(n: NewCase, outer?: Transaction | null): Promise<{ case: FeedbackCase; trackingCode: string | null }> {
   const now = new Date();
   const due = await dueDate(now, getConfig().feedbackDays);
   // A six-digit code e-mailed to the submitter is the second factor when no phone number is given.
@@ -203,8 +207,15 @@ async function createCase(n: NewCase): Promise<{ case: FeedbackCase; trackingCod
     await addEvent(c, 'received', n.contact.userId ? `user:${n.contact.userId}` : null, t, { to: n.org.code, note: n.source === 'rating' ? n.dossier?.code ?? null : null });
     await tellSubmitter(c, 'feedback-received', { dueAt: c.dueAt.toISOString(), trackingCode }, t);
     return c;
-  });
-  await startFlow(created);
+  }, outer);
+  if (outer) {
+    outer.afterCommit(async () => {
+      // A commit that failed still runs this hook: only a case that exists gets a flow.
+      if (await FeedbackCase.count({ where: { id: created.id } })) await startFlow(created);
+    });
+  } else {
+    await startFlow(created);
+  }
   return { case: created, trackingCode };
 }
 
@@ -243,9 +254,10 @@ export async function submitFeedback(input: SubmitInput, caller: Caller = {}): P
 /**
  * Opens a case for a dossier whose rating was "not satisfied" (called by the ratings service); the case is
  * linked to the dossier by id and code and goes to the dossier's agency when given, else the default unit.
+ * Given the rating's transaction, the case is written in it (and its flow starts after the commit).
  */
-export async function openCaseFromRating(input: { dossierId: number; dossierCode: string; comment: string; contact: Contact; orgCode?: string | null; locale?: Locale }): Promise<FeedbackCase> {
-  const existing = await FeedbackCase.findOne({ where: { dossierId: input.dossierId, source: 'rating' } });
+export async function openCaseFromRating(input: { dossierId: number; dossierCode: string; comment: string; contact: Contact; orgCode?: string | null; locale?: Locale }, t?: Transaction | null): Promise<FeedbackCase> {
+  const existing = await FeedbackCase.findOne({ where: { dossierId: input.dossierId, source: 'rating' }, transaction: t ?? undefined });
   if (existing) return existing;
   const org = await agencyOf(input.orgCode);
   const comment = clean(input.comment);
@@ -255,7 +267,7 @@ export async function openCaseFromRating(input: { dossierId: number; dossierCode
     source: 'rating', org, chosenOrgCode: clean(input.orgCode) || null,
     contact: { name: clean(input.contact.name) || '—', phone: normalizePhone(input.contact.phone), email: clean(input.contact.email).toLowerCase() || null, userId: input.contact.userId ?? null },
     locale: input.locale ?? 'vi', files: [], dossier: { id: input.dossierId, code: input.dossierCode },
-  });
+  }, t);
   return c;
 }
 

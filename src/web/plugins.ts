@@ -18,6 +18,7 @@ import { dossierTrackingPlugin } from '../dossiers/tracking-plugin.ts';
 import { insightPlugin } from '../insight/plugin.ts';
 import { paymentsPlugin } from '../payments/plugin.ts';
 import { feedbackPlugin } from '../feedback/plugin.ts';
+import { ratingsPlugin } from '../feedback/ratings-plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, paymentsPlugin, feedbackPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, paymentsPlugin, feedbackPlugin, ratingsPlugin];
