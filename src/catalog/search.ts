@@ -187,12 +187,11 @@ export function matchProcedures(index: Built, q: string): { docs: ProcedureDoc[]
   return { docs: hits.map((h) => index.docs.get(h.id as number)!).filter(Boolean), isRelaxed, scores };
 }
 
-/** Searches the catalog: words, filters, counts per filter value (each counted with the other filters applied), a page. */
-export async function searchCatalog(q: string, filters: CatalogFilters, page = 1, pageSize = 20): Promise<CatalogPage> {
-  const index = await catalogIndex();
-  const { docs, isRelaxed } = matchProcedures(index, q);
-  const wanted = new Map<Dimension, string>();
-  for (const d of DIMENSIONS) if (filters[d]) wanted.set(d, filters[d]!);
+/** The counts of the unfiltered, wordless search per index (each index is one catalog version). */
+const wholeCatalog = new WeakMap<Built, { matching: ProcedureDoc[]; facets: CatalogPage['facets'] }>();
+
+/** The matches that pass every filter, and the counts per filter value (each counted with the other filters applied). */
+function countFacets(docs: ProcedureDoc[], wanted: Map<Dimension, string>): { matching: ProcedureDoc[]; facets: CatalogPage['facets'] } {
   // One pass over the matches: a procedure that passes every filter counts in every facet; one that fails a
   // single filter counts only in that filter's facet (each facet is counted with the other filters applied).
   const counts = new Map<Dimension, Map<string, number>>(DIMENSIONS.map((d) => [d, new Map<string, number>()]));
@@ -218,6 +217,26 @@ export async function searchCatalog(q: string, filters: CatalogFilters, page = 1
   for (const d of DIMENSIONS) {
     facets[d] = [...counts.get(d)!].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || viCollator.compare(a.value, b.value));
   }
+  return { matching, facets };
+}
+
+/** Searches the catalog: words, filters, counts per filter value (each counted with the other filters applied), a page. */
+export async function searchCatalog(q: string, filters: CatalogFilters, page = 1, pageSize = 20): Promise<CatalogPage> {
+  const index = await catalogIndex();
+  const { docs, isRelaxed } = matchProcedures(index, q);
+  const wanted = new Map<Dimension, string>();
+  for (const d of DIMENSIONS) if (filters[d]) wanted.set(d, filters[d]!);
+  let counted: { matching: ProcedureDoc[]; facets: CatalogPage['facets'] };
+  if (docs === index.byName && !wanted.size) {
+    // The whole catalog without words or filters (the catalog's first page): counted once per catalog version.
+    let whole = wholeCatalog.get(index);
+    if (!whole) {
+      whole = countFacets(docs, wanted);
+      wholeCatalog.set(index, whole);
+    }
+    counted = { matching: whole.matching, facets: { field: [...whole.facets.field], agency: [...whole.facets.agency], level: [...whole.facets.level], online: [...whole.facets.online] } };
+  } else counted = countFacets(docs, wanted);
+  const { matching, facets } = counted;
   const start = (page - 1) * pageSize;
   return { total: matching.length, page, pageSize, items: matching.slice(start, start + pageSize), facets, isRelaxed };
 }
