@@ -2,7 +2,7 @@
 // catalog version it read first; a search that finds another version in the database rebuilds it before answering.
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { Procedure, ProcedureFaq } from './models.ts';
-import { catalogVersion } from './version.ts';
+import { selectRows } from '../engine/sql.ts';
 import { fold, splitLevels } from './parse.ts';
 
 /** What the index keeps of a procedure for lists and filters. */
@@ -73,6 +73,12 @@ function newFaqIndex(): MiniSearch<FaqDoc> {
 }
 
 let current: Built | null = null;
+
+/** The catalog version now: the same primary-key read as catalogVersion(), as plain SQL (every search makes it). */
+async function versionNow(): Promise<number> {
+  const [row] = await selectRows<{ version: number }>('SELECT version FROM catalog_state WHERE id = 1', []);
+  return Number(row?.version ?? 0);
+}
 let building: Promise<Built> | null = null;
 
 async function build(version: number): Promise<Built> {
@@ -101,7 +107,7 @@ async function build(version: number): Promise<Built> {
 
 /** The index for the catalog version in the database now, rebuilt when another node (or this one) changed the catalog. */
 export async function catalogIndex(): Promise<Built> {
-  const version = await catalogVersion();
+  const version = await versionNow();
   if (current && current.version === version) return current;
   if (!building) {
     building = build(version).then((b) => {
@@ -147,6 +153,8 @@ export interface CatalogPage {
 }
 
 const DIMENSIONS = ['field', 'agency', 'level', 'online'] as const;
+/** One collator for every facet sort (localeCompare with a locale builds one per comparison). */
+const viCollator = new Intl.Collator('vi');
 type Dimension = (typeof DIMENSIONS)[number];
 
 function valuesOf(doc: ProcedureDoc, dim: Dimension): string[] {
@@ -179,23 +187,56 @@ export function matchProcedures(index: Built, q: string): { docs: ProcedureDoc[]
   return { docs: hits.map((h) => index.docs.get(h.id as number)!).filter(Boolean), isRelaxed, scores };
 }
 
+/** The counts of the unfiltered, wordless search per index (each index is one catalog version). */
+const wholeCatalog = new WeakMap<Built, { matching: ProcedureDoc[]; facets: CatalogPage['facets'] }>();
+
+/** The matches that pass every filter, and the counts per filter value (each counted with the other filters applied). */
+function countFacets(docs: ProcedureDoc[], wanted: Map<Dimension, string>): { matching: ProcedureDoc[]; facets: CatalogPage['facets'] } {
+  // One pass over the matches: a procedure that passes every filter counts in every facet; one that fails a
+  // single filter counts only in that filter's facet (each facet is counted with the other filters applied).
+  const counts = new Map<Dimension, Map<string, number>>(DIMENSIONS.map((d) => [d, new Map<string, number>()]));
+  const add = (doc: ProcedureDoc, d: Dimension) => {
+    const c = counts.get(d)!;
+    for (const v of valuesOf(doc, d)) c.set(v, (c.get(v) ?? 0) + 1);
+  };
+  const matching: ProcedureDoc[] = [];
+  for (const doc of docs) {
+    let failed: Dimension | null = null;
+    let failures = 0;
+    for (const [d, v] of wanted) {
+      if (valuesOf(doc, d).includes(v)) continue;
+      failed = d;
+      if (++failures > 1) break;
+    }
+    if (failures === 0) {
+      matching.push(doc);
+      for (const d of DIMENSIONS) add(doc, d);
+    } else if (failures === 1) add(doc, failed!);
+  }
+  const facets = Object.create(null) as CatalogPage['facets'];
+  for (const d of DIMENSIONS) {
+    facets[d] = [...counts.get(d)!].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || viCollator.compare(a.value, b.value));
+  }
+  return { matching, facets };
+}
+
 /** Searches the catalog: words, filters, counts per filter value (each counted with the other filters applied), a page. */
 export async function searchCatalog(q: string, filters: CatalogFilters, page = 1, pageSize = 20): Promise<CatalogPage> {
   const index = await catalogIndex();
   const { docs, isRelaxed } = matchProcedures(index, q);
   const wanted = new Map<Dimension, string>();
   for (const d of DIMENSIONS) if (filters[d]) wanted.set(d, filters[d]!);
-  const passes = (doc: ProcedureDoc, skip?: Dimension) => {
-    for (const [d, v] of wanted) if (d !== skip && !valuesOf(doc, d).includes(v)) return false;
-    return true;
-  };
-  const facets = Object.create(null) as CatalogPage['facets'];
-  for (const d of DIMENSIONS) {
-    const counts = new Map<string, number>();
-    for (const doc of docs) if (passes(doc, d)) for (const v of valuesOf(doc, d)) counts.set(v, (counts.get(v) ?? 0) + 1);
-    facets[d] = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value, 'vi'));
-  }
-  const matching = docs.filter((doc) => passes(doc));
+  let counted: { matching: ProcedureDoc[]; facets: CatalogPage['facets'] };
+  if (docs === index.byName && !wanted.size) {
+    // The whole catalog without words or filters (the catalog's first page): counted once per catalog version.
+    let whole = wholeCatalog.get(index);
+    if (!whole) {
+      whole = countFacets(docs, wanted);
+      wholeCatalog.set(index, whole);
+    }
+    counted = { matching: whole.matching, facets: { field: [...whole.facets.field], agency: [...whole.facets.agency], level: [...whole.facets.level], online: [...whole.facets.online] } };
+  } else counted = countFacets(docs, wanted);
+  const { matching, facets } = counted;
   const start = (page - 1) * pageSize;
   return { total: matching.length, page, pageSize, items: matching.slice(start, start + pageSize), facets, isRelaxed };
 }

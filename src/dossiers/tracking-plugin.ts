@@ -77,6 +77,10 @@ export const dossierTrackingPlugin: Plugin<void> = {
       {
         method: 'GET', path: '/api/tracking/{code}',
         options: {
+          // Anonymous by design and answered the same for everyone: the session cookie is not even read (its
+          // check makes an error object per request without one, a large share of this hot route's cost).
+          // The language is the `lang` cookie's, as for any visitor.
+          auth: false,
           plugins: pub,
           validate: {
             params: Joi.object({ code: Joi.string().pattern(DOSSIER_CODE_RE).required() }),

@@ -8,7 +8,8 @@ import { Op } from 'sequelize';
 import { Dossier, DossierStep, DossierTrackingCode, type DossierEvent } from './models.ts';
 import { assertCanSee, isOwner } from './access.ts';
 import { historyOf } from './core.ts';
-import { hitRateLimit } from '../auth/throttle.ts';
+import { hitRateLimits } from '../auth/throttle.ts';
+import { dbTime, selectRows } from '../engine/sql.ts';
 import { findUser } from '../auth/service.ts';
 import { getOrgByCode } from '../orgs/service.ts';
 import { workingDaysBetween } from '../calendar/service.ts';
@@ -32,8 +33,13 @@ export function vnDate(at: Date): string {
   return new Date(at.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The HMAC key made from the configured secret once (remade only when the secret changes, as in tests). */
+let hmacKey: { secret: string; key: crypto.KeyObject } | null = null;
+
 function keyed(text: string): Buffer {
-  return crypto.createHmac('sha256', getConfig().secret).update(`dossier-tracking:${text}`).digest();
+  const secret = getConfig().secret;
+  if (hmacKey?.secret !== secret) hmacKey = { secret, key: crypto.createSecretKey(Buffer.from(secret, 'utf8')) };
+  return crypto.createHmac('sha256', hmacKey.key).update(`dossier-tracking:${text}`).digest();
 }
 
 /** The stored hash of a one-time code issued for a dossier code. */
@@ -50,17 +56,35 @@ export function phoneFactor(phone: string | null | undefined): string | null {
 /** Counts one public attempt against the per-IP and per-code limits; 429 when either is spent. */
 async function countAttempt(dossierCode: string, ip: string): Promise<void> {
   const c = getConfig();
-  // Both counters at once (a pool on MariaDB runs them side by side): an attempt past either limit counts on both.
-  const waits = await Promise.all([
-    hitRateLimit('track-ip', ip, c.trackingRatePerIp, c.trackingRateWindowSeconds),
-    hitRateLimit('track-code', dossierCode, c.trackingRatePerCode, c.trackingRateWindowSeconds),
-  ]);
+  // Both counters in one statement: an attempt past either limit counts on both.
+  const waits = await hitRateLimits([
+    { scope: 'track-ip', value: ip, limit: c.trackingRatePerIp },
+    { scope: 'track-code', value: dossierCode, limit: c.trackingRatePerCode },
+  ], c.trackingRateWindowSeconds);
   const wait = Math.max(waits[0] ?? 0, waits[1] ?? 0);
   if (wait > 0) {
     log.warn('tracking rate limit reached', { scope: waits[0] !== null ? 'track-ip' : 'track-code' });
     throw TooMany('dossiers.tracking.rateLimited', { minutes: Math.ceil(wait / 60), retryAfter: wait });
   }
 }
+
+/** What the public lookup reads: the dossier by its code and a live one-time code by its hash, each or both missing. */
+interface LookupRow {
+  id: number | null;
+  code: string | null;
+  status: Dossier['status'] | null;
+  stage: string | null;
+  due_at: Date | string | null;
+  applicant_phone: string | null;
+  otp_id: number | null;
+  otp_dossier_id: number | null;
+}
+
+// One row whether or not either exists (the one-row derived table), found by the two unique-ish indexes alike.
+const LOOKUP_SQL = `SELECT d.id, d.code, d.status, d.stage, d.due_at, d.applicant_phone, c.id AS otp_id, c.dossier_id AS otp_dossier_id
+FROM (SELECT 1 AS one) k
+LEFT JOIN dossiers d ON d.code = ?
+LEFT JOIN dossier_tracking_codes c ON c.lookup = ? AND c.used_at IS NULL AND c.expires_at > ?`;
 
 /** What an anonymous visitor learns after the second factor: status, stage and the expected date only. */
 export interface PublicTracking {
@@ -76,21 +100,24 @@ export interface PublicTracking {
  * same queries and the same comparisons, so neither the answer nor its timing tells whether a code exists.
  */
 export async function lookupPublic(dossierCode: string, factor: string, ip: string): Promise<PublicTracking> {
+  // The read runs beside the counting (its answer is dropped when a limit is spent): one round trip of time.
+  const read = selectRows<LookupRow>(LOOKUP_SQL, [dossierCode, codeLookup(dossierCode, factor), dbTime(new Date())]);
+  read.catch(() => undefined);
   await countAttempt(dossierCode, ip);
-  const [dossier, otpRow] = await Promise.all([
-    Dossier.findOne({ where: { code: dossierCode }, attributes: ['id', 'code', 'status', 'stage', 'dueAt', 'applicantPhone'] }),
-    DossierTrackingCode.findOne({ where: { lookup: codeLookup(dossierCode, factor), usedAt: null, expiresAt: { [Op.gt]: new Date() } }, attributes: ['id', 'dossierId'] }),
-  ]);
+  const rows = await read;
+  const dossier = rows[0]?.id ? rows[0] : null;
+  const otp = rows.find((r) => r.otp_id !== null && r.otp_dossier_id === dossier?.id) ?? null;
   // A dossier without a phone (or no dossier) compares against a value no 4-digit factor can equal.
-  const expected = (dossier && phoneFactor(dossier.applicantPhone)) ?? 'none';
+  const expected = (dossier && phoneFactor(dossier.applicant_phone)) ?? 'none';
   const isPhone = crypto.timingSafeEqual(keyed(`phone:${expected}`), keyed(`phone:${factor}`));
-  const isOtp = !!dossier && !!otpRow && otpRow.dossierId === dossier.id;
+  const isOtp = !!dossier && !!otp;
   if (!dossier || dossier.status === 'draft' || !(isPhone || isOtp)) throw new AppError(TRACKING_REFUSED, 401);
   if (isOtp) {
-    // One-time: a second use of the same code is refused like any wrong factor.
-    await DossierTrackingCode.update({ usedAt: new Date() }, { where: { id: otpRow.id, usedAt: null } });
+    // One-time: a second use of the same code (also one racing this) is refused like any wrong factor.
+    const [isUsedHere] = await DossierTrackingCode.update({ usedAt: new Date() }, { where: { id: otp.otp_id!, usedAt: null } });
+    if (!isUsedHere && !isPhone) throw new AppError(TRACKING_REFUSED, 401);
   }
-  return { code: dossier.code!, status: dossier.status, stage: dossier.stage, dueAt: dossier.dueAt };
+  return { code: dossier.code!, status: dossier.status!, stage: dossier.stage, dueAt: dossier.due_at ? new Date(dossier.due_at) : null };
 }
 
 /**

@@ -1,5 +1,7 @@
 // The counters behind the login and registration limits: windows restart, and old rows are swept.
 import test from 'ava';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { AuthThrottle } from '../../../src/auth/models.ts';
 import { hitRateLimit, sweepThrottles, throttleKey } from '../../../src/auth/throttle.ts';
@@ -26,6 +28,35 @@ test.serial('a spent window allows nothing more until it has passed, then counts
 test.serial('concurrent requests never get past a limit together', async (t) => {
   const answers = await Promise.all(Array.from({ length: 30 }, () => hitRateLimit('register-mail', 'dong.thoi@example.vn', 7, 600)));
   t.is(answers.filter((a) => a === null).length, 7);
+});
+
+test.serial('two nodes counting 40 requests at once on one database allow exactly the limit together', async (t) => {
+  const child = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, '../../helpers/throttle-node.ts')], {
+    env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: db.dataDir, HITS: '20', LIMIT: '9', VALUE: '000.00.00.G11-261201-0042' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let errors = '';
+  child.stderr.on('data', (d) => (errors += String(d)));
+  const said = (re: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(out);
+      if (m) resolve(m);
+    };
+    child.stdout.on('data', (d) => {
+      out += String(d);
+      check();
+    });
+    child.once('exit', (code) => reject(new Error(`the second node exited with ${code}: ${out} ${errors}`)));
+    check();
+  });
+  await said(/ready/);
+  child.stdin.write('go\n');
+  const here = await Promise.all(Array.from({ length: 20 }, () => hitRateLimit('track-code', '000.00.00.G11-261201-0042', 9, 600)));
+  const there = Number((await said(/allowed (\d+)/))[1]);
+  const allowedHere = here.filter((a) => a === null).length;
+  t.is(allowedHere + there, 9, `here ${allowedHere}, there ${there}`);
+  t.is((await AuthThrottle.findByPk(throttleKey('track-code', '000.00.00.G11-261201-0042')))!.hits, 40);
 });
 
 test.serial('rows whose time has passed are swept, live ones stay', async (t) => {

@@ -127,6 +127,19 @@ test('lookups are limited per code from any address and per address over any cod
   t.true(JSON.parse(blocked.payload).message.startsWith('Đã tra cứu quá nhiều lần'));
 });
 
+test('40 wrong attempts at once on one code get exactly the limit of refusals, the rest are rate-limited', async (t) => {
+  const code = dossier.code!.replace(/\d{4}$/, '9995');
+  const answers = await Promise.all(Array.from({ length: 40 }, () => call(app.server, null, 'GET', `/api/tracking/${code}?factor=1234`, undefined, fromIp())));
+  const statuses = answers.map((r) => r.statusCode);
+  t.is(statuses.filter((s) => s === 401).length, 12, statuses.join(','));
+  t.is(statuses.filter((s) => s === 429).length, 28);
+  // From one address over 20 codes at once: the per-address limit holds the same way.
+  const ip = fromIp();
+  const own = await Promise.all(Array.from({ length: 20 }, (_, i) => call(app.server, null, 'GET', `/api/tracking/${dossier.code!.replace(/\d{4}$/, String(8000 + i))}?factor=1234`, undefined, ip)));
+  t.is(own.filter((r) => r.statusCode === 401).length, 8);
+  t.is(own.filter((r) => r.statusCode === 429).length, 12);
+});
+
 test('the owner sees every step with times, the unit, the officer, the limits and the history', async (t) => {
   const res = await call(app.server, owner, 'GET', `/dossiers/${dossier.id}`);
   t.is(res.statusCode, 200);
