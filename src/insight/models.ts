@@ -1,11 +1,8 @@
-// Sequelize models of the statistics rollups (migrations 0950, 0960; docs/insight.md).
+// Sequelize models of the statistics rollups (migrations 0950, 0960, 0980; docs/insight.md).
 import { DataTypes, Model, type Sequelize } from 'sequelize';
 
-/** The counters of one rollup row (a day or a month, a receiving unit and a procedure). */
-abstract class InsightCounters extends Model {
-  declare orgCode: string;
-  declare procedureCode: string;
-  declare orgPath: string;
+/** The counters of one rollup row, whatever its key. */
+abstract class InsightCounts extends Model {
   declare field: string;
   declare receivedOnline: number;
   declare receivedDirect: number;
@@ -23,6 +20,13 @@ abstract class InsightCounters extends Model {
   declare unsatisfied: number;
   declare feedbackOnTime: number;
   declare feedbackLate: number;
+}
+
+/** The counters of one rollup row of a receiving unit and a procedure (a day or a month). */
+abstract class InsightCounters extends InsightCounts {
+  declare orgCode: string;
+  declare procedureCode: string;
+  declare orgPath: string;
 }
 
 /** Received and resolved dossiers of one Vietnam day, receiving unit and procedure. */
@@ -45,18 +49,41 @@ export class InsightOpen extends Model {
   declare open: number;
 }
 
+/**
+ * The same counters summed over a whole area, the subtree of one unit just below the national root (a province or a
+ * central agency), and a field: a country-year is a few thousand of these rows instead of a quarter million.
+ */
+export class InsightAreaDaily extends InsightCounts {
+  declare day: string;
+  declare areaPath: string;
+}
+
+/** An area's counters of one Vietnam month (YYYY-MM) and field. */
+export class InsightAreaMonthly extends InsightCounts {
+  declare month: string;
+  declare areaPath: string;
+}
+
+/** Dossiers still open in an area, by field and due day. */
+export class InsightAreaOpen extends Model {
+  declare areaPath: string;
+  declare field: string;
+  declare dueDay: string;
+  declare open: number;
+}
+
 /** Defines the statistics models on a connection. */
 export function initInsightModels(sequelize: Sequelize): void {
   const count = () => ({ type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 });
   const key = (n: number) => ({ type: DataTypes.STRING(n), primaryKey: true });
   // BIGINT comes back as a string on MySQL; sums in VND fit in a double exactly.
-  const counters = () => ({
-    orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false },
+  const numbers = () => ({
     receivedOnline: count(), receivedDirect: count(), resolvedEarly: count(), resolvedOnTime: count(), resolvedLate: count(),
     refused: count(), withdrawn: count(), handlingHours: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
     paymentsPaid: count(), amountPaid: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0, get(this: Model) { return Number(this.getDataValue('amountPaid')); } },
     rated: count(), verySatisfied: count(), satisfied: count(), unsatisfied: count(), feedbackOnTime: count(), feedbackLate: count(),
   });
+  const counters = () => ({ orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false }, ...numbers() });
   InsightDaily.init(
     { day: key(10), orgCode: key(40), procedureCode: key(32), ...counters() },
     { sequelize, tableName: 'insight_daily', underscored: true, timestamps: false },
@@ -71,5 +98,17 @@ export function initInsightModels(sequelize: Sequelize): void {
       orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false }, open: count(),
     },
     { sequelize, tableName: 'insight_open', underscored: true, timestamps: false },
+  );
+  InsightAreaDaily.init(
+    { day: key(10), areaPath: key(64), field: key(255), ...numbers() },
+    { sequelize, tableName: 'insight_area_daily', underscored: true, timestamps: false },
+  );
+  InsightAreaMonthly.init(
+    { month: key(7), areaPath: key(64), field: key(255), ...numbers() },
+    { sequelize, tableName: 'insight_area_monthly', underscored: true, timestamps: false },
+  );
+  InsightAreaOpen.init(
+    { areaPath: key(64), field: key(255), dueDay: key(10), open: count() },
+    { sequelize, tableName: 'insight_area_open', underscored: true, timestamps: false },
   );
 }

@@ -3,9 +3,9 @@
 // on time, by agency, field and month — read from the rollup rows only (whole months from the monthly rows, the days
 // at the edges from the daily rows), never by scanning dossiers; and the rebuild that recounts them from the raw rows.
 import { Op, QueryTypes, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
-import { InsightDaily, InsightMonthly, InsightOpen } from './models.ts';
+import { InsightAreaDaily, InsightAreaMonthly, InsightAreaOpen, InsightDaily, InsightMonthly, InsightOpen } from './models.ts';
 import {
-  addContribution, addParts, emptyDelta, factsOf, feedbackRowParts, fieldOf, monthlyOf, paymentRowParts, placesOf, ratingRowParts, type Delta,
+  addContribution, addParts, areaMonthlyOf, areasOf, emptyDelta, factsOf, feedbackRowParts, fieldOf, monthlyOf, paymentRowParts, placesOf, ratingRowParts, type Delta,
 } from './track.ts';
 import { ANSWERED_CASE_STATUSES, DAILY_COLUMNS, vnDate, zeroCounts, type DailyCounts } from './contrib.ts';
 import { Dossier } from '../dossiers/models.ts';
@@ -90,43 +90,76 @@ export function spanOf(from: string, to: string): { months: [string, string] | n
   return { months: [first, last], days };
 }
 
-/** The statistics: one row per group plus the total. Reads rollup rows only. */
+type Raw = Record<string, unknown>;
+
+/** The upper bound of the paths in a subtree: the path with its closing '/' raised to '0' (paths are digits and '/'). */
+const pathEnd = (p: string) => `${p.slice(0, -1)}0`;
+
+/** Whole months from `a` to `b` (YYYY-MM), negative when `b` is before `a`. */
+const monthsBetween = (a: string, b: string) => (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5, 7)) - Number(a.slice(5, 7));
+
+const gone = (r: Raw) => Number(r.resolvedEarly ?? 0) + Number(r.resolvedOnTime ?? 0) + Number(r.resolvedLate ?? 0) + Number(r.withdrawn ?? 0);
+const receivedOf = (r: Raw) => Number(r.receivedOnline ?? 0) + Number(r.receivedDirect ?? 0);
+
+/**
+ * The statistics: one row per group plus the total. Reads rollup rows only: the area rows (an area and a field per
+ * row) when they answer the query — the whole country, or one area not grouped by unit — else the unit rows of the
+ * scope's subtree (a path range, which the index serves on SQLite too, unlike LIKE).
+ */
 export async function statistics(q: StatsQuery, now = new Date()): Promise<{ rows: StatsRow[]; total: StatsRow; scope: { code: string | null; name: string | null } }> {
   if (!DAY_RE.test(q.from) || !DAY_RE.test(q.to) || q.from > q.to) throw BadRequest('insight.badRange');
   const groupBy = q.groupBy ?? 'unit';
   const root = q.orgCode ? await getOrgByCode(q.orgCode) : null;
-  const rootDepth = root ? root.path.split('/').filter(Boolean).length : 0;
+  const rootSegs = root ? root.path.split('/').filter(Boolean).length : 0;
+  // The country groups by the units below the national root; a unit by its children.
+  const childDepth = Math.max(rootSegs, 1);
+  const useAreas = rootSegs <= 1 || (rootSegs === 2 && groupBy !== 'unit');
+  const pathAttr = useAreas ? 'areaPath' : 'orgPath';
+  const tables = useAreas ? { daily: InsightAreaDaily, monthly: InsightAreaMonthly, open: InsightAreaOpen } : { daily: InsightDaily, monthly: InsightMonthly, open: InsightOpen };
   const scope: WhereOptions = {};
-  if (root) Object.assign(scope, { orgPath: { [Op.like]: `${root.path}%` } });
+  if (root && rootSegs === 2 && useAreas) Object.assign(scope, { areaPath: root.path });
+  else if (root) Object.assign(scope, { [pathAttr]: { [Op.gte]: root.path, [Op.lt]: pathEnd(root.path) } });
   if (q.field) Object.assign(scope, { field: q.field });
-  const sums = (table: typeof InsightDaily | typeof InsightMonthly, time: 'day' | 'month', range: Record<symbol, unknown>) => {
-    const cols = DAILY_COLUMNS.map(([name, c]) => [db().fn('SUM', db().col(c)), name] as [ReturnType<ReturnType<typeof db>['fn']>, string]);
-    const keyCols = groupBy === 'unit' ? ['orgPath'] : groupBy === 'field' ? ['field'] : [time];
-    return (table as ModelStatic<Model>).findAll({ where: { ...scope, [time]: range }, attributes: [...keyCols, ...cols], group: keyCols, raw: true }) as unknown as Promise<Array<Record<string, unknown>>>;
+  const keyCols = groupBy === 'unit' ? [pathAttr] : groupBy === 'field' ? ['field'] : [];
+  const sumCols = DAILY_COLUMNS.map(([name, c]) => [db().fn('SUM', db().col(c)), name] as [ReturnType<ReturnType<typeof db>['fn']>, string]);
+  const sums = (time: 'day' | 'month', range: Record<symbol, unknown>, withTime = groupBy === 'month') => {
+    const table = (time === 'day' ? tables.daily : tables.monthly) as ModelStatic<Model>;
+    const cols = withTime ? [...keyCols, time] : keyCols;
+    return table.findAll({ where: { ...scope, [time]: range }, attributes: [...cols, ...sumCols], group: cols, raw: true }) as unknown as Promise<Raw[]>;
   };
+  const none = Promise.resolve([] as Raw[]);
   const span = spanOf(q.from, q.to);
-  const none = Promise.resolve([] as Array<Record<string, unknown>>);
-  const monthStart = `${q.from.slice(0, 7)}-01`;
-  const keyCols = groupBy === 'unit' ? ['orgPath'] : groupBy === 'field' ? ['field'] : [];
-  const parts = await Promise.all([
-    span.months ? sums(InsightMonthly, 'month', { [Op.between]: span.months }) : none,
-    ...span.days.map((d) => sums(InsightDaily, 'day', { [Op.between]: d })),
-    // Carried over: received before the period and not resolved or withdrawn before it.
-    groupBy === 'month' ? none : sums(InsightMonthly, 'month', { [Op.lt]: q.from.slice(0, 7) }),
-    groupBy === 'month' || monthStart === q.from ? none : sums(InsightDaily, 'day', { [Op.gte]: monthStart, [Op.lt]: q.from }),
-    groupBy === 'month' ? none : InsightOpen.findAll({ where: scope, attributes: [...keyCols, 'dueDay', [db().fn('SUM', db().col('open')), 'open']], group: [...keyCols, 'dueDay'], raw: true }) as unknown as Promise<Array<Record<string, unknown>>>,
+  const today = vnDate(now);
+  const fromMonth = q.from.slice(0, 7);
+  const toMonth = q.to.slice(0, 7);
+  const monthStart = `${fromMonth}-01`;
+  // Carried over = received before the period − resolved or withdrawn before it. Every received dossier is open now or
+  // gone (resolved or withdrawn), so it is also open now + gone since the period's start − received since then: the
+  // rows after the period are read instead of those before it when there are fewer months of them.
+  let carryFromAfter = false;
+  if (groupBy !== 'month') {
+    const [ends] = await (tables.monthly as ModelStatic<Model>).findAll({ attributes: [[db().fn('MIN', db().col('month')), 'first'], [db().fn('MAX', db().col('month')), 'last']], raw: true }) as unknown as Array<{ first: string | null; last: string | null }>;
+    if (ends?.first && ends.last) carryFromAfter = monthsBetween(toMonth, ends.last) < monthsBetween(ends.first, fromMonth);
+  }
+  const lastOfTo = lastDayOf(toMonth);
+  const overdue = db().literal(`SUM(CASE WHEN due_day <> '' AND due_day < ${db().escape(today)} THEN open ELSE 0 END)`);
+  const within = db().literal(`SUM(CASE WHEN due_day <> '' AND due_day < ${db().escape(today)} THEN 0 ELSE open END)`);
+  const [monthRows, edgeRows, carryMonths, carryDays, open] = await Promise.all([
+    span.months ? sums('month', { [Op.between]: span.months }) : none,
+    Promise.all(span.days.map((d) => sums('day', { [Op.between]: d }))),
+    groupBy === 'month' ? none : carryFromAfter ? sums('month', { [Op.gt]: toMonth }, false) : sums('month', { [Op.lt]: fromMonth }, false),
+    groupBy === 'month' ? none : carryFromAfter ? (q.to === lastOfTo ? none : sums('day', { [Op.gt]: q.to, [Op.lte]: lastOfTo }, false))
+      : monthStart === q.from ? none : sums('day', { [Op.gte]: monthStart, [Op.lt]: q.from }, false),
+    groupBy === 'month' ? none : (tables.open as ModelStatic<Model>).findAll({ where: scope, attributes: [...keyCols, [overdue, 'overdue'], [within, 'within']], group: keyCols, raw: true }) as unknown as Promise<Raw[]>,
   ]);
-  const open = parts.pop()!;
-  const beforeDays = parts.pop()!;
-  const beforeMonths = parts.pop()!;
-  const inRange = parts.flat();
-  const before = [...beforeMonths, ...beforeDays];
+  const inRange = [...monthRows, ...edgeRows.flat()];
   // Units group to the children of the scope: the path segment just below the root's.
-  const groupKey = (r: Record<string, unknown>): string => {
+  const groupKey = (r: Raw): string => {
     if (groupBy === 'field') return String(r.field || '');
     if (groupBy === 'month') return String(r.day ?? r.month).slice(0, 7);
-    const segs = String(r.orgPath).split('/').filter(Boolean);
-    return segs[rootDepth] ?? segs[rootDepth - 1] ?? '';
+    if (keyCols.length === 0) return '';
+    const segs = String(r[pathAttr]).split('/').filter(Boolean);
+    return segs[childDepth] ?? segs[childDepth - 1] ?? '';
   };
   const groups = new Map<string, StatsRow>();
   const rowOf = (k: string) => {
@@ -137,19 +170,23 @@ export async function statistics(q: StatsQuery, now = new Date()): Promise<{ row
   for (const r of inRange) {
     const row = rowOf(groupKey(r));
     for (const [name] of DAILY_COLUMNS) row[name] += Number(r[name] ?? 0);
+    if (carryFromAfter) row.carriedOver += gone(r) - receivedOf(r);
   }
-  for (const r of before) {
-    const n = Number(r.receivedOnline ?? 0) + Number(r.receivedDirect ?? 0) - Number(r.resolvedEarly ?? 0) - Number(r.resolvedOnTime ?? 0) - Number(r.resolvedLate ?? 0) - Number(r.withdrawn ?? 0);
+  for (const r of [...carryMonths, ...carryDays]) {
+    const n = carryFromAfter ? gone(r) - receivedOf(r) : receivedOf(r) - gone(r);
     if (n) rowOf(groupKey(r)).carriedOver += n;
   }
-  const today = vnDate(now);
   for (const r of open) {
-    const n = Number(r.open ?? 0);
-    if (!n) continue;
+    const late = Number(r.overdue ?? 0);
+    const inTime = Number(r.within ?? 0);
+    if (!late && !inTime) continue;
     const row = rowOf(groupKey(r));
-    if (r.dueDay && String(r.dueDay) < today) row.pendingOverdue += n;
-    else row.pendingWithinTime += n;
+    row.pendingOverdue += late;
+    row.pendingWithinTime += inTime;
+    if (carryFromAfter) row.carriedOver += late + inTime;
   }
+  // A group whose only figure was a carried-over zero reached through the sums is left out, as before.
+  for (const [k, row] of groups) if (DAILY_COLUMNS.every(([name]) => !row[name]) && !row.carriedOver && !row.pendingOverdue && !row.pendingWithinTime) groups.delete(k);
   if (groupBy === 'unit') {
     const units = await getOrgsByIds([...groups.keys()].map(Number).filter(Number.isFinite));
     for (const row of groups.values()) {
@@ -171,7 +208,7 @@ export async function statistics(q: StatsQuery, now = new Date()): Promise<{ row
 
 /** One difference the rebuild found between the kept rollups and a recount. */
 export interface RebuildDifference {
-  table: 'insight_daily' | 'insight_monthly' | 'insight_open';
+  table: 'insight_daily' | 'insight_monthly' | 'insight_open' | 'insight_area_daily' | 'insight_area_monthly' | 'insight_area_open';
   key: string;
   column: string;
   kept: number;
@@ -213,12 +250,14 @@ async function recountAll(): Promise<{ delta: Delta; dossiers: number }> {
   return { delta, dossiers };
 }
 
-/** The differences between kept counter rows and recounted ones (missing rows count as zeros). */
-function compareCounters(table: 'insight_daily' | 'insight_monthly', time: 'day' | 'month', kept: Array<Record<string, unknown>>, recounted: Delta['daily']): RebuildDifference[] {
+type CounterTable = 'insight_daily' | 'insight_monthly' | 'insight_area_daily' | 'insight_area_monthly';
+
+/** The differences between kept counter rows and recounted ones (missing rows count as zeros), by key. */
+function compareCounters(table: CounterTable, kept: Array<Record<string, unknown>>, keyOf: (k: Record<string, unknown>) => string, recounted: ReadonlyMap<string, { counts: DailyCounts }>): RebuildDifference[] {
   const out: RebuildDifference[] = [];
   const seen = new Set<string>();
   for (const k of kept) {
-    const key = `${k[time]}|${k.orgCode}|${k.procedureCode}`;
+    const key = keyOf(k);
     seen.add(key);
     const re = recounted.get(key)?.counts ?? zeroCounts();
     for (const [name, column] of DAILY_COLUMNS) if (Math.abs(Number(k[name]) - re[name]) > 1e-6) out.push({ table, key, column, kept: Number(k[name]), recounted: re[name] });
@@ -230,39 +269,62 @@ function compareCounters(table: 'insight_daily' | 'insight_monthly', time: 'day'
   return out;
 }
 
+/** The differences between kept open rows and recounted ones. */
+function compareOpen(table: 'insight_open' | 'insight_area_open', kept: Array<Record<string, unknown>>, keyOf: (k: Record<string, unknown>) => string, recounted: ReadonlyMap<string, { n: number }>): RebuildDifference[] {
+  const out: RebuildDifference[] = [];
+  const seen = new Set<string>();
+  for (const k of kept) {
+    const key = keyOf(k);
+    seen.add(key);
+    const n = recounted.get(key)?.n ?? 0;
+    if (Number(k.open) !== n) out.push({ table, key, column: 'open', kept: Number(k.open), recounted: n });
+  }
+  for (const [key, row] of recounted) if (!seen.has(key) && row.n) out.push({ table, key, column: 'open', kept: 0, recounted: row.n });
+  return out;
+}
+
+const ALL_ROWS = async (model: ModelStatic<Model>) => await model.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>;
+
 /**
- * Recounts the rollups (daily, monthly, open) from the raw rows, reports every difference from the kept rows and,
- * unless `dryRun`, replaces them (one transaction).
+ * Recounts the rollups of both levels (unit and area; daily, monthly, open) from the raw rows, reports every
+ * difference from the kept rows and, unless `dryRun`, replaces them (one transaction).
  */
 export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promise<{ dossiers: number; differences: RebuildDifference[] }> {
   const { delta, dossiers } = await recountAll();
   const months = monthlyOf(delta);
+  const areas = await areasOf(delta);
+  const areaMonths = areaMonthlyOf(areas.daily);
+  const unitKey = (time: string) => (k: Record<string, unknown>) => `${k[time]}|${k.orgCode}|${k.procedureCode}`;
+  const areaKey = (time: string) => (k: Record<string, unknown>) => `${k[time]}|${k.areaPath}|${k.field}`;
   const differences: RebuildDifference[] = [
-    ...compareCounters('insight_daily', 'day', await InsightDaily.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>, delta.daily),
-    ...compareCounters('insight_monthly', 'month', await InsightMonthly.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>, months),
+    ...compareCounters('insight_daily', await ALL_ROWS(InsightDaily), unitKey('day'), delta.daily),
+    ...compareCounters('insight_monthly', await ALL_ROWS(InsightMonthly), unitKey('month'), months),
+    ...compareOpen('insight_open', await ALL_ROWS(InsightOpen), (k) => `${k.orgCode}|${k.procedureCode}|${k.dueDay}`, delta.open),
+    ...compareCounters('insight_area_daily', await ALL_ROWS(InsightAreaDaily), areaKey('day'), areas.daily),
+    ...compareCounters('insight_area_monthly', await ALL_ROWS(InsightAreaMonthly), areaKey('month'), areaMonths),
+    ...compareOpen('insight_area_open', await ALL_ROWS(InsightAreaOpen), (k) => `${k.areaPath}|${k.field}|${k.dueDay}`, areas.open),
   ];
-  const keptOpen = await InsightOpen.findAll({ raw: true }) as unknown as Array<Record<string, unknown>>;
-  const seenOpen = new Set<string>();
-  for (const k of keptOpen) {
-    const key = `${k.orgCode}|${k.procedureCode}|${k.dueDay}`;
-    seenOpen.add(key);
-    const n = delta.open.get(key)?.n ?? 0;
-    if (Number(k.open) !== n) differences.push({ table: 'insight_open', key, column: 'open', kept: Number(k.open), recounted: n });
-  }
-  for (const [key, row] of delta.open) if (!seenOpen.has(key) && row.n) differences.push({ table: 'insight_open', key, column: 'open', kept: 0, recounted: row.n });
   if (!opts.dryRun && differences.length) {
     await inTransaction(async (t) => {
-      for (const table of ['insight_daily', 'insight_monthly', 'insight_open']) await db().query(`DELETE FROM ${table}`, { type: QueryTypes.DELETE, transaction: t });
-      const write = async (model: ModelStatic<Model>, time: 'day' | 'month', rows: Delta['daily']) => {
+      for (const table of ['insight_daily', 'insight_monthly', 'insight_open', 'insight_area_daily', 'insight_area_monthly', 'insight_area_open']) {
+        await db().query(`DELETE FROM ${table}`, { type: QueryTypes.DELETE, transaction: t });
+      }
+      const bulk = async (model: ModelStatic<Model>, rows: Array<Record<string, unknown>>) => {
+        for (let i = 0; i < rows.length; i += 1000) await model.bulkCreate(rows.slice(i, i + 1000), { transaction: t });
+      };
+      const unitRows = async (time: 'day' | 'month', rows: Delta['daily']) => {
         const out = [];
         for (const r of rows.values()) out.push({ [time]: r.day, orgCode: r.orgCode, procedureCode: r.procedureCode, orgPath: r.orgPath, field: await fieldOf(r.procedureCode, t), ...r.counts });
-        for (let i = 0; i < out.length; i += 1000) await model.bulkCreate(out.slice(i, i + 1000), { transaction: t });
+        return out;
       };
-      await write(InsightDaily, 'day', delta.daily);
-      await write(InsightMonthly, 'month', months);
+      await bulk(InsightDaily, await unitRows('day', delta.daily));
+      await bulk(InsightMonthly, await unitRows('month', months));
       const open = [];
       for (const r of delta.open.values()) if (r.n) open.push({ orgCode: r.orgCode, procedureCode: r.procedureCode, dueDay: r.dueDay, orgPath: r.orgPath, field: await fieldOf(r.procedureCode, t), open: r.n });
-      for (let i = 0; i < open.length; i += 1000) await InsightOpen.bulkCreate(open.slice(i, i + 1000), { transaction: t });
+      await bulk(InsightOpen, open);
+      await bulk(InsightAreaDaily, [...areas.daily.values()].map((r) => ({ day: r.day, areaPath: r.areaPath, field: r.field, ...r.counts })));
+      await bulk(InsightAreaMonthly, [...areaMonths.values()].map((r) => ({ month: r.day, areaPath: r.areaPath, field: r.field, ...r.counts })));
+      await bulk(InsightAreaOpen, [...areas.open.values()].filter((r) => r.n).map((r) => ({ areaPath: r.areaPath, field: r.field, dueDay: r.dueDay, open: r.n })));
     });
   }
   return { dossiers, differences };
@@ -270,6 +332,7 @@ export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promis
 
 /** The fields (lĩnh vực) that have statistics, for the filter. */
 export async function listFields(): Promise<string[]> {
-  const rows = await InsightDaily.findAll({ attributes: [[db().fn('DISTINCT', db().col('field')), 'field']], raw: true }) as unknown as Array<{ field: string }>;
+  // The area month rows hold every field that any unit row has, in far fewer rows.
+  const rows = await InsightAreaMonthly.findAll({ attributes: [[db().fn('DISTINCT', db().col('field')), 'field']], raw: true }) as unknown as Array<{ field: string }>;
   return rows.map((r) => r.field).filter(Boolean).sort((a, b) => a.localeCompare(b, 'vi'));
 }

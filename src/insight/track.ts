@@ -1,6 +1,6 @@
 // Keeps the statistics rollups current as dossiers, payments, ratings and feedback cases move: every create, update
 // or delete of such a row adds the difference of its contribution (src/insight/contrib.ts) to the daily and monthly
-// rollup rows, in the same transaction.
+// rollup rows of its unit and of its area (the province or central agency it belongs to), in the same transaction.
 import { Op, QueryTypes, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
 import { Dossier } from '../dossiers/models.ts';
 import { Payment } from '../payments/models.ts';
@@ -81,9 +81,67 @@ export function monthlyOf(delta: Delta): Delta['daily'] {
   return months;
 }
 
+/**
+ * The area of a unit: the first two segments of its path, the national root and the unit just below it (a province
+ * or a central agency); a unit at the root is its own area.
+ */
+export function areaPathOf(orgPath: string): string {
+  const segs = orgPath.split('/').filter(Boolean);
+  return `/${segs.slice(0, 2).join('/')}/`;
+}
+
+/** Rollup changes summed by area and field (the key of the area rows). */
+export interface AreaDelta {
+  /** By `day|areaPath|field` (for the month rows, `month|areaPath|field`). */
+  daily: Map<string, { day: string; areaPath: string; field: string; counts: DailyCounts }>;
+  /** By `areaPath|field|dueDay`. */
+  open: Map<string, { areaPath: string; field: string; dueDay: string; n: number }>;
+}
+
+/** Sums a delta's unit rows by area and field. */
+export async function areasOf(delta: Delta, t?: Transaction | null): Promise<AreaDelta> {
+  const out: AreaDelta = { daily: new Map(), open: new Map() };
+  for (const r of delta.daily.values()) {
+    const areaPath = areaPathOf(r.orgPath);
+    const field = await fieldOf(r.procedureCode, t);
+    const k = `${r.day}|${areaPath}|${field}`;
+    let row = out.daily.get(k);
+    if (!row) out.daily.set(k, (row = { day: r.day, areaPath, field, counts: zeroCounts() }));
+    for (const [name] of DAILY_COLUMNS) row.counts[name] += r.counts[name];
+  }
+  for (const r of delta.open.values()) {
+    const areaPath = areaPathOf(r.orgPath);
+    const field = await fieldOf(r.procedureCode, t);
+    const k = `${areaPath}|${field}|${r.dueDay}`;
+    let row = out.open.get(k);
+    if (!row) out.open.set(k, (row = { areaPath, field, dueDay: r.dueDay, n: 0 }));
+    row.n += r.n;
+  }
+  return out;
+}
+
+/** The month rows of an area delta's day rows. */
+export function areaMonthlyOf(daily: AreaDelta['daily']): AreaDelta['daily'] {
+  const months: AreaDelta['daily'] = new Map();
+  for (const r of daily.values()) {
+    const month = r.day.slice(0, 7);
+    const k = `${month}|${r.areaPath}|${r.field}`;
+    let row = months.get(k);
+    if (!row) months.set(k, (row = { day: month, areaPath: r.areaPath, field: r.field, counts: zeroCounts() }));
+    for (const [name] of DAILY_COLUMNS) row.counts[name] += r.counts[name];
+  }
+  return months;
+}
+
+/** A map's values in the order of their keys: concurrent changes lock shared rows in one order, which avoids deadlocks. */
+const sorted = <V>(m: Map<string, V>): V[] => [...m.keys()].sort().map((k) => m.get(k)!);
+
 const isZero = (c: DailyCounts) => DAILY_COLUMNS.every(([name]) => Math.abs(c[name]) < 1e-9);
 
-/** Writes a delta into the daily, monthly and open rollup rows (upserts that add), in the given transaction. */
+/**
+ * Writes a delta into the daily, monthly and open rollup rows of the units and of their areas (upserts that add), in
+ * the given transaction.
+ */
 export async function applyDelta(delta: Delta, t?: Transaction | null): Promise<void> {
   const s = db();
   const opts = { transaction: t ?? undefined, type: QueryTypes.INSERT };
@@ -91,7 +149,7 @@ export async function applyDelta(delta: Delta, t?: Transaction | null): Promise<
   const cols = DAILY_COLUMNS.map(([, c]) => c);
   const upsert = async (table: string, keyCol: string, rows: Delta['daily']) => {
     const conflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : `ON CONFLICT (${keyCol}, org_code, procedure_code) DO UPDATE SET`;
-    for (const row of rows.values()) {
+    for (const row of sorted(rows)) {
       if (isZero(row.counts)) continue;
       const field = await fieldOf(row.procedureCode, t);
       await s.query(
@@ -103,12 +161,33 @@ export async function applyDelta(delta: Delta, t?: Transaction | null): Promise<
   await upsert('insight_daily', 'day', delta.daily);
   await upsert('insight_monthly', 'month', monthlyOf(delta));
   const openConflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT (org_code, procedure_code, due_day) DO UPDATE SET';
-  for (const row of delta.open.values()) {
+  for (const row of sorted(delta.open)) {
     if (row.n === 0) continue;
     const field = await fieldOf(row.procedureCode, t);
     await s.query(
       `INSERT INTO insight_open (org_code, procedure_code, due_day, org_path, field, open) VALUES (?, ?, ?, ?, ?, ?) ${openConflict} open = open + ${ref('open')}`,
       { ...opts, replacements: [row.orgCode, row.procedureCode, row.dueDay, row.orgPath, field, row.n] },
+    );
+  }
+  const areas = await areasOf(delta, t);
+  const upsertArea = async (table: string, keyCol: string, rows: AreaDelta['daily']) => {
+    const conflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : `ON CONFLICT (${keyCol}, area_path, field) DO UPDATE SET`;
+    for (const row of sorted(rows)) {
+      if (isZero(row.counts)) continue;
+      await s.query(
+        `INSERT INTO ${table} (${keyCol}, area_path, field, ${cols.join(', ')}) VALUES (?, ?, ?, ${cols.map(() => '?').join(', ')}) ${conflict} ${cols.map((c) => `${c} = ${c} + ${ref(c)}`).join(', ')}`,
+        { ...opts, replacements: [row.day, row.areaPath, row.field, ...DAILY_COLUMNS.map(([name]) => row.counts[name])] },
+      );
+    }
+  };
+  await upsertArea('insight_area_daily', 'day', areas.daily);
+  await upsertArea('insight_area_monthly', 'month', areaMonthlyOf(areas.daily));
+  const areaOpenConflict = isMysql() ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT (area_path, field, due_day) DO UPDATE SET';
+  for (const row of sorted(areas.open)) {
+    if (row.n === 0) continue;
+    await s.query(
+      `INSERT INTO insight_area_open (area_path, field, due_day, open) VALUES (?, ?, ?, ?) ${areaOpenConflict} open = open + ${ref('open')}`,
+      { ...opts, replacements: [row.areaPath, row.field, row.dueDay, row.n] },
     );
   }
 }

@@ -8,10 +8,10 @@ import { freshDb, type TestDb } from '../../helpers/db.ts';
 import { importOrgs } from '../../../src/orgs/import.ts';
 import { getOrgByCode } from '../../../src/orgs/service.ts';
 import { Dossier } from '../../../src/dossiers/models.ts';
-import { InsightDaily, InsightMonthly } from '../../../src/insight/models.ts';
+import { InsightAreaMonthly, InsightAreaOpen, InsightDaily, InsightMonthly } from '../../../src/insight/models.ts';
 import { Payment } from '../../../src/payments/models.ts';
 import { DossierRating, FeedbackCase } from '../../../src/feedback/models.ts';
-import { rebuildStatistics, statistics } from '../../../src/insight/service.ts';
+import { rebuildStatistics, statistics, type StatsRow } from '../../../src/insight/service.ts';
 import { inTransaction } from '../../../src/store/index.ts';
 import { importProcedures } from '../../../src/catalog/import.ts';
 import { govflowCli } from '../../helpers/cli.ts';
@@ -101,10 +101,10 @@ test.after.always(async () => {
   await db?.cleanup();
 });
 
-/** The same figures counted the slow way, from the dossier rows. */
-async function recount(from: string, to: string) {
+/** The same figures counted the slow way, from the dossier rows (of one subtree, by its path, when given). */
+async function recount(from: string, to: string, under = '/') {
   const vn = (x: Date) => new Date(x.getTime() + 7 * H).toISOString().slice(0, 10);
-  const rows = await Dossier.findAll();
+  const rows = (await Dossier.findAll()).filter((d) => d.orgPath.startsWith(under));
   const r = {
     received: 0, online: 0, direct: 0, early: 0, onTime: 0, late: 0, withdrawn: 0, carried: 0, within: 0, overdue: 0,
     paid: 0, amount: 0, rated: 0, very: 0, satisfied: 0, unsatisfied: 0, fbOnTime: 0, fbLate: 0,
@@ -124,6 +124,7 @@ async function recount(from: string, to: string) {
     else r.unsatisfied++;
   }
   for (const c of await FeedbackCase.findAll()) {
+    if (!c.orgPath.startsWith(under)) continue;
     if (!['answered', 'published', 'closed'].includes(c.status) || !c.answeredAt || !inRange(vn(c.answeredAt))) continue;
     if (c.answeredAt > c.dueAt) r.fbLate++;
     else r.fbOnTime++;
@@ -153,7 +154,19 @@ async function recount(from: string, to: string) {
   return r;
 }
 
-for (const [from, to] of [['2026-09-01', '2026-12-31'], ['2026-10-01', '2026-10-31'], ['2026-09-10', '2026-11-20'], ['2026-10-03', '2026-10-17']] as const) {
+/** The figures of a recount, as the statistics name them. */
+const expected = (r: Awaited<ReturnType<typeof recount>>) => ({
+  received: r.received, receivedOnline: r.online, receivedDirect: r.direct, resolvedEarly: r.early, resolvedOnTime: r.onTime, resolvedLate: r.late,
+  withdrawn: r.withdrawn, carriedOver: r.carried, pendingWithinTime: r.within, pendingOverdue: r.overdue,
+  paymentsPaid: r.paid, amountPaid: r.amount, rated: r.rated, verySatisfied: r.very, satisfied: r.satisfied, unsatisfied: r.unsatisfied,
+  feedbackOnTime: r.fbOnTime, feedbackLate: r.fbLate, feedbackAnswered: r.fbOnTime + r.fbLate,
+});
+
+// The last two periods have fewer months of rows after them than before: their carried over is counted from the open
+// dossiers and what moved since the period's start.
+const PERIODS = [['2026-09-01', '2026-12-31'], ['2026-10-01', '2026-10-31'], ['2026-09-10', '2026-11-20'], ['2026-10-03', '2026-10-17'], ['2026-11-05', '2026-11-25'], ['2026-11-01', '2026-11-30']] as const;
+
+for (const [from, to] of PERIODS) {
   test.serial(`the kept statistics for ${from}…${to} equal a recount from the dossiers`, async (t) => {
     const { total } = await statistics({ from, to }, NOW);
     const r = await recount(from, to);
@@ -168,6 +181,43 @@ for (const [from, to] of [['2026-09-01', '2026-12-31'], ['2026-10-01', '2026-10-
     });
   });
 }
+
+for (const [from, to] of PERIODS) {
+  test.serial(`Hà Nội's statistics for ${from}…${to} read from the area rows and from its units' rows both equal a recount`, async (t) => {
+    const hanoi = await getOrgByCode('01');
+    const r = await recount(from, to, hanoi.path);
+    t.true(r.received > 5);
+    // Grouped by field the province is answered from its area rows; grouped by unit, from the rows of its communes.
+    const byField = await statistics({ from, to, orgCode: '01', groupBy: 'field' }, NOW);
+    const byUnit = await statistics({ from, to, orgCode: '01', groupBy: 'unit' }, NOW);
+    t.like(byField.total, expected(r));
+    t.like(byUnit.total, expected(r));
+    t.true(r.carried > 0 || from === '2026-09-01');
+  });
+}
+
+test.serial('a field filter gives the same figures from the area rows (country, province) and from the unit rows (commune)', async (t) => {
+  const { rows } = await statistics({ from: '2026-09-01', to: '2026-12-31', groupBy: 'field' }, NOW);
+  const field = rows.find((r) => r.key)!.key;
+  const country = await statistics({ from: '2026-09-10', to: '2026-11-20', field }, NOW);
+  const provinces = await Promise.all(['01', '79'].map((org) => statistics({ from: '2026-09-10', to: '2026-11-20', field, orgCode: org, groupBy: 'month' }, NOW)));
+  const communes = await Promise.all(['00004', '00008', '26740', '26737'].map((org) => statistics({ from: '2026-09-10', to: '2026-11-20', field, orgCode: org }, NOW)));
+  const sum = (xs: Array<{ total: StatsRow }>, k: keyof StatsRow) => xs.reduce((n, x) => n + Number(x.total[k]), 0);
+  for (const k of ['received', 'resolvedEarly', 'resolvedOnTime', 'resolvedLate', 'withdrawn', 'paymentsPaid', 'amountPaid', 'rated'] as const) {
+    t.is(sum(provinces, k), country.total[k], k);
+    t.is(sum(communes, k), country.total[k], k);
+  }
+  t.is(sum(communes, 'carriedOver'), country.total.carriedOver);
+  t.is(sum(communes, 'pendingOverdue'), country.total.pendingOverdue);
+  t.true(country.total.received > 0 && country.total.received < (await statistics({ from: '2026-09-10', to: '2026-11-20' }, NOW)).total.received);
+});
+
+test.serial('the whole country grouped by unit lists the provinces', async (t) => {
+  const { rows, total } = await statistics({ from: '2026-09-01', to: '2026-12-31' }, NOW);
+  t.deepEqual(new Set(rows.map((r) => r.key)), new Set(['01', '79']));
+  t.is(rows.find((r) => r.key === '01')!.label, 'Thành phố Hà Nội');
+  t.is(rows.reduce((n, r) => n + r.received, 0), total.received);
+});
 
 test.serial('grouped by unit, a province scope lists its communes and their rows add up to the total', async (t) => {
   const { rows, total, scope } = await statistics({ from: '2026-09-01', to: '2026-12-31', orgCode: '01' }, NOW);
@@ -200,5 +250,24 @@ test.serial('the rebuild finds a tampered monthly row of payments and ratings, a
   const found = await rebuildStatistics();
   t.deepEqual(found.differences.map((d) => [d.table, d.column, d.kept - d.recounted]).sort(), [['insight_monthly', 'amount_paid', 1000], ['insight_monthly', 'rated', 1]]);
   t.like(await InsightMonthly.findOne({ where }), { amountPaid: row.amountPaid, rated: row.rated });
+  t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
+});
+
+test.serial('the rebuild finds a tampered area row (month counters and open dossiers), and mends it', async (t) => {
+  const month = (await InsightAreaMonthly.findOne({ where: { receivedOnline: { [Op.gt]: 0 } } }))!;
+  const where = { month: month.month, areaPath: month.areaPath, field: month.field };
+  await InsightAreaMonthly.update({ receivedOnline: month.receivedOnline - 1, resolvedLate: month.resolvedLate + 2 }, { where });
+  const open = (await InsightAreaOpen.findOne({ where: { open: { [Op.gt]: 0 } } }))!;
+  await InsightAreaOpen.update({ open: open.open + 3 }, { where: { areaPath: open.areaPath, field: open.field, dueDay: open.dueDay } });
+  const dry = await govflowCli(db, ['insight', 'rebuild', '--dry-run']);
+  t.is(dry.code, 1, dry.stderr);
+  const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(lines.slice(0, -1).map((d) => [d.table, d.column, d.kept - d.recounted]).sort(), [
+    ['insight_area_monthly', 'received_online', -1], ['insight_area_monthly', 'resolved_late', 2], ['insight_area_open', 'open', 3],
+  ]);
+  t.like(lines.at(-1), { differences: 3, rewritten: false });
+  const found = await rebuildStatistics();
+  t.is(found.differences.length, 3);
+  t.like(await InsightAreaMonthly.findOne({ where }), { receivedOnline: month.receivedOnline, resolvedLate: month.resolvedLate });
   t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
 });
