@@ -16,8 +16,9 @@ import { dossiersPlugin } from '../dossiers/plugin.ts';
 import { dossierHandlingPlugin } from '../dossiers/handling-plugin.ts';
 import { dossierTrackingPlugin } from '../dossiers/tracking-plugin.ts';
 import { insightPlugin } from '../insight/plugin.ts';
+import { rankingsPlugin } from '../insight/rankings-plugin.ts';
 import { paymentsPlugin } from '../payments/plugin.ts';
 import { feedbackPlugin } from '../feedback/plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, paymentsPlugin, feedbackPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, rankingsPlugin, paymentsPlugin, feedbackPlugin];
