@@ -50,6 +50,8 @@ function chartOf(locale: Locale, units: UnitScore[]) {
 export const rankingsPlugin: Plugin<void> = {
   name: 'govflow/rankings',
   register(server) {
+    // A missing or malformed RANKING_CONFIG fails the start-up, with its problems named, not the first request.
+    rankingConfig();
     registerNav({ href: '/xep-hang', label: 'rankings.nav', roles: [], order: 7 });
     server.route([
       {

@@ -82,7 +82,12 @@ let loaded: { file: string; mtimeMs: number; cfg: RankingConfig } | null = null;
 /** The configuration in RANKING_CONFIG, read again when the file changes. */
 export function rankingConfig(): RankingConfig {
   const file = getConfig().rankingConfig;
-  const mtimeMs = fs.statSync(file).mtimeMs;
+  let mtimeMs: number;
+  try {
+    mtimeMs = fs.statSync(file).mtimeMs;
+  } catch {
+    throw new Error(`RANKING_CONFIG: cannot read ${file}`);
+  }
   if (!loaded || loaded.file !== file || loaded.mtimeMs !== mtimeMs) {
     loaded = { file, mtimeMs, cfg: parseRankingConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file) };
   }
