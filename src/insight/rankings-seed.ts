@@ -6,6 +6,7 @@ import { Dossier, DossierFile } from '../dossiers/models.ts';
 import { Payment } from '../payments/models.ts';
 import { DossierRating, FeedbackCase } from '../feedback/models.ts';
 import { OrgUnit } from '../orgs/models.ts';
+import { Procedure } from '../catalog/models.ts';
 import { rebuildStatistics } from './service.ts';
 import { vnDate } from './contrib.ts';
 import { inTransaction } from '../store/index.ts';
@@ -27,6 +28,7 @@ export async function seedRankingDemo(print: (line: string) => void = () => {}, 
   }
   for (const m of await OrgUnit.findAll({ where: { tree: 'current', code: MINISTRIES } })) places.push({ unit: m, procedures: MINISTRY_PROCEDURES });
   if (!places.length) return;
+  const names = new Map((await Procedure.findAll({ where: { code: [...COMMUNE_PROCEDURES, ...MINISTRY_PROCEDURES] }, attributes: ['code', 'name'] })).map((p) => [p.code, p.name]));
   // A fixed generator, so every fresh start shows the same ranking.
   let seed = 766;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -46,7 +48,7 @@ export async function seedRankingDemo(print: (line: string) => void = () => {}, 
         const finishedAt = status === 'done' ? new Date(receivedAt.getTime() + (late ? 7 : 2) * 24 * H) : null;
         const procedureCode = procedures[i % procedures.length];
         const d = await Dossier.create({
-          code: `DEMO-${unit.code}-${String(i + 1).padStart(3, '0')}`, procedureCode, procedureName: procedureCode, formKey: 'demo', formVersion: 1, ownerUserId: null,
+          code: `DEMO-${unit.code}-${String(i + 1).padStart(3, '0')}`, procedureCode, procedureName: names.get(procedureCode) ?? procedureCode, formKey: 'demo', formVersion: 1, ownerUserId: null,
           orgUnitId: unit.id, orgCode: unit.code, orgPath: unit.path, channel: rand() < skill ? 'online' : 'direct', status, valuesJson: '{}', limitDays: 5,
           submittedAt: receivedAt, receivedAt, countedFrom: receivedAt, dueAt: status === 'processing' && !late ? new Date(now.getTime() + 3 * 24 * H) : dueAt,
           decidedAt: status === 'refused' ? new Date(receivedAt.getTime() + 24 * H) : finishedAt, finishedAt,

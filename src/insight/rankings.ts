@@ -449,7 +449,7 @@ export async function missedItems(orgCode: string, indicatorKey: string, period:
   const q = (sql: string, replacements: unknown[]) => db().query(sql, { replacements, type: QueryTypes.SELECT }) as Promise<Array<Record<string, unknown>>>;
   const dossierCols = `d.id, d.code, d.procedure_code, d.procedure_name, d.org_code, d.received_at, d.due_at, d.decided_at, d.finished_at, d.status`;
   const asDossier = (r: Record<string, unknown>, at: unknown): MissedItem => ({
-    kind: 'dossier', id: Number(r.id), code: r.code ? String(r.code) : `#${r.id}`, detail: `${r.procedure_code} ${r.procedure_name ?? ''}`.trim(),
+    kind: 'dossier', id: Number(r.id), code: r.code ? String(r.code) : `#${r.id}`, detail: r.procedure_name && r.procedure_name !== r.procedure_code ? `${r.procedure_code} ${r.procedure_name}` : String(r.procedure_code),
     orgCode: String(r.org_code), receivedAt: iso(r.received_at), dueAt: iso(r.due_at), at: iso(at),
   });
   const resolvedAt = (r: Record<string, unknown>) => toDate(r.finished_at) ?? toDate(r.decided_at) ?? toDate(r.received_at)!;
