@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import Joi from 'joi';
 import { QueryTypes } from 'sequelize';
-import { statistics, spanOf, type StatsRow } from './service.ts';
+import { spanOf } from './service.ts';
 import { ANSWERED_CASE_STATUSES, OPEN_STATUSES, timeliness, vnDate } from './contrib.ts';
 import { getOrgByCode, listOrgsOfLevels } from '../orgs/service.ts';
 import type { OrgUnit } from '../orgs/models.ts';
@@ -184,22 +184,60 @@ function instants(p: { from: string; to: string }): [Date, Date] {
 // The instant a dossier was resolved, as the rollups date it (src/insight/contrib.ts).
 const RESOLVED_AT = 'COALESCE(d.finished_at, d.decided_at, d.received_at)';
 
-/** Sums rollup rows per org path and procedure over a period (whole months from the monthly rows, edges from the daily ones). */
-async function perProcedure(p: Period, prefix: string): Promise<Array<{ orgPath: string; procedureCode: string; received: number; done: number }>> {
+/** Rollup counters of one org path and procedure over a period. */
+interface RollupSums {
+  orgPath: string;
+  procedureCode: string;
+  received: number;
+  receivedOnline: number;
+  resolved: number;
+  resolvedLate: number;
+  done: number;
+  rated: number;
+  unsatisfied: number;
+  feedbackOnTime: number;
+  feedbackLate: number;
+}
+
+const SUMS: ReadonlyArray<[keyof RollupSums, string]> = [
+  ['received', 'received_online + received_direct'], ['receivedOnline', 'received_online'], ['resolved', 'resolved_early + resolved_on_time + resolved_late'],
+  ['resolvedLate', 'resolved_late'], ['done', 'resolved_early + resolved_on_time + resolved_late - refused'], ['rated', 'rated'], ['unsatisfied', 'unsatisfied'],
+  ['feedbackOnTime', 'feedback_on_time'], ['feedbackLate', 'feedback_late'],
+];
+
+/**
+ * Sums the rollup rows per org path and procedure over a period, the way the statistics read a period: whole months
+ * from the monthly rows, the days at the edges from the daily ones (feedback cases are the rows of procedure '').
+ */
+async function perProcedure(p: Period, prefix: string): Promise<RollupSums[]> {
   const span = spanOf(p.from, p.to);
   const parts: Array<[string, string, string, string]> = [];
   if (span.months) parts.push(['insight_monthly', 'month', ...span.months]);
   for (const [a, b] of span.days) parts.push(['insight_daily', 'day', a, b]);
-  const out = [];
+  const out: RollupSums[] = [];
   for (const [table, col, a, b] of parts) {
     const rows = await db().query(
-      `SELECT org_path, procedure_code, SUM(received_online + received_direct) AS received, SUM(resolved_early + resolved_on_time + resolved_late - refused) AS done
-       FROM ${table} WHERE ${col} BETWEEN ? AND ? AND org_path LIKE ? AND procedure_code <> '' GROUP BY org_path, procedure_code`,
+      `SELECT org_path, procedure_code, ${SUMS.map(([k, expr]) => `SUM(${expr}) AS ${k}`).join(', ')}
+       FROM ${table} WHERE ${col} BETWEEN ? AND ? AND org_path LIKE ? GROUP BY org_path, procedure_code`,
       { replacements: [a, b, `${prefix}%`], type: QueryTypes.SELECT },
     ) as Array<Record<string, unknown>>;
-    for (const r of rows) out.push({ orgPath: String(r.org_path), procedureCode: String(r.procedure_code), received: Number(r.received ?? 0), done: Number(r.done ?? 0) });
+    for (const r of rows) {
+      const sums = { orgPath: String(r.org_path), procedureCode: String(r.procedure_code ?? '') } as RollupSums;
+      for (const [k] of SUMS) (sums as unknown as Record<string, number>)[k] = Number(r[k] ?? 0);
+      out.push(sums);
+    }
   }
   return out;
+}
+
+/** Open dossiers now, within their limit and overdue (due before today, Vietnam time), per org path. */
+async function openNow(prefix: string, now: Date): Promise<Array<{ orgPath: string; within: number; overdue: number }>> {
+  const rows = await db().query(
+    `SELECT org_path, SUM(CASE WHEN due_day <> '' AND due_day < ? THEN open ELSE 0 END) AS overdue, SUM(CASE WHEN due_day <> '' AND due_day < ? THEN 0 ELSE open END) AS within
+     FROM insight_open WHERE org_path LIKE ? GROUP BY org_path`,
+    { replacements: [vnDate(now), vnDate(now), `${prefix}%`], type: QueryTypes.SELECT },
+  ) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({ orgPath: String(r.org_path), within: Number(r.within ?? 0), overdue: Number(r.overdue ?? 0) }));
 }
 
 /** Counts over raw rows per org path, for the formulas the rollups do not carry. */
@@ -228,54 +266,41 @@ async function rawCounts(p: Period, prefix: string, withFee: ReadonlySet<string>
   return out;
 }
 
-function addStats(f: Figures, r: StatsRow): void {
-  f.received += r.received;
-  f.receivedOnline += r.receivedOnline;
-  f.resolved += r.resolved;
-  f.resolvedLate += r.resolvedLate;
-  f.done += r.resolved - r.refused;
-  f.pendingWithinTime += r.pendingWithinTime;
-  f.pendingOverdue += r.pendingOverdue;
-  f.rated += r.rated;
-  f.unsatisfied += r.unsatisfied;
-  f.feedbackAnswered += r.feedbackAnswered;
-  f.feedbackLate += r.feedbackLate;
-}
-
-/**
- * The figures of units for a period, keyed by unit code: `bucket` says which unit an org path belongs to and
- * `rowBucket` which unit a statistics row (a child of the scope) belongs to (null: none of them).
- */
-async function figuresOf(
-  p: Period, scope: OrgUnit, bucket: (orgPath: string) => string | null, rowBucket: (code: string) => string | null, now: Date, catalog: CatalogFacts,
-): Promise<Map<string, Figures>> {
+/** The figures of units for a period, keyed by unit code: `bucket` says which unit an org path belongs to (null: none). */
+async function figuresOf(p: Period, scope: OrgUnit, bucket: (orgPath: string) => string | null, now: Date, catalog: CatalogFacts): Promise<Map<string, Figures>> {
   const out = new Map<string, Figures>();
-  const of = (code: string) => {
+  const of = (orgPath: string) => {
+    const code = bucket(orgPath);
+    if (!code) return null;
     let f = out.get(code);
     if (!f) out.set(code, (f = emptyFigures()));
     return f;
   };
-  const [stats, procs, raw] = await Promise.all([
-    statistics({ from: p.from, to: p.to, orgCode: scope.code, groupBy: 'unit' }, now),
-    perProcedure(p, scope.path),
-    rawCounts(p, scope.path, catalog.withFee),
-  ]);
-  for (const r of stats.rows) {
-    // Rows are the scope's children (or the scope itself, for rows of its own).
-    const code = rowBucket(r.key);
-    if (code) addStats(of(code), r);
-  }
-  for (const r of procs) {
-    const code = bucket(r.orgPath);
-    if (!code) continue;
-    const f = of(code);
-    if (r.received > 0) f.procedures.add(r.procedureCode);
+  const [sums, open, raw] = await Promise.all([perProcedure(p, scope.path), openNow(scope.path, now), rawCounts(p, scope.path, catalog.withFee)]);
+  for (const r of sums) {
+    const f = of(r.orgPath);
+    if (!f) continue;
+    f.received += r.received;
+    f.receivedOnline += r.receivedOnline;
+    f.resolved += r.resolved;
+    f.resolvedLate += r.resolvedLate;
+    f.done += r.done;
+    f.rated += r.rated;
+    f.unsatisfied += r.unsatisfied;
+    f.feedbackAnswered += r.feedbackOnTime + r.feedbackLate;
+    f.feedbackLate += r.feedbackLate;
+    if (r.procedureCode && r.received > 0) f.procedures.add(r.procedureCode);
     if (catalog.withFee.has(r.procedureCode)) f.doneWithFee += r.done;
   }
+  for (const r of open) {
+    const f = of(r.orgPath);
+    if (!f) continue;
+    f.pendingWithinTime += r.within;
+    f.pendingOverdue += r.overdue;
+  }
   for (const r of raw) {
-    const code = bucket(r.orgPath);
-    if (!code) continue;
-    const f = of(code);
+    const f = of(r.orgPath);
+    if (!f) continue;
     if (r.kind === 'attachment') f.withAttachment += r.n;
     else if (r.kind === 'result') f.withResult += r.n;
     else if (r.kind === 'paid') f.paidWithFee += r.n;
@@ -382,8 +407,7 @@ export async function rankings(period: Period, now = new Date(), cfg = rankingCo
   const catalog = await catalogFacts();
   const rootDepth = root.path.split('/').filter(Boolean).length;
   const bucket = (orgPath: string) => byId.get(orgPath.split('/').filter(Boolean)[rootDepth] ?? '') ?? null;
-  const codes = new Set(units.map((u) => u.code));
-  const figures = await figuresOf(period, root, bucket, (code) => (codes.has(code) ? code : null), now, catalog);
+  const figures = await figuresOf(period, root, bucket, now, catalog);
   const scored = units.map((u): UnitScore => {
     const f = figures.get(u.code) ?? emptyFigures();
     return { code: u.code, name: u.name, level: u.level, hasData: hasData(f), rank: null, ...scoreOf(f, cfg, catalog) };
@@ -404,7 +428,7 @@ export async function scoreCard(orgCode: string, period: Period, now = new Date(
     if (found) return found;
   }
   const catalog = await catalogFacts();
-  const figures = await figuresOf(period, org, () => org.code, () => org.code, now, catalog);
+  const figures = await figuresOf(period, org, () => org.code, now, catalog);
   const f = figures.get(org.code) ?? emptyFigures();
   return { code: org.code, name: org.name, level: org.level, hasData: hasData(f), rank: null, ...scoreOf(f, cfg, catalog) };
 }
