@@ -18,6 +18,7 @@ import { importProcedures } from '../src/catalog/service.ts';
 import { catalogIndex, resetCatalogIndex, searchCatalog } from '../src/catalog/search.ts';
 import { benchTracking, type TrackingBenchResult } from './portal-tracking.ts';
 import { benchInsight, type InsightBenchResult } from './portal-insight.ts';
+import { benchRankings, type RankingsBenchResult } from './portal-rankings.ts';
 
 const N = Number(process.env.BENCH_N ?? 10000);
 const DOSSIERS = Number(process.env.BENCH_DOSSIERS ?? 1000);
@@ -25,8 +26,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 /** Generated dossiers for the statistics part (0 skips it). */
 const STAT_DOSSIERS = Number(process.env.BENCH_STAT_DOSSIERS ?? 1000000);
-/** Which parts run, e.g. `BENCH_PARTS=statistics`; all by default. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'tracking,search,statistics').split(',').map((x) => x.trim()));
+/** Which parts run, e.g. `BENCH_PARTS=statistics`; all by default (`rankings` runs on the statistics part's dossiers). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'tracking,search,statistics,rankings').split(',').map((x) => x.trim()));
 const mysqlUrl = process.env.TEST_DATABASE_URL ?? '';
 const line = (s: string) => process.stdout.write(s + '\n');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -148,7 +149,8 @@ if (PARTS.has('search')) {
   if (mysqlUrl) results.push(await onMysql((url) => run('mysql', url, dataDir, csv)));
 }
 const statistics: Array<InsightBenchResult & { dialect: string }> = [];
-if (PARTS.has('statistics') && STAT_DOSSIERS > 0) {
+const rankingResults: Array<RankingsBenchResult & { dialect: string }> = [];
+if ((PARTS.has('statistics') || PARTS.has('rankings')) && STAT_DOSSIERS > 0) {
   const onStore = async (dialect: string, url: string) => {
     setConfig(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: url, SECRET: 'bench-secret-'.padEnd(48, 'x'), LOG_LEVEL: 'error', NODE_NAME: 'bench' }));
     await initStore(url);
@@ -156,6 +158,7 @@ if (PARTS.has('statistics') && STAT_DOSSIERS > 0) {
     line(`${dialect}: statistics over ${STAT_DOSSIERS} dossiers (goal < 1 s each)`);
     try {
       statistics.push({ dialect, ...(await benchInsight(STAT_DOSSIERS, root)) });
+      if (PARTS.has('rankings')) rankingResults.push({ dialect, ...(await benchRankings(STAT_DOSSIERS, root)) });
     } finally {
       await closeStore();
     }
@@ -164,4 +167,4 @@ if (PARTS.has('statistics') && STAT_DOSSIERS > 0) {
   if (mysqlUrl) await onMysql((url) => onStore('mysql', url));
 }
 fs.rmSync(dataDir, { recursive: true, force: true });
-line(JSON.stringify({ bench: 'portal', parts: [...PARTS], tracking, catalogSearch: { rounds: ROUNDS, results }, statistics }));
+line(JSON.stringify({ bench: 'portal', parts: [...PARTS], tracking, catalogSearch: { rounds: ROUNDS, results }, statistics, rankings: rankingResults }));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import Joi from 'joi';
 
 /** The validated, frozen configuration of one govflow process. */
@@ -133,6 +134,8 @@ export interface Config {
   trackingCodeMinutes: number;
   /** A MariaDB/MySQL URL used by the test suite for its second run; empty runs SQLite only. */
   testDatabaseUrl: string;
+  /** JSON file of the Decision 766 ranking: groups, sub-indicators, weights and formulas (docs/rankings.md). */
+  rankingConfig: string;
 }
 
 /** One HMAC key of the audit chain, named by the id stored in each row it signed. */
@@ -249,6 +252,7 @@ const schema = Joi.object({
   TRACKING_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).default(900),
   TRACKING_CODE_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
   TEST_DATABASE_URL: Joi.string().pattern(/^(mysql|mariadb):\/\//, 'mysql://… or mariadb://…').allow('').default(''),
+  RANKING_CONFIG: Joi.string().trim().min(1),
 })
   .unknown(true);
 
@@ -382,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trackingRateWindowSeconds: v.TRACKING_RATE_WINDOW_SECONDS,
     trackingCodeMinutes: v.TRACKING_CODE_MINUTES,
     testDatabaseUrl: v.TEST_DATABASE_URL,
+    rankingConfig: path.resolve(v.RANKING_CONFIG ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config', 'ranking-766.json')),
   });
 }
 

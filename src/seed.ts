@@ -52,6 +52,7 @@ export async function seedDemo(print: (line: string) => void = () => {}): Promis
   await seedReporting(print);
   await (await import('./dossiers/seed.ts')).seedDemoDossiers(print);
   await (await import('./dossiers/seed-handling.ts')).seedHandling(print);
+  await (await import('./insight/rankings-seed.ts')).seedRankingDemo(print);
 }
 
 /**

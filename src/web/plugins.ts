@@ -16,9 +16,10 @@ import { dossiersPlugin } from '../dossiers/plugin.ts';
 import { dossierHandlingPlugin } from '../dossiers/handling-plugin.ts';
 import { dossierTrackingPlugin } from '../dossiers/tracking-plugin.ts';
 import { insightPlugin } from '../insight/plugin.ts';
+import { rankingsPlugin } from '../insight/rankings-plugin.ts';
 import { paymentsPlugin } from '../payments/plugin.ts';
 import { feedbackPlugin } from '../feedback/plugin.ts';
 import { ratingsPlugin } from '../feedback/ratings-plugin.ts';
 
 /** Every plugin, each `{ name: 'govflow/<domain>', register }`. */
-export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, paymentsPlugin, feedbackPlugin, ratingsPlugin];
+export const plugins: Array<Plugin<void>> = [homePlugin, authPlugin, orgsPlugin, auditPlugin, formsPlugin, workflowPlugin, signingPlugin, notifyPlugin, calendarPlugin, catalogPlugin, reportingPlugin, engineRestPlugin, dossiersPlugin, dossierHandlingPlugin, dossierTrackingPlugin, insightPlugin, rankingsPlugin, paymentsPlugin, feedbackPlugin, ratingsPlugin];
