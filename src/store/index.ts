@@ -11,6 +11,50 @@ let sequelize: Sequelize | undefined;
 let openUrl = '';
 let batchPool: mysql.Pool | undefined;
 let sqliteLinks: { writer: sqlite3.Database; reader: sqlite3.Database } | undefined;
+let idleTxConnections: sqlite3.Database[] = [];
+
+/** Most finished transactions' SQLite connections kept open for the next ones. */
+const IDLE_TX_CONNECTIONS = 8;
+
+/** The parts of Sequelize's SQLite connection manager that `reuseTransactionConnections` wraps. */
+interface SqliteConnectionManager {
+  connections: Record<string, sqlite3.Database>;
+  getConnection(options?: { uuid?: string }): Promise<sqlite3.Database>;
+  releaseConnection(connection: sqlite3.Database & { uuid?: string; filename?: string }, force?: boolean): void;
+}
+
+/**
+ * Sequelize opens a new SQLite connection for every transaction and closes it after: a file open, a
+ * `PRAGMA`, and SQLite parsing the whole schema again at the first statement — a large share of a short
+ * transaction. This keeps finished transactions' connections for the next ones. A connection is handed
+ * out again only after a `ROLLBACK` on it has completed (an error when nothing was open), so no transaction
+ * a failed commit left open can leak into the next user's.
+ */
+function reuseTransactionConnections(s: Sequelize): void {
+  const cm = (s as unknown as { connectionManager: SqliteConnectionManager }).connectionManager;
+  const get = cm.getConnection.bind(cm);
+  const release = cm.releaseConnection.bind(cm);
+  const idle: sqlite3.Database[] = (idleTxConnections = []);
+  cm.getConnection = async (options) => {
+    const uuid = options?.uuid;
+    if (uuid && uuid !== 'default' && !cm.connections[uuid]) {
+      const c = idle.pop();
+      if (c) return (cm.connections[uuid] = c);
+    }
+    return get(options);
+  };
+  cm.releaseConnection = (connection, force) => {
+    const uuid = connection.uuid;
+    if (force || !uuid || connection.filename === ':memory:' || idle.length >= IDLE_TX_CONNECTIONS) return release(connection, force);
+    delete cm.connections[uuid];
+    delete connection.uuid;
+    connection.run('ROLLBACK', () => {
+      // After closeStore() the list is no longer the store's: close instead.
+      if (idle === idleTxConnections && idle.length < IDLE_TX_CONNECTIONS) idle.push(connection);
+      else connection.close();
+    });
+  };
+}
 
 /** A SQLite connection that reports a taken lock at once instead of blocking a thread (see connect()). */
 class NonBlockingDatabase extends sqlite3.Database {
@@ -58,6 +102,7 @@ export async function initStore(url: string): Promise<Sequelize> {
     await sequelize.query('PRAGMA journal_mode = WAL');
     await sequelize.query('PRAGMA busy_timeout = 5000');
     await sequelize.query('PRAGMA foreign_keys = ON');
+    reuseTransactionConnections(sequelize);
   }
   initModels(sequelize);
   return sequelize;
@@ -137,6 +182,9 @@ export async function closeStore(): Promise<void> {
   if (links) {
     for (const c of [links.writer, links.reader]) await new Promise<void>((resolve) => c.close(() => resolve()));
   }
+  const idle = idleTxConnections;
+  idleTxConnections = [];
+  for (const c of idle) await new Promise<void>((resolve) => c.close(() => resolve()));
   await sequelize?.close();
   sequelize = undefined;
 }
