@@ -1431,7 +1431,10 @@ function recordRandomIds(into: string[]): () => void {
   randomRecorders.add(into);
   if (randomRecorders.size === 1) {
     Math.random = () => {
-      const r = nativeRandom();
+      // A draw with 40 significant bits or fewer (about 1 in 4,000) would give a short id part, which no
+      // template can replace safely (the whole batch then runs one by one): draw again instead.
+      let r = nativeRandom();
+      while (r.toString(16).length < 12) r = nativeRandom();
       const part = r.toString(16).substring(2, 12);
       for (const rec of randomRecorders) rec.push(part);
       return r;
