@@ -113,7 +113,7 @@ async function claimOnce(req: FetchRequest): Promise<ExternalTask[]> {
         params.push(topic.processDefinitionKey);
       }
       const rows = await tx.all<Row>(
-        `SELECT * FROM engine_external_tasks WHERE topic = ? AND status = 'open' AND (retries IS NULL OR retries > 0) AND (lock_expires_at IS NULL OR lock_expires_at < ?) ${extra.join(' ')} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(left))} ${lock}`,
+        `SELECT * FROM engine_external_tasks WHERE topic = ? AND status = 'open' AND (retries IS NULL OR retries > 0) AND (lock_expires_at IS NULL OR lock_expires_at <= ?) ${extra.join(' ')} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(left))} ${lock}`,
         params);
       if (!rows.length) continue;
       const until = new Date(now.getTime() + topic.lockDuration);

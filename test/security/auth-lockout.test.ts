@@ -1,5 +1,6 @@
 // Guessing passwords: the lock holds under concurrent guesses, rate limits hold across nodes, and
 // nothing in the answers tells a known username from an unknown one.
+import crypto from 'node:crypto';
 import test from 'ava';
 import { Op } from 'sequelize';
 import type { Server } from '@hapi/hapi';
@@ -96,26 +97,24 @@ test.serial('an unknown user, a wrong password and a disabled account each cost 
   const wrong = await makeUser('officer', null, { username: 'do.thoi.gian' });
   const disabled = await makeUser('officer', null, { username: 'khoa.thoi.gian' });
   await User.update({ status: 'disabled' }, { where: { id: disabled.id } });
-  // CPU time of the process (scrypt's worker threads included) rather than wall time, which other work
-  // on the machine stretches; the cheapest of several runs is compared. A wrong password costs one
-  // scrypt check on top of the request's own work; an answer that skipped it would cost about half.
-  const cpu = async (fn: () => Promise<unknown>) => {
-    const started = process.cpuUsage();
-    await fn();
-    const used = process.cpuUsage(started);
-    return (used.user + used.system) / 1000;
+  // Each answer must run one scrypt check at the cost of real hashes; one that skipped it would answer
+  // sooner and tell the cases apart. The real crypto.scrypt is wrapped to count the calls and their cost
+  // (CPU or wall time would count other test files' work in this process too).
+  const calls: number[] = [];
+  const original = crypto.scrypt;
+  (crypto as { scrypt: unknown }).scrypt = (...args: unknown[]) => {
+    calls.push(Number((args[3] as crypto.ScryptOptions).N));
+    return (original as (...a: unknown[]) => void)(...args);
   };
-  const cases = { 'wrong password': [wrong.username, 'KhongDung2025x'], 'unknown user': ['ai.do.khong.co', 'KhongDung2025x'], 'disabled account': [disabled.username, PASSWORD] } as const;
-  const cheapest: Record<string, number> = {};
-  for (let round = 0; round < LIMIT - 1; round++) {
+  try {
+    const cases = { 'wrong password': [wrong.username, 'KhongDung2025x'], 'unknown user': ['ai.do.khong.co', 'KhongDung2025x'], 'disabled account': [disabled.username, PASSWORD] } as const;
     for (const [label, [name, password]] of Object.entries(cases)) {
-      cheapest[label] = Math.min(cheapest[label] ?? Infinity, await cpu(() => postLogin(app.server, name, password)));
+      calls.length = 0;
+      t.is((await postLogin(app.server, name, password)).statusCode, 401, label);
+      t.deepEqual(calls, [16384], `${label}: scrypt checks made, by cost N`);
     }
-  }
-  const base = cheapest['wrong password'];
-  for (const label of ['unknown user', 'disabled account']) {
-    const ratio = cheapest[label] / base;
-    t.true(ratio > 0.75 && ratio < 1.33, `${label}: ${cheapest[label].toFixed(1)} ms of CPU, a wrong password ${base.toFixed(1)} ms`);
+  } finally {
+    crypto.scrypt = original;
   }
 });
 
