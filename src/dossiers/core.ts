@@ -7,7 +7,7 @@ import { dueDate } from '../calendar/service.ts';
 import { cancelInstance, ensureShippedProcesses, enqueueJob, findInstances, registerBatchJobKind, startProcesses } from '../engine/service.ts';
 import { db, inTransaction, isMysql } from '../store/index.ts';
 import { getConfig } from '../config.ts';
-import { factsOf, trackChange } from '../insight/track.ts';
+import { factsOf, flagsOf, trackChange } from '../insight/track.ts';
 import { BadRequest } from '../errors.ts';
 
 /** The process every online dossier runs unless its procedure names another. */
@@ -119,13 +119,15 @@ export async function receiveDossier(dossier: Dossier, input: ReceiveInput, t: T
   const code = formatDossierCode(electronicId, at, seq);
   // The statistics' change is applied here from the row in hand: the insight hooks would read the row before and
   // after the update (two SELECTs per receipt) to learn what the caller's transaction already holds.
-  const before = factsOf(dossier.get({ plain: true }));
+  // Its files may have been attached in this transaction after the row was read: the flags they set are read anew.
+  const flags = await flagsOf(dossier.id, t);
+  const before = { ...factsOf(dossier.get({ plain: true })), ...flags };
   await dossier.update({
     code, electronicId, status: 'submitted', stage: 'receive', channel: input.channel ?? dossier.channel,
     submittedAt: at, receivedAt: at, countedFrom, dueAt: due, limitDays: input.limit.unit === 'workday' ? input.limit.amount : dossier.limitDays,
     version: dossier.version + 1,
   }, { transaction: t, hooks: false });
-  await trackChange(before, factsOf(dossier.get({ plain: true })), t);
+  await trackChange(before, { ...factsOf(dossier.get({ plain: true })), ...flags }, t);
   await addEvent(dossier.id, 'submitted', { at, actor: input.actor ?? null, actorName: input.actorName ?? null, orgCode: dossier.orgCode, data: { channel: dossier.channel, due: due?.toISOString() ?? null } }, t);
   // The handling starts now, whatever the receipt time says (a desk entering a dossier received earlier).
   await enqueueJob(JOB_START_HANDLING, { dossierId: dossier.id, processKey: input.processKey || DEFAULT_PROCESS }, new Date(), { transaction: t });

@@ -68,6 +68,13 @@ export class Dossier extends Model {
   declare returnMethod: 'online' | 'counter' | 'post' | null;
   /** Grows with every change, for optimistic updates. */
   declare version: number;
+  /**
+   * Whether the dossier has an applicant's attachment, an issued result file and a paid payment: kept from its files
+   * and payments by the statistics hooks (src/insight/track.ts), never set by hand.
+   */
+  declare hasAttachment: boolean;
+  declare hasResult: boolean;
+  declare paid: boolean;
   declare createdAt: Date;
   declare updatedAt: Date;
 }
@@ -200,6 +207,9 @@ export function initDossierModels(sequelize: Sequelize): void {
       finishedAt: date(),
       returnMethod: str(16),
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      hasAttachment: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      hasResult: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      paid: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     },
     opts('dossiers'),
   );

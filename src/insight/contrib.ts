@@ -14,6 +14,10 @@ export interface DossierFacts {
   decidedAt: Date | null;
   finishedAt: Date | null;
   updatedAt?: Date | null;
+  /** Kept on the dossier row from its files and payments (src/insight/track.ts). */
+  hasAttachment?: boolean;
+  hasResult?: boolean;
+  paid?: boolean;
 }
 
 /** Counters of one day × unit × procedure. */
@@ -37,6 +41,11 @@ export interface DailyCounts {
   /** Feedback cases answered that day within their due instant, and after it. */
   feedbackOnTime: number;
   feedbackLate: number;
+  /** Dossiers received that day with an applicant's attachment (digitised dossiers, Decision 766). */
+  withAttachment: number;
+  /** Dossiers resolved with a result that day that have a result file (digitised results), and that were paid online. */
+  withResult: number;
+  donePaid: number;
 }
 
 export const DAILY_COLUMNS: ReadonlyArray<[keyof DailyCounts, string]> = [
@@ -44,7 +53,7 @@ export const DAILY_COLUMNS: ReadonlyArray<[keyof DailyCounts, string]> = [
   ['resolvedOnTime', 'resolved_on_time'], ['resolvedLate', 'resolved_late'], ['refused', 'refused'], ['withdrawn', 'withdrawn'],
   ['handlingHours', 'handling_hours'], ['paymentsPaid', 'payments_paid'], ['amountPaid', 'amount_paid'], ['rated', 'rated'],
   ['verySatisfied', 'very_satisfied'], ['satisfied', 'satisfied'], ['unsatisfied', 'unsatisfied'], ['feedbackOnTime', 'feedback_on_time'],
-  ['feedbackLate', 'feedback_late'],
+  ['feedbackLate', 'feedback_late'], ['withAttachment', 'with_attachment'], ['withResult', 'with_result'], ['donePaid', 'done_paid'],
 ];
 
 /** All counters at zero. */
@@ -52,6 +61,7 @@ export function zeroCounts(): DailyCounts {
   return {
     receivedOnline: 0, receivedDirect: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, refused: 0, withdrawn: 0, handlingHours: 0,
     paymentsPaid: 0, amountPaid: 0, rated: 0, verySatisfied: 0, satisfied: 0, unsatisfied: 0, feedbackOnTime: 0, feedbackLate: 0,
+    withAttachment: 0, withResult: 0, donePaid: 0,
   };
 }
 
@@ -83,7 +93,9 @@ export interface Contribution {
 export function contributionOf(d: DossierFacts): Contribution {
   const out: Contribution = { daily: [], openDueDay: null };
   if (!d.receivedAt || d.status === 'draft') return out;
-  out.daily.push({ day: vnDate(d.receivedAt), counts: d.channel === 'online' ? { receivedOnline: 1 } : { receivedDirect: 1 } });
+  const received: Partial<DailyCounts> = d.channel === 'online' ? { receivedOnline: 1 } : { receivedDirect: 1 };
+  if (d.hasAttachment) received.withAttachment = 1;
+  out.daily.push({ day: vnDate(d.receivedAt), counts: received });
   if (OPEN_STATUSES.has(d.status)) out.openDueDay = d.dueAt ? vnDate(d.dueAt) : '';
   if (RESOLVED_STATUSES.has(d.status)) {
     const at = d.finishedAt ?? d.decidedAt ?? d.receivedAt;
@@ -93,6 +105,10 @@ export function contributionOf(d: DossierFacts): Contribution {
     else if (kind === 'onTime') counts.resolvedOnTime = 1;
     else counts.resolvedLate = 1;
     if (d.status === 'refused') counts.refused = 1;
+    else {
+      if (d.hasResult) counts.withResult = 1;
+      if (d.paid) counts.donePaid = 1;
+    }
     out.daily.push({ day: vnDate(at), counts });
   }
   if (d.status === 'withdrawn') out.daily.push({ day: vnDate(d.finishedAt ?? d.decidedAt ?? d.updatedAt ?? d.receivedAt), counts: { withdrawn: 1 } });

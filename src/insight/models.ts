@@ -1,4 +1,4 @@
-// Sequelize models of the statistics rollups (migrations 0950, 0960, 0980; docs/insight.md).
+// Sequelize models of the statistics rollups (migrations 0950, 0960, 0980, 0990; docs/insight.md).
 import { DataTypes, Model, type Sequelize } from 'sequelize';
 
 /** The counters of one rollup row, whatever its key. */
@@ -20,6 +20,10 @@ abstract class InsightCounts extends Model {
   declare unsatisfied: number;
   declare feedbackOnTime: number;
   declare feedbackLate: number;
+  /** Received dossiers with an applicant's attachment; resolved (done) dossiers with a result file, and paid online. */
+  declare withAttachment: number;
+  declare withResult: number;
+  declare donePaid: number;
 }
 
 /** The counters of one rollup row of a receiving unit and a procedure (a day or a month). */
@@ -82,6 +86,7 @@ export function initInsightModels(sequelize: Sequelize): void {
     refused: count(), withdrawn: count(), handlingHours: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
     paymentsPaid: count(), amountPaid: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0, get(this: Model) { return Number(this.getDataValue('amountPaid')); } },
     rated: count(), verySatisfied: count(), satisfied: count(), unsatisfied: count(), feedbackOnTime: count(), feedbackLate: count(),
+    withAttachment: count(), withResult: count(), donePaid: count(),
   });
   const counters = () => ({ orgPath: { type: DataTypes.STRING(255), allowNull: false }, field: { type: DataTypes.STRING(255), allowNull: false }, ...numbers() });
   InsightDaily.init(

@@ -197,12 +197,15 @@ interface RollupSums {
   unsatisfied: number;
   feedbackOnTime: number;
   feedbackLate: number;
+  withAttachment: number;
+  withResult: number;
+  donePaid: number;
 }
 
 const SUMS: ReadonlyArray<[keyof RollupSums, string]> = [
   ['received', 'received_online + received_direct'], ['receivedOnline', 'received_online'], ['resolved', 'resolved_early + resolved_on_time + resolved_late'],
   ['resolvedLate', 'resolved_late'], ['done', 'resolved_early + resolved_on_time + resolved_late - refused'], ['rated', 'rated'], ['unsatisfied', 'unsatisfied'],
-  ['feedbackOnTime', 'feedback_on_time'], ['feedbackLate', 'feedback_late'],
+  ['feedbackOnTime', 'feedback_on_time'], ['feedbackLate', 'feedback_late'], ['withAttachment', 'with_attachment'], ['withResult', 'with_result'], ['donePaid', 'done_paid'],
 ];
 
 /**
@@ -240,30 +243,14 @@ async function openNow(prefix: string, now: Date): Promise<Array<{ orgPath: stri
   return rows.map((r) => ({ orgPath: String(r.org_path), within: Number(r.within ?? 0), overdue: Number(r.overdue ?? 0) }));
 }
 
-/** Counts over raw rows per org path, for the formulas the rollups do not carry. */
-async function rawCounts(p: Period, prefix: string, withFee: ReadonlySet<string>): Promise<Array<{ orgPath: string; kind: 'attachment' | 'result' | 'paid' | 'published'; n: number }>> {
+/** Feedback cases published per org path over a period, counted from their rows (the one formula the rollups do not carry). */
+async function publishedCases(p: Period, prefix: string): Promise<Array<{ orgPath: string; n: number }>> {
   const [lo, hi] = instants(p);
-  const q = (sql: string, replacements: unknown[]) => db().query(sql, { replacements, type: QueryTypes.SELECT }) as Promise<Array<Record<string, unknown>>>;
-  const fee = [...withFee];
-  // One pass over the period's dossiers counts the three numerators (a pass each was three scans of the table).
-  const inFee = fee.length ? 'd.procedure_code IN (?)' : '1 = 0';
-  const doneIn = `d.status = 'done' AND ${RESOLVED_AT} >= ? AND ${RESOLVED_AT} < ?`;
-  const [dossierRows, pub] = await Promise.all([
-    q(`SELECT d.org_path,
-         SUM(CASE WHEN d.received_at >= ? AND d.received_at < ? AND EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.kind = 'attachment') THEN 1 ELSE 0 END) AS attachment,
-         SUM(CASE WHEN ${doneIn} AND EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.kind = 'result') THEN 1 ELSE 0 END) AS result,
-         SUM(CASE WHEN ${doneIn} AND ${inFee} AND EXISTS (SELECT 1 FROM payments y WHERE y.dossier_id = d.id AND y.status = 'paid') THEN 1 ELSE 0 END) AS paid
-       FROM dossiers d WHERE d.status <> 'draft' AND d.org_path LIKE ? AND ((d.received_at >= ? AND d.received_at < ?) OR (${doneIn}))
-       GROUP BY d.org_path`, [lo, hi, lo, hi, lo, hi, ...(fee.length ? [fee] : []), `${prefix}%`, lo, hi, lo, hi]),
-    q(`SELECT c.org_path, COUNT(*) AS n FROM feedback_cases c WHERE c.status IN ('published', 'closed') AND c.answered_at >= ? AND c.answered_at < ? AND c.org_path LIKE ?
-       GROUP BY c.org_path`, [lo, hi, `${prefix}%`]),
-  ]);
-  const out: Array<{ orgPath: string; kind: 'attachment' | 'result' | 'paid' | 'published'; n: number }> = [];
-  for (const r of dossierRows) {
-    for (const kind of ['attachment', 'result', 'paid'] as const) if (Number(r[kind])) out.push({ orgPath: String(r.org_path), kind, n: Number(r[kind]) });
-  }
-  for (const r of pub) out.push({ orgPath: String(r.org_path), kind: 'published', n: Number(r.n) });
-  return out;
+  const rows = await db().query(
+    `SELECT c.org_path, COUNT(*) AS n FROM feedback_cases c WHERE c.status IN ('published', 'closed') AND c.answered_at >= ? AND c.answered_at < ? AND c.org_path LIKE ?
+     GROUP BY c.org_path`, { replacements: [lo, hi, `${prefix}%`], type: QueryTypes.SELECT },
+  ) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({ orgPath: String(r.org_path), n: Number(r.n) }));
 }
 
 /** The figures of units for a period, keyed by unit code: `bucket` says which unit an org path belongs to (null: none). */
@@ -276,7 +263,7 @@ async function figuresOf(p: Period, scope: OrgUnit, bucket: (orgPath: string) =>
     if (!f) out.set(code, (f = emptyFigures()));
     return f;
   };
-  const [sums, open, raw] = await Promise.all([perProcedure(p, scope.path), openNow(scope.path, now), rawCounts(p, scope.path, catalog.withFee)]);
+  const [sums, open, published] = await Promise.all([perProcedure(p, scope.path), openNow(scope.path, now), publishedCases(p, scope.path)]);
   for (const r of sums) {
     const f = of(r.orgPath);
     if (!f) continue;
@@ -290,7 +277,12 @@ async function figuresOf(p: Period, scope: OrgUnit, bucket: (orgPath: string) =>
     f.feedbackAnswered += r.feedbackOnTime + r.feedbackLate;
     f.feedbackLate += r.feedbackLate;
     if (r.procedureCode && r.received > 0) f.procedures.add(r.procedureCode);
-    if (catalog.withFee.has(r.procedureCode)) f.doneWithFee += r.done;
+    f.withAttachment += r.withAttachment;
+    f.withResult += r.withResult;
+    if (catalog.withFee.has(r.procedureCode)) {
+      f.doneWithFee += r.done;
+      f.paidWithFee += r.donePaid;
+    }
   }
   for (const r of open) {
     const f = of(r.orgPath);
@@ -298,13 +290,9 @@ async function figuresOf(p: Period, scope: OrgUnit, bucket: (orgPath: string) =>
     f.pendingWithinTime += r.within;
     f.pendingOverdue += r.overdue;
   }
-  for (const r of raw) {
+  for (const r of published) {
     const f = of(r.orgPath);
-    if (!f) continue;
-    if (r.kind === 'attachment') f.withAttachment += r.n;
-    else if (r.kind === 'result') f.withResult += r.n;
-    else if (r.kind === 'paid') f.paidWithFee += r.n;
-    else f.feedbackPublished += r.n;
+    if (f) f.feedbackPublished += r.n;
   }
   return out;
 }

@@ -2,10 +2,10 @@
 // on time / late, pending within time / overdue, average handling time, payments, satisfaction and feedback answered
 // on time, by agency, field and month — read from the rollup rows only (whole months from the monthly rows, the days
 // at the edges from the daily rows), never by scanning dossiers; and the rebuild that recounts them from the raw rows.
-import { Op, QueryTypes, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { literal, Op, QueryTypes, type FindAttributeOptions, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import { InsightAreaDaily, InsightAreaMonthly, InsightAreaOpen, InsightDaily, InsightMonthly, InsightOpen } from './models.ts';
 import {
-  addContribution, addParts, areaMonthlyOf, areasOf, emptyDelta, factsOf, feedbackRowParts, fieldOf, monthlyOf, paymentRowParts, placesOf, ratingRowParts, type Delta,
+  addContribution, addParts, areaMonthlyOf, areasOf, DOSSIER_FLAGS, emptyDelta, factsOf, feedbackRowParts, fieldOf, monthlyOf, paymentRowParts, placesOf, ratingRowParts, type Delta,
 } from './track.ts';
 import { ANSWERED_CASE_STATUSES, DAILY_COLUMNS, vnDate, zeroCounts, type DailyCounts } from './contrib.ts';
 import { Dossier } from '../dossiers/models.ts';
@@ -208,7 +208,8 @@ export async function statistics(q: StatsQuery, now = new Date()): Promise<{ row
 
 /** One difference the rebuild found between the kept rollups and a recount. */
 export interface RebuildDifference {
-  table: 'insight_daily' | 'insight_monthly' | 'insight_open' | 'insight_area_daily' | 'insight_area_monthly' | 'insight_area_open';
+  /** `dossiers`: a flag kept from the dossier's files and payments (key: the dossier's id). */
+  table: 'dossiers' | 'insight_daily' | 'insight_monthly' | 'insight_open' | 'insight_area_daily' | 'insight_area_monthly' | 'insight_area_open';
   key: string;
   column: string;
   kept: number;
@@ -218,7 +219,7 @@ export interface RebuildDifference {
 const REBUILD_PAGE = 5000;
 
 /** Reads a table in pages by id and hands each page on. */
-async function eachPage(model: ModelStatic<Model>, where: WhereOptions, attributes: string[], fn: (rows: Array<Record<string, unknown>>) => Promise<void> | void): Promise<number> {
+async function eachPage(model: ModelStatic<Model>, where: WhereOptions, attributes: Exclude<FindAttributeOptions, { include?: unknown }>, fn: (rows: Array<Record<string, unknown>>) => Promise<void> | void): Promise<number> {
   let n = 0;
   for (let lastId = 0; ;) {
     const page = await model.findAll({ where: { ...where, id: { [Op.gt]: lastId } }, order: [['id', 'ASC']], limit: REBUILD_PAGE, attributes, raw: true }) as unknown as Array<Record<string, unknown>>;
@@ -229,11 +230,25 @@ async function eachPage(model: ModelStatic<Model>, where: WhereOptions, attribut
   }
 }
 
-/** Every contribution recounted from the raw rows: dossiers, paid payments, ratings and answered feedback cases. */
-async function recountAll(): Promise<{ delta: Delta; dossiers: number }> {
+/**
+ * Every contribution recounted from the raw rows: dossiers (with the flags their files and payments decide, not the
+ * kept ones), paid payments, ratings and answered feedback cases; and the dossiers whose kept flags differ.
+ */
+async function recountAll(): Promise<{ delta: Delta; dossiers: number; flags: RebuildDifference[] }> {
   const delta = emptyDelta();
-  const dossiers = await eachPage(Dossier, {}, ['id', 'status', 'orgCode', 'orgPath', 'procedureCode', 'channel', 'receivedAt', 'dueAt', 'decidedAt', 'finishedAt', 'updatedAt'], (page) => {
-    for (const d of page) addContribution(delta, factsOf(d), 1);
+  const flags: RebuildDifference[] = [];
+  const alias = db().getQueryInterface().quoteIdentifier('Dossier');
+  const truths = DOSSIER_FLAGS.map(([a, , truth]) => [literal(`CASE WHEN ${truth(alias)} THEN 1 ELSE 0 END`), `${a}Now`] as [ReturnType<typeof literal>, string]);
+  const columns = ['id', 'status', 'orgCode', 'orgPath', 'procedureCode', 'channel', 'receivedAt', 'dueAt', 'decidedAt', 'finishedAt', 'updatedAt', ...DOSSIER_FLAGS.map(([a]) => a)];
+  const dossiers = await eachPage(Dossier, {}, [...columns, ...truths], (page) => {
+    for (const d of page) {
+      const kept = factsOf(d);
+      const now = factsOf({ ...d, ...Object.fromEntries(DOSSIER_FLAGS.map(([a]) => [a, d[`${a}Now`]])) });
+      for (const [a, column] of DOSSIER_FLAGS) {
+        if (kept[a] !== now[a]) flags.push({ table: 'dossiers', key: String(d.id), column, kept: Number(kept[a]), recounted: Number(now[a]) });
+      }
+      addContribution(delta, now, 1);
+    }
   });
   // Payments and ratings count for dossiers that exist (a deleted dossier takes them out of the statistics).
   await eachPage(Payment, { status: 'paid' }, ['id', 'dossierId', 'status', 'amount', 'paidAt'], async (page) => {
@@ -247,7 +262,7 @@ async function recountAll(): Promise<{ delta: Delta; dossiers: number }> {
   await eachPage(FeedbackCase, { status: [...ANSWERED_CASE_STATUSES] }, ['id', 'status', 'answeredAt', 'dueAt', 'orgCode', 'orgPath'], (page) => {
     for (const c of page) addParts(delta, feedbackRowParts(c), 1);
   });
-  return { delta, dossiers };
+  return { delta, dossiers, flags };
 }
 
 type CounterTable = 'insight_daily' | 'insight_monthly' | 'insight_area_daily' | 'insight_area_monthly';
@@ -290,13 +305,14 @@ const ALL_ROWS = async (model: ModelStatic<Model>) => await model.findAll({ raw:
  * difference from the kept rows and, unless `dryRun`, replaces them (one transaction).
  */
 export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promise<{ dossiers: number; differences: RebuildDifference[] }> {
-  const { delta, dossiers } = await recountAll();
+  const { delta, dossiers, flags } = await recountAll();
   const months = monthlyOf(delta);
   const areas = await areasOf(delta);
   const areaMonths = areaMonthlyOf(areas.daily);
   const unitKey = (time: string) => (k: Record<string, unknown>) => `${k[time]}|${k.orgCode}|${k.procedureCode}`;
   const areaKey = (time: string) => (k: Record<string, unknown>) => `${k[time]}|${k.areaPath}|${k.field}`;
   const differences: RebuildDifference[] = [
+    ...flags,
     ...compareCounters('insight_daily', await ALL_ROWS(InsightDaily), unitKey('day'), delta.daily),
     ...compareCounters('insight_monthly', await ALL_ROWS(InsightMonthly), unitKey('month'), months),
     ...compareOpen('insight_open', await ALL_ROWS(InsightOpen), (k) => `${k.orgCode}|${k.procedureCode}|${k.dueDay}`, delta.open),
@@ -306,6 +322,12 @@ export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promis
   ];
   if (!opts.dryRun && differences.length) {
     await inTransaction(async (t) => {
+      // Kept flags set to what the files and payments say (raw statements: the rollups are being replaced anyway).
+      const wrong = [...new Set(flags.map((f) => Number(f.key)))];
+      for (let i = 0; i < wrong.length; i += 1000) {
+        await db().query(`UPDATE dossiers SET ${DOSSIER_FLAGS.map(([, c, truth]) => `${c} = CASE WHEN ${truth('dossiers')} THEN 1 ELSE 0 END`).join(', ')} WHERE id IN (?)`,
+          { replacements: [wrong.slice(i, i + 1000)], type: QueryTypes.UPDATE, transaction: t });
+      }
       for (const table of ['insight_daily', 'insight_monthly', 'insight_open', 'insight_area_daily', 'insight_area_monthly', 'insight_area_open']) {
         await db().query(`DELETE FROM ${table}`, { type: QueryTypes.DELETE, transaction: t });
       }

@@ -2,7 +2,7 @@
 // or delete of such a row adds the difference of its contribution (src/insight/contrib.ts) to the daily and monthly
 // rollup rows of its unit and of its area (the province or central agency it belongs to), in the same transaction.
 import { Op, QueryTypes, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
-import { Dossier } from '../dossiers/models.ts';
+import { Dossier, DossierFile } from '../dossiers/models.ts';
 import { Payment } from '../payments/models.ts';
 import { DossierRating, FeedbackCase } from '../feedback/models.ts';
 import { Procedure } from '../catalog/models.ts';
@@ -31,7 +31,42 @@ export function factsOf(v: Record<string, unknown>): DossierFacts {
   return {
     status: String(v.status), orgCode: String(v.orgCode), orgPath: String(v.orgPath), procedureCode: String(v.procedureCode), channel: String(v.channel),
     receivedAt: date(v.receivedAt), dueAt: date(v.dueAt), decidedAt: date(v.decidedAt), finishedAt: date(v.finishedAt), updatedAt: date(v.updatedAt),
+    hasAttachment: flag(v.hasAttachment), hasResult: flag(v.hasResult), paid: flag(v.paid),
   };
+}
+
+/** A boolean column's value as the drivers return it (true/false, 1/0, '1'/'0'). */
+const flag = (x: unknown) => x === true || Number(x) === 1;
+
+/** The dossier flags its files and payments decide, by attribute: the column and its truth over the alias `d`. */
+export const DOSSIER_FLAGS: ReadonlyArray<[attribute: 'hasAttachment' | 'hasResult' | 'paid', column: string, truth: (d: string) => string]> = [
+  ['hasAttachment', 'has_attachment', (d) => `EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'attachment')`],
+  ['hasResult', 'has_result', (d) => `EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'result')`],
+  ['paid', 'paid', (d) => `EXISTS (SELECT 1 FROM payments p WHERE p.dossier_id = ${d}.id AND p.status = 'paid')`],
+];
+
+/** The flags of a dossier as its files and payments have them now, read in the transaction. */
+export async function flagsOf(id: number, t?: Transaction | null): Promise<Pick<DossierFacts, 'hasAttachment' | 'hasResult' | 'paid'>> {
+  const [r] = await db().query(`SELECT ${DOSSIER_FLAGS.map(([a, c]) => `${c} AS ${a}`).join(', ')} FROM dossiers WHERE id = ?`, { replacements: [id], transaction: t ?? undefined, type: QueryTypes.SELECT }) as Row[];
+  return { hasAttachment: flag(r?.hasAttachment), hasResult: flag(r?.hasResult), paid: flag(r?.paid) };
+}
+
+/**
+ * Brings the flags of these dossiers in line with their files and payments. A change goes through Dossier.update (not
+ * touching updatedAt), so the dossier's own hooks move its contribution to the rollups in the same transaction.
+ */
+export async function syncDossierFlags(ids: readonly number[], t: Transaction | null): Promise<void> {
+  const wanted = [...new Set(ids)].filter((id) => Number.isSafeInteger(id));
+  if (!wanted.length) return;
+  const rows = await db().query(
+    `SELECT d.id, ${DOSSIER_FLAGS.map(([a, c, truth]) => `d.${c} AS ${a}, CASE WHEN ${truth('d')} THEN 1 ELSE 0 END AS ${a}Now`).join(', ')} FROM dossiers d WHERE d.id IN (?) ORDER BY d.id`,
+    { replacements: [wanted], transaction: t ?? undefined, type: QueryTypes.SELECT },
+  ) as Row[];
+  for (const r of rows) {
+    const now = Object.fromEntries(DOSSIER_FLAGS.map(([a]) => [a, flag(r[`${a}Now`])]));
+    if (DOSSIER_FLAGS.every(([a]) => flag(r[a]) === now[a])) continue;
+    await Dossier.update(now, { where: { id: Number(r.id) }, transaction: t ?? undefined, silent: true });
+  }
 }
 
 /** Changes to the rollup rows, by key. */
@@ -372,10 +407,41 @@ function install(tr: Tracker): void {
   });
 }
 
+/** The dossiers a file or payment change is about, read before it, by the change's options object. */
+const pendingFlags = new WeakMap<object, number[]>();
+
+/** Keeps the dossier flags of a model whose rows belong to a dossier (files, payments) in line after each change. */
+function installFlagSync(model: ModelStatic<Model>): void {
+  const NAME = 'insight-flags';
+  for (const h of HOOKS) model.removeHook(h, NAME);
+  const ids = (rows: Model[]) => rows.flatMap((m) => [Number(m.get('dossierId')), Number(m.previous('dossierId') ?? m.get('dossierId'))]);
+  const before = async (o: Opts) => {
+    if (!o.where) return;
+    const rows = await model.findAll({ where: o.where, attributes: ['dossierId'], raw: true, transaction: o.transaction ?? undefined }) as unknown as Row[];
+    pendingFlags.set(o, rows.map((r) => Number(r.dossierId)));
+  };
+  const after = async (o: Opts & { attributes?: Record<string, unknown> }) => {
+    const known = pendingFlags.get(o) ?? [];
+    pendingFlags.delete(o);
+    const moved = o.attributes?.dossierId;
+    await syncDossierFlags(moved === undefined ? known : [...known, Number(moved)], o.transaction ?? null);
+  };
+  model.addHook('afterCreate', NAME, async (m: Model, o: Opts) => syncDossierFlags(ids([m]), o.transaction ?? null));
+  model.addHook('afterBulkCreate', NAME, async (ms: Model[], o: Opts) => syncDossierFlags(ids(ms), o.transaction ?? null));
+  model.addHook('afterUpdate', NAME, async (m: Model, o: Opts) => syncDossierFlags(ids([m]), o.transaction ?? null));
+  model.addHook('afterDestroy', NAME, async (m: Model, o: Opts) => syncDossierFlags(ids([m]), o.transaction ?? null));
+  model.addHook('beforeBulkUpdate', NAME, before);
+  model.addHook('afterBulkUpdate', NAME, after);
+  model.addHook('beforeBulkDestroy', NAME, before);
+  model.addHook('afterBulkDestroy', NAME, after);
+}
+
 /**
- * Installs the statistics hooks on dossiers, payments, ratings and feedback cases, after the models are defined on a
- * connection (defining them again drops hooks).
+ * Installs the statistics hooks on dossiers, payments, ratings and feedback cases, and the flag hooks on dossier files
+ * and payments, after the models are defined on a connection (defining them again drops hooks).
  */
 export function installInsightHooks(): void {
   for (const tr of trackers) install(tr);
+  installFlagSync(DossierFile);
+  installFlagSync(Payment);
 }

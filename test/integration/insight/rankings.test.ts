@@ -12,7 +12,9 @@ import { Payment } from '../../../src/payments/models.ts';
 import { DossierRating, FeedbackCase } from '../../../src/feedback/models.ts';
 import { Procedure } from '../../../src/catalog/models.ts';
 import { importProcedures } from '../../../src/catalog/import.ts';
-import { inTransaction } from '../../../src/store/index.ts';
+import { db, inTransaction } from '../../../src/store/index.ts';
+import { receiveDossier } from '../../../src/dossiers/core.ts';
+import { rebuildStatistics } from '../../../src/insight/service.ts';
 import { getConfig, setConfig } from '../../../src/config.ts';
 import { missedItems, parsePeriod, parseRankingConfig, rankings, scoreCard, type RankingConfig, type UnitScore } from '../../../src/insight/rankings.ts';
 
@@ -251,4 +253,43 @@ test.serial('the pages and the JSON API show the ranking, a score card and the d
   t.regex(String((bad.result as { message: string }).message), /2026-Q3/);
   t.is((await server.inject('/xep-hang/ZZZ?period=2026')).statusCode, 404);
   t.is((await server.inject('/xep-hang/01/nope?period=2026')).statusCode, 404);
+});
+
+test.serial('files and payments that change later move the digitisation and payment counts as a recount does; a flag set by hand is found and mended by the rebuild', async (t) => {
+  const period = parsePeriod('2026');
+  const unit = await getOrgByCode('26740');
+  const counts = async () => {
+    const u = find((await rankings(period, NOW)).provinces, '79');
+    const of = (m: string) => u.groups.flatMap((g) => g.indicators).find((i) => i.metric === m)!;
+    return { attached: of('digitisedDossiers').good, results: of('digitisedResults').good, paid: of('paidOnline').good };
+  };
+  const base = await counts();
+  // A draft whose attachment is added in the very transaction that receives it (the receipt reads the flags anew).
+  const d = await inTransaction(async (tx) => {
+    const row = await Dossier.create({
+      procedureCode: FEE_PROCEDURE, procedureName: 'x', formKey: 'f', formVersion: 1, ownerUserId: 1, orgUnitId: unit.id, orgCode: unit.code, orgPath: unit.path,
+      channel: 'online', status: 'draft', valuesJson: '{}',
+    }, { transaction: tx });
+    await DossierFile.create({ dossierId: row.id, docType: 'to-khai', name: 'a.pdf', mime: 'application/pdf', size: 10, sha256: 'c'.repeat(64), kind: 'attachment' }, { transaction: tx });
+    return receiveDossier(row, { at: new Date('2026-10-05T02:00:00Z'), limit: { amount: 5, unit: 'workday' } }, tx);
+  });
+  t.deepEqual(await counts(), { ...base, attached: base.attached + 1 });
+  // Resolved, then its result file and a paid payment arrive.
+  await d.update({ status: 'done', finishedAt: new Date('2026-10-08T02:00:00Z') });
+  await DossierFile.create({ dossierId: d.id, docType: 'ket-qua', name: 'kq.pdf', mime: 'application/pdf', size: 10, sha256: 'd'.repeat(64), kind: 'result' });
+  const p = await Payment.create({ txnRef: `LATE${d.id}`, dossierId: d.id, gateway: 'vnpay', amount: 20000, status: 'pending', orderInfo: 'x' });
+  await inTransaction((tx) => Payment.update({ status: 'paid', paidAt: new Date('2026-10-07T02:00:00Z') }, { where: { id: p.id }, transaction: tx }));
+  t.deepEqual(await counts(), { attached: base.attached + 1, results: base.results + 1, paid: base.paid + 1 });
+  // The attachment is removed (a bulk delete) and the payment deleted: the counts go back.
+  await DossierFile.destroy({ where: { dossierId: d.id, kind: 'attachment' } });
+  await p.destroy();
+  t.deepEqual(await counts(), { ...base, results: base.results + 1 });
+  t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
+  // A flag set by hand, out of line with the files, is a difference the rebuild reports and mends.
+  await db().query('UPDATE dossiers SET has_result = 0 WHERE id = ?', { replacements: [d.id] });
+  const found = await rebuildStatistics();
+  t.deepEqual(found.differences.filter((x) => x.table === 'dossiers'), [{ table: 'dossiers', key: String(d.id), column: 'has_result', kept: 0, recounted: 1 }]);
+  t.true((await Dossier.findByPk(d.id))!.hasResult);
+  t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
+  t.deepEqual(await counts(), { ...base, results: base.results + 1 });
 });
