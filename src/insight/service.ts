@@ -93,7 +93,8 @@ export function spanOf(from: string, to: string): { months: [string, string] | n
 type Raw = Record<string, unknown>;
 
 /** The upper bound of the paths in a subtree: the path with its closing '/' raised to '0' (paths are digits and '/'). */
-const pathEnd = (p: string) => `${p.slice(0, -1)}0`;
+/** The first path after a subtree's paths (its path ends in '/', which sorts just before '0'). */
+export const pathEnd = (p: string) => `${p.slice(0, -1)}0`;
 
 /** Whole months from `a` to `b` (YYYY-MM), negative when `b` is before `a`. */
 const monthsBetween = (a: string, b: string) => (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5, 7)) - Number(a.slice(5, 7));

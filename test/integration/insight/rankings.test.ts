@@ -293,3 +293,22 @@ test.serial('files and payments that change later move the digitisation and paym
   t.deepEqual((await rebuildStatistics({ dryRun: true })).differences, []);
   t.deepEqual(await counts(), { ...base, results: base.results + 1 });
 });
+
+test.serial('a unit whose rows carry two paths (it moved in the tree) counts each dossier under the path it was received at', async (t) => {
+  const period = parsePeriod('2026');
+  const moved = await getOrgByCode('26740');
+  const elsewhere = await getOrgByCode('00004');
+  const receivedAt = new Date('2026-10-12T02:00:00Z');
+  // Received when the unit sat under Hà Nội: its code, Hà Nội's path (and a procedure of its own, since a rollup row is
+  // keyed by unit code and procedure and keeps the path it was first written with).
+  await Dossier.create({
+    code: 'HS-MOVED', procedureCode: 'X.MOVED', procedureName: 'x', formKey: 'f', formVersion: 1, ownerUserId: 1, orgUnitId: moved.id, orgCode: moved.code, orgPath: elsewhere.path,
+    channel: 'online', status: 'processing', valuesJson: '{}', receivedAt, dueAt: new Date(receivedAt.getTime() + 5 * 24 * H),
+  });
+  const r = await rankings(period, NOW);
+  for (const code of ['01', '79']) {
+    const unit = find(r.provinces, code);
+    const re = await recount(code, period.from, period.to);
+    for (const i of unit.groups.flatMap((g) => g.indicators)) t.is(i.total, re[i.metric].total, `${code} ${i.key} total`);
+  }
+});
