@@ -115,6 +115,7 @@ const KEEPABLE_RUN = /^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|END|ROLLBAC
 class StatementCachingDatabase extends sqlite3.Database {
   private readonly statements = new Map<string, sqlite3.Statement>();
   private readonly seen = new Set<string>();
+  private readonly busy = new Set<sqlite3.Statement>();
   private isClosing = false;
 
   override run(sql: string, ...args: unknown[]): this {
@@ -140,7 +141,7 @@ class StatementCachingDatabase extends sqlite3.Database {
     if (kept) {
       this.statements.delete(sql);
       this.statements.set(sql, kept);
-      (kept[method] as (...a: unknown[]) => unknown)(...args);
+      if (!this.useKept(kept, method, args)) (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
       return this;
     }
     if (!this.seen.has(sql)) {
@@ -169,9 +170,26 @@ class StatementCachingDatabase extends sqlite3.Database {
         old.finalize();
       }
       this.statements.set(sql, st);
-      (st[method] as (...a: unknown[]) => unknown)(...args);
+      if (!this.useKept(st, method, args)) (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
     });
     return this;
+  }
+
+  /**
+   * Steps a kept statement unless it is stepping for another call: calls on one statement queue behind each other
+   * and each waits for a turn of the event loop, while separate statements queue straight to the connection, so
+   * concurrent calls of one text (lookups under load) take the plain path instead. False when it did not.
+   */
+  private useKept(st: sqlite3.Statement, method: 'run' | 'all', args: unknown[]): boolean {
+    const callback = args[args.length - 1];
+    if (typeof callback !== 'function' || this.busy.has(st)) return false;
+    const busy = this.busy;
+    busy.add(st);
+    (st[method] as (...a: unknown[]) => unknown)(...args.slice(0, -1), function done(this: sqlite3.Statement, ...result: unknown[]) {
+      busy.delete(st);
+      return (callback as (...r: unknown[]) => unknown).apply(this, result);
+    });
+    return true;
   }
 }
 
