@@ -9,7 +9,7 @@ import { Procedure } from '../catalog/models.ts';
 import {
   contributionOf, DAILY_COLUMNS, feedbackParts, paymentParts, ratingParts, zeroCounts, type DailyCounts, type DossierFacts, type DossierPlace, type RollupPart,
 } from './contrib.ts';
-import { db, isMysql } from '../store/index.ts';
+import { db, isMysql, txStatement } from '../store/index.ts';
 
 /** The field (lĩnh vực) of each procedure; a cache that is safe to lose. */
 const fields = new Map<string, string>();
@@ -45,9 +45,11 @@ export const DOSSIER_FLAGS: ReadonlyArray<[attribute: 'hasAttachment' | 'hasResu
   ['paid', 'paid', (d) => `EXISTS (SELECT 1 FROM payments p WHERE p.dossier_id = ${d}.id AND p.status = 'paid')`],
 ];
 
-/** The flags of a dossier as its files and payments have them now, read in the transaction. */
-export async function flagsOf(id: number, t?: Transaction | null): Promise<Pick<DossierFacts, 'hasAttachment' | 'hasResult' | 'paid'>> {
-  const [r] = await db().query(`SELECT ${DOSSIER_FLAGS.map(([a, c]) => `${c} AS ${a}`).join(', ')} FROM dossiers WHERE id = ?`, { replacements: [id], transaction: t ?? undefined, type: QueryTypes.SELECT }) as Row[];
+const FLAGS_SQL = `SELECT ${DOSSIER_FLAGS.map(([a, c]) => `${c} AS ${a}`).join(', ')} FROM dossiers WHERE id = ?`;
+
+/** The flags of a dossier as they are kept now, read in the transaction (a plain statement: the receipt's hot path). */
+export async function flagsOf(id: number, t: Transaction): Promise<Pick<DossierFacts, 'hasAttachment' | 'hasResult' | 'paid'>> {
+  const { rows: [r] } = await txStatement<Row>(t, 'rows', FLAGS_SQL, [id]);
   return { hasAttachment: flag(r?.hasAttachment), hasResult: flag(r?.hasResult), paid: flag(r?.paid) };
 }
 

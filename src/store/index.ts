@@ -56,8 +56,145 @@ function reuseTransactionConnections(s: Sequelize): void {
   };
 }
 
+/** The run() of Sequelize's SQLite query class, as `lazyStatementStacks` wraps it. */
+interface SqliteQueryClass {
+  prototype: { run(sql: string, parameters?: unknown): Promise<unknown> };
+}
+
+const lazyStacks = Symbol('govflow.lazyStacks');
+
+/**
+ * Sequelize's SQLite dialect (unlike its MySQL one) formats a stack trace for every statement, to hand it to an
+ * error the statement may never raise; under tsx every frame of it goes through the source maps, about 0.1 ms a
+ * statement — a sixth of a dossier's receipt. This captures the caller's frames unformatted instead (the same frames:
+ * the capture is in the same synchronous step) and formats them onto the error only when a statement fails.
+ */
+function lazyStatementStacks(s: Sequelize): void {
+  const Query = (s as unknown as { dialect: { Query: SqliteQueryClass & { [lazyStacks]?: true } } }).dialect.Query;
+  if (Query[lazyStacks]) return;
+  Query[lazyStacks] = true;
+  const run = Query.prototype.run;
+  Query.prototype.run = function lazyRun(this: unknown, sql: string, parameters?: unknown): Promise<unknown> {
+    const site: { stack?: string } = {};
+    Error.captureStackTrace(site, lazyRun);
+    const limit = Error.stackTraceLimit;
+    // Sequelize makes its error for the stack synchronously inside run(): with no frames it costs nothing to format.
+    Error.stackTraceLimit = 0;
+    let result: Promise<unknown>;
+    try {
+      result = run.call(this, sql, parameters);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    return result.catch((err: unknown) => {
+      if (err instanceof Error) {
+        const frames = (site.stack ?? '').split('\n').slice(1).join('\n');
+        err.stack = `${err.name}: ${err.message}${frames ? `\n${frames}` : ''}`;
+      }
+      throw err;
+    });
+  };
+}
+
+/** Prepared statements one SQLite connection keeps, the least recently used dropped first. */
+const CACHED_STATEMENTS = 100;
+/** SQL texts a connection remembers having seen once (a text is prepared for keeps when it comes again). */
+const SEEN_ONCE = 500;
+
+/** Writes and transaction control, which `run` steps to their end (a statement that returns rows may stop at its first). */
+const KEEPABLE_RUN = /^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+
+/**
+ * A SQLite connection that keeps the prepared statements of SQL it runs repeatedly. node-sqlite3's `run(sql)` and
+ * `all(sql)` prepare, step and finalize a new statement each time, three trips through the thread pool; a kept
+ * statement is one, and SQLite does not parse the SQL again. A text is kept when it comes a second time (SQL with
+ * values spliced in comes once). Only statements that run to their end are kept (`all`, and `run` of writes and
+ * transaction control without `RETURNING`: a `run` that returns rows stops at its first and would hold its snapshot),
+ * so a kept statement never holds a lock between uses. They are finalized before the connection closes.
+ */
+class StatementCachingDatabase extends sqlite3.Database {
+  private readonly statements = new Map<string, sqlite3.Statement>();
+  private readonly seen = new Set<string>();
+  private readonly busy = new Set<sqlite3.Statement>();
+  private isClosing = false;
+
+  override run(sql: string, ...args: unknown[]): this {
+    if (!KEEPABLE_RUN.test(sql) || /\breturning\b/i.test(sql)) return super.run(sql, ...args);
+    return this.onStatement('run', sql, args);
+  }
+
+  override all(sql: string, ...args: unknown[]): this {
+    return this.onStatement('all', sql, args);
+  }
+
+  override close(callback?: (err: Error | null) => void): void {
+    // A statement in use finalizes when its step ends, before the close (which waits for every pending step) runs;
+    // one still being prepared is finalized as soon as it is.
+    this.isClosing = true;
+    for (const st of this.statements.values()) st.finalize();
+    this.statements.clear();
+    super.close(callback);
+  }
+
+  private onStatement(method: 'run' | 'all', sql: string, args: unknown[]): this {
+    const kept = this.statements.get(sql);
+    if (kept) {
+      this.statements.delete(sql);
+      this.statements.set(sql, kept);
+      if (!this.useKept(kept, method, args)) (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
+      return this;
+    }
+    if (!this.seen.has(sql)) {
+      if (this.seen.size >= SEEN_ONCE) this.seen.clear();
+      this.seen.add(sql);
+      (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
+      return this;
+    }
+    this.seen.delete(sql);
+    // Steps start once the statement is prepared; when it cannot be, the plain call reports the error as before.
+    const st: sqlite3.Statement = super.prepare(sql, (err: Error | null) => {
+      if (err || this.isClosing) {
+        if (!err) st.finalize();
+        (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
+        return;
+      }
+      if (this.statements.has(sql)) {
+        // Another call prepared the same text meanwhile: this one serves its call and goes.
+        (st[method] as (...a: unknown[]) => unknown)(...args);
+        st.finalize();
+        return;
+      }
+      if (this.statements.size >= CACHED_STATEMENTS) {
+        const [oldest, old] = this.statements.entries().next().value as [string, sqlite3.Statement];
+        this.statements.delete(oldest);
+        old.finalize();
+      }
+      this.statements.set(sql, st);
+      if (!this.useKept(st, method, args)) (super[method] as (sql: string, ...a: unknown[]) => unknown).call(this, sql, ...args);
+    });
+    return this;
+  }
+
+  /**
+   * Steps a kept statement unless it is stepping for another call: calls on one statement queue behind each other
+   * and each waits for a turn of the event loop, while separate statements queue straight to the connection, so
+   * concurrent calls of one text (lookups under load) take the plain path instead. False when it did not.
+   */
+  private useKept(st: sqlite3.Statement, method: 'run' | 'all', args: unknown[]): boolean {
+    const callback = args[args.length - 1];
+    if (typeof callback !== 'function' || this.busy.has(st)) return false;
+    const busy = this.busy;
+    busy.add(st);
+    (st[method] as (...a: unknown[]) => unknown)(...args.slice(0, -1), function done(this: sqlite3.Statement, ...result: unknown[]) {
+      busy.delete(st);
+      return (callback as (...r: unknown[]) => unknown).apply(this, result);
+    });
+    return true;
+  }
+}
+
 /** A SQLite connection that reports a taken lock at once instead of blocking a thread (see connect()). */
-class NonBlockingDatabase extends sqlite3.Database {
+class NonBlockingDatabase extends StatementCachingDatabase {
   constructor(file: string, mode?: number, callback?: (err: Error | null) => void) {
     super(file, mode as number, callback);
     this.configure('busyTimeout', 0);
@@ -78,6 +215,7 @@ export function connect(url: string): Sequelize {
       dialectModule: { ...sqlite3, Database: NonBlockingDatabase },
       retry: { max: 400, match: [/SQLITE_BUSY/], backoffBase: 2, backoffExponent: 1.01 },
     });
+    lazyStatementStacks(s);
     return s;
   }
   // mysql2 speaks to both MySQL 8 and MariaDB; keep instants in UTC.
@@ -162,10 +300,10 @@ export function sqliteConnections(): { writer: sqlite3.Database; reader: sqlite3
   const storage = openUrl.slice('sqlite:'.length) || ':memory:';
   if (storage === ':memory:') return null;
   if (!sqliteLinks) {
-    const writer = new sqlite3.Database(storage);
+    const writer = new StatementCachingDatabase(storage);
     writer.configure('busyTimeout', 0);
     writer.run('PRAGMA foreign_keys = ON');
-    const reader = new sqlite3.Database(storage);
+    const reader = new StatementCachingDatabase(storage);
     reader.configure('busyTimeout', 5000);
     sqliteLinks = { writer, reader };
   }
@@ -193,6 +331,70 @@ export async function closeStore(): Promise<void> {
 export async function inTransaction<T>(fn: (t: Transaction) => Promise<T>, outer?: Transaction | null): Promise<T> {
   if (outer) return fn(outer);
   return db().transaction(fn);
+}
+
+/**
+ * An instant as Sequelize writes it into a DATE column, for `txStatement` values: SQLite keeps text with
+ * milliseconds and offset; MySQL/MariaDB get UTC text, with milliseconds only for a `DATE(3)` column (`precise`),
+ * since a plain DATETIME would round them to the next second where Sequelize drops them.
+ */
+export function storedTime(d: Date | null | undefined, precise = false): string | null {
+  if (!d) return null;
+  const iso = d.toISOString();
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  if (!isMysql()) return `${text} +00:00`;
+  return precise ? text : text.slice(0, 19);
+}
+
+/** What a statement run by `txStatement` gives back: its rows (a SELECT or a RETURNING), or what it changed. */
+export interface TxStatementResult<T> {
+  rows: T[];
+  changes: number;
+  /** The last inserted id (on MySQL/MariaDB also a value set with `LAST_INSERT_ID(expr)`). */
+  insertId: number;
+}
+
+/**
+ * Runs one statement with `?` values on a Sequelize transaction's own connection, past Sequelize's query pipeline
+ * (building, logging and parsing cost more than a short statement itself). For hot paths with fixed SQL: the values
+ * are bound, never spliced, and instants must be passed as the dialect stores them (`dbTime`). `rows` asks for the
+ * rows of a SELECT or a `RETURNING` clause; `run` for the changes and the last inserted id.
+ */
+export function txStatement<T = Record<string, unknown>>(t: Transaction, mode: 'rows' | 'run', sql: string, params: unknown[]): Promise<TxStatementResult<T>> {
+  const connection = (t as unknown as { connection?: unknown }).connection;
+  if (!connection) throw new Error('txStatement() needs a transaction that has started');
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, txStatement);
+  const fail = (reject: (e: unknown) => void) => (err: Error) => reject(asSequelizeError(connection, err, sql, params, site));
+  if (isMysql()) {
+    return new Promise((resolve, reject) => {
+      (connection as mysql.Connection).query(sql, params, (err, result) => {
+        if (err) return fail(reject)(err);
+        if (Array.isArray(result)) return resolve({ rows: result as T[], changes: 0, insertId: 0 });
+        const h = result as mysql.ResultSetHeader;
+        resolve({ rows: [], changes: h.affectedRows ?? 0, insertId: Number(h.insertId ?? 0) });
+      });
+    });
+  }
+  const c = connection as sqlite3.Database;
+  return new Promise((resolve, reject) => {
+    if (mode === 'rows') c.all(sql, params, (err, rows) => (err ? fail(reject)(err) : resolve({ rows: rows as T[], changes: 0, insertId: 0 })));
+    else c.run(sql, params, function done(this: sqlite3.RunResult, err: Error | null) {
+      if (err) fail(reject)(err);
+      else resolve({ rows: [], changes: this.changes, insertId: this.lastID });
+    });
+  });
+}
+
+/** A driver's error as Sequelize would have raised it (UniqueConstraintError, TimeoutError …), so callers' retries and checks see one kind. */
+function asSequelizeError(connection: unknown, err: Error, sql: string, params: unknown[], site: { stack?: string }): Error {
+  const s = db();
+  const Query = (s as unknown as { dialect: { Query: new (c: unknown, s: Sequelize, o: object) => { formatError(e: Error, stack?: string): Error } } }).dialect.Query;
+  Object.assign(err, { sql, parameters: params });
+  const e = new Query(connection, s, {}).formatError(err);
+  const frames = (site.stack ?? '').split('\n').slice(1).join('\n');
+  e.stack = `${e.name}: ${e.message}${frames ? `\n${frames}` : ''}`;
+  return e;
 }
 
 /** Pings the database (readiness probe). */
