@@ -239,7 +239,7 @@ async function recountAll(): Promise<{ delta: Delta; dossiers: number; flags: Re
   const delta = emptyDelta();
   const flags: RebuildDifference[] = [];
   const alias = db().getQueryInterface().quoteIdentifier('Dossier');
-  const truths = DOSSIER_FLAGS.map(([a, , truth]) => [literal(`CASE WHEN ${truth(alias)} THEN 1 ELSE 0 END`), `${a}Now`] as [ReturnType<typeof literal>, string]);
+  const truths = DOSSIER_FLAGS.map(([a, , truth]) => [literal(truth(alias)), `${a}Now`] as [ReturnType<typeof literal>, string]);
   const columns = ['id', 'status', 'orgCode', 'orgPath', 'procedureCode', 'channel', 'receivedAt', 'dueAt', 'decidedAt', 'finishedAt', 'updatedAt', ...DOSSIER_FLAGS.map(([a]) => a)];
   const dossiers = await eachPage(Dossier, {}, [...columns, ...truths], (page) => {
     for (const d of page) {
@@ -326,7 +326,7 @@ export async function rebuildStatistics(opts: { dryRun?: boolean } = {}): Promis
       // Kept flags set to what the files and payments say (raw statements: the rollups are being replaced anyway).
       const wrong = [...new Set(flags.map((f) => Number(f.key)))];
       for (let i = 0; i < wrong.length; i += 1000) {
-        await db().query(`UPDATE dossiers SET ${DOSSIER_FLAGS.map(([, c, truth]) => `${c} = CASE WHEN ${truth('dossiers')} THEN 1 ELSE 0 END`).join(', ')} WHERE id IN (?)`,
+        await db().query(`UPDATE dossiers SET ${DOSSIER_FLAGS.map(([, c, truth]) => `${c} = ${truth('dossiers')}`).join(', ')} WHERE id IN (?)`,
           { replacements: [wrong.slice(i, i + 1000)], type: QueryTypes.UPDATE, transaction: t });
       }
       for (const table of ['insight_daily', 'insight_monthly', 'insight_open', 'insight_area_daily', 'insight_area_monthly', 'insight_area_open']) {

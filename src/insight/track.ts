@@ -38,11 +38,11 @@ export function factsOf(v: Record<string, unknown>): DossierFacts {
 /** A boolean column's value as the drivers return it (true/false, 1/0, '1'/'0'). */
 const flag = (x: unknown) => x === true || Number(x) === 1;
 
-/** The dossier flags its files and payments decide, by attribute: the column and its truth over the alias `d`. */
+/** The dossier flags its files and payments decide, by attribute: the column and its truth (1 or 0) over the alias `d`. */
 export const DOSSIER_FLAGS: ReadonlyArray<[attribute: 'hasAttachment' | 'hasResult' | 'paid', column: string, truth: (d: string) => string]> = [
-  ['hasAttachment', 'has_attachment', (d) => `EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'attachment')`],
-  ['hasResult', 'has_result', (d) => `EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'result')`],
-  ['paid', 'paid', (d) => `EXISTS (SELECT 1 FROM payments p WHERE p.dossier_id = ${d}.id AND p.status = 'paid')`],
+  ['hasAttachment', 'has_attachment', (d) => `CASE WHEN EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'attachment') THEN 1 ELSE 0 END`],
+  ['hasResult', 'has_result', (d) => `CASE WHEN EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = ${d}.id AND f.kind = 'result') THEN 1 ELSE 0 END`],
+  ['paid', 'paid', (d) => `CASE WHEN EXISTS (SELECT 1 FROM payments p WHERE p.dossier_id = ${d}.id AND p.status = 'paid') THEN 1 ELSE 0 END`],
 ];
 
 const FLAGS_SQL = `SELECT ${DOSSIER_FLAGS.map(([a, c]) => `${c} AS ${a}`).join(', ')} FROM dossiers WHERE id = ?`;
@@ -61,7 +61,7 @@ export async function syncDossierFlags(ids: readonly number[], t: Transaction | 
   const wanted = [...new Set(ids)].filter((id) => Number.isSafeInteger(id));
   if (!wanted.length) return;
   const rows = await db().query(
-    `SELECT d.id, ${DOSSIER_FLAGS.map(([a, c, truth]) => `d.${c} AS ${a}, CASE WHEN ${truth('d')} THEN 1 ELSE 0 END AS ${a}Now`).join(', ')} FROM dossiers d WHERE d.id IN (?) ORDER BY d.id`,
+    `SELECT d.id, ${DOSSIER_FLAGS.map(([a, c, truth]) => `d.${c} AS ${a}, ${truth('d')} AS ${a}Now`).join(', ')} FROM dossiers d WHERE d.id IN (?) ORDER BY d.id`,
     { replacements: [wanted], transaction: t ?? undefined, type: QueryTypes.SELECT },
   ) as Row[];
   for (const r of rows) {

@@ -357,7 +357,7 @@ export interface TxStatementResult<T> {
 /**
  * Runs one statement with `?` values on a Sequelize transaction's own connection, past Sequelize's query pipeline
  * (building, logging and parsing cost more than a short statement itself). For hot paths with fixed SQL: the values
- * are bound, never spliced, and instants must be passed as the dialect stores them (`dbTime`). `rows` asks for the
+ * are bound, never spliced, and instants must be passed as the dialect stores them (`storedTime`). `rows` asks for the
  * rows of a SELECT or a `RETURNING` clause; `run` for the changes and the last inserted id.
  */
 export function txStatement<T = Record<string, unknown>>(t: Transaction, mode: 'rows' | 'run', sql: string, params: unknown[]): Promise<TxStatementResult<T>> {
